@@ -1,0 +1,5 @@
+"""Allow `python -m engage`."""
+
+from .cli.main import main
+
+main()

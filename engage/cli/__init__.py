@@ -1,0 +1,1 @@
+"""The command line: a thin shell of click commands over the engage library."""

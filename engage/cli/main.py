@@ -1,0 +1,259 @@
+"""The `engage` command group: global options, shared option decorators, and error translation.
+
+Every library error is an ``EngageError`` and is translated here, once, into a one-line
+message and an exit code (1 bad data, 2 usage, 3 render or output). No traceback reaches a
+user unless they ask for one with ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import sys
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence, TypeVar
+
+import click
+from rich.console import Console
+
+from .. import __version__
+from ..dates import parse_as_of
+from ..errors import EngageError, Problem, UsageError
+from ..records import Company, load_companies, suggest_id
+from ..taxonomy import Taxonomy, load_taxonomy
+from ..workspace import Settings, Workspace, find_workspace, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Command modules register themselves by defining `register(cli)`; add yours here.
+COMMAND_MODULES: tuple[str, ...] = (
+    "engage.cli.records",
+    "engage.cli.profile",
+    "engage.cli.brief",
+    "engage.cli.doctor",
+    "engage.cli.letter",
+    "engage.cli.batch",
+)
+
+
+@dataclass
+class App:
+    """What every command gets from the group: consoles and verbosity."""
+
+    quiet: bool = False
+    verbose: bool = False
+    out: Console = field(default_factory=lambda: make_console(sys.stdout))
+    err: Console = field(default_factory=lambda: make_console(sys.stderr))
+
+    def info(self, message: str) -> None:
+        """Print a status line to stderr unless --quiet."""
+        if not self.quiet:
+            self.err.print(message, highlight=False)
+
+    def warn(self, message: str) -> None:
+        """Print a warning to stderr unless --quiet."""
+        if not self.quiet:
+            self.err.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False)
+
+    def problem(self, p: Problem) -> None:
+        """Print one error or warning about a data file to stderr."""
+        if p.level == "warning":
+            self.warn(str(p))
+        else:
+            self.err.print(f"[red]error:[/red] {escape(str(p))}", highlight=False)
+
+
+def escape(text: str) -> str:
+    """Return ``text`` with rich markup escaped (record text is data, not markup)."""
+    from rich.markup import escape as _escape
+
+    return _escape(text)
+
+
+def make_console(stream: Any) -> Console:
+    """Return a rich Console on ``stream``: colour only on a terminal and when NO_COLOR is unset."""
+    no_color = bool(os.environ.get("NO_COLOR")) or not getattr(stream, "isatty", lambda: False)()
+    return Console(
+        file=stream,
+        no_color=no_color,
+        color_system=None if no_color else "auto",
+        highlight=False,
+        soft_wrap=True,
+        width=None if stream.isatty() else 200,
+    )
+
+
+def get_app() -> App:
+    """Return the App of the current click context."""
+    ctx = click.get_current_context()
+    app = ctx.find_object(App)
+    if app is None:  # a command invoked outside the group (tests)
+        app = App()
+        ctx.obj = app
+    return app
+
+
+class EngageGroup(click.Group):
+    """A click group that translates EngageError into a message and exit code, once."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EngageError as exc:
+            app = ctx.find_object(App) or App()
+            problems = getattr(exc, "problems", None)
+            if problems:
+                for p in problems:
+                    app.problem(p)
+                errors = sum(1 for p in problems if p.level != "warning")
+                app.err.print(f"[red]Error:[/red] {errors} problem{'s' if errors != 1 else ''} found", highlight=False)
+            else:
+                app.err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: say so briefly, show the traceback only on request
+            app = ctx.find_object(App) or App()
+            if app.verbose:
+                traceback.print_exc()
+            click.echo(
+                f"Error: internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in engage; run again with --verbose for details and please report it.",
+                err=True,
+            )
+            ctx.exit(3)
+
+
+def as_of_option(f: F) -> F:
+    """Add ``--as-of DATE`` (default today; env ENGAGE_AS_OF), parsed to a date."""
+
+    def parse(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
+        try:
+            return parse_as_of(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return click.option(
+        "--as-of",
+        "as_of",
+        metavar="DATE",
+        envvar="ENGAGE_AS_OF",
+        callback=parse,
+        help="Evaluate as of this date (YYYY-MM-DD); default today. Same date, same result.",
+    )(f)
+
+
+def workspace_option(f: F) -> F:
+    """Add ``--workspace DIR`` (env ENGAGE_WORKSPACE; default the current directory)."""
+    return click.option(
+        "--workspace",
+        "-w",
+        metavar="DIR",
+        envvar="ENGAGE_WORKSPACE",
+        help="Workspace folder holding companies/ (default: ENGAGE_WORKSPACE, else the current folder).",
+    )(f)
+
+
+def out_option(f: F) -> F:
+    """Add ``--out DIR`` (env ENGAGE_OUT; default <workspace>/briefs)."""
+    return click.option(
+        "--out",
+        "-o",
+        metavar="DIR",
+        envvar="ENGAGE_OUT",
+        type=click.Path(file_okay=False),
+        help="Output folder (default: briefs/ in the workspace).",
+    )(f)
+
+
+@dataclass
+class Loaded:
+    """A workspace opened for a command: settings, taxonomy and the companies that loaded."""
+
+    workspace: Workspace
+    settings: Settings
+    taxonomy: Taxonomy
+    companies: list[Company]
+    problems: list[Problem]
+
+
+def open_workspace(workspace: str | None) -> tuple[Workspace, Settings, Taxonomy]:
+    """Return the workspace with its settings and taxonomy; raises EngageError."""
+    ws = find_workspace(workspace)
+    return ws, load_settings(ws), load_taxonomy(ws.root)
+
+
+def select_ids(ws: Workspace, requested: Sequence[str], all_: bool = False, need_some: bool = True) -> list[str]:
+    """Return the company ids to work on: the requested ones (validated) or all; raises UsageError."""
+    available = [p.stem for p in ws.company_files()]
+    if requested and all_:
+        raise UsageError("give company ids or --all, not both")
+    if not requested:
+        if need_some and not all_:
+            raise UsageError("name at least one company (see `engage list`) or pass --all")
+        if not available:
+            raise UsageError(f"no company records in {ws.label(ws.companies_dir)}/")
+        return available
+    for r in requested:
+        if r not in available:
+            raise UsageError(f"no company '{r}' in {ws.label(ws.companies_dir)}/{suggest_id(r, available)}")
+    return list(dict.fromkeys(requested))
+
+
+def load_selected(workspace: str | None, requested: Sequence[str] = (), all_: bool = True) -> Loaded:
+    """Open the workspace and load the selected companies, keeping the problems of broken ones."""
+    ws, settings, taxonomy = open_workspace(workspace)
+    ids = select_ids(ws, requested, all_=all_ or not requested, need_some=False)
+    paths = [ws.company_path(i) for i in ids]
+    companies, problems = load_companies(paths, taxonomy, ws.root)
+    return Loaded(ws, settings, taxonomy, companies, problems)
+
+
+@click.group(
+    cls=EngageGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "ENGAGE", "max_content_width": 100},
+)
+@click.version_option(__version__, "--version", prog_name="engage")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors and results.")
+@click.option("-v", "--verbose", is_flag=True, help="Print more detail (and tracebacks of internal errors).")
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
+    """engage: investor engagement on automotive supply chains, from sourced records to documents.
+
+    Records live in companies/<id>.yaml of a workspace (the current folder, --workspace DIR
+    or ENGAGE_WORKSPACE). Every number, sentence and question traces back to a dated,
+    sourced record, with the same result on every run for a given --as-of date.
+
+    \b
+    Start here:
+      engage check                      validate every record
+      engage list                       what is in the workspace
+      engage profile volkswagen         a risk profile in the terminal
+      engage brief volkswagen           an investor briefing PDF in briefs/
+      engage batch --agm-within 60d     briefs and letters before AGM season
+    """
+    ctx.obj = App(quiet=quiet, verbose=verbose)
+
+
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # not written yet; every shipped module exists
+                continue
+            raise
+        module.register(cli)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="engage")

@@ -1,0 +1,188 @@
+"""Commands about records: check, list, init, schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from ..errors import UsageError
+from ..records import check_company, load_companies
+from ..schema import record_schema
+from ..workspace import CONFIG_NAME
+from .main import as_of_option, escape, get_app, open_workspace, select_ids, workspace_option
+
+
+@click.command()
+@click.argument("companies", nargs=-1, metavar="[COMPANY]...")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@as_of_option
+@workspace_option
+def check(companies: tuple[str, ...], strict: bool, as_of: dt.date, workspace: str | None) -> None:
+    """Validate records: every problem in every file, named by file, line and field.
+
+    Errors (exit 1) are records engage cannot use. Warnings describe the state of the public
+    record: stale sources (newest older than 24 months), allegations with no company
+    response, commitments past their target year and still open, sources without url.
+
+    \b
+    Examples:
+      engage check
+      engage check volkswagen bmw --strict --as-of 2026-11-01
+    """
+    app = get_app()
+    ws, _settings, taxonomy = open_workspace(workspace)
+    ids = select_ids(ws, companies, all_=not companies, need_some=False)
+    loaded, problems = load_companies([ws.company_path(i) for i in ids], taxonomy, ws.root)
+    warnings = [w for c in loaded for w in check_company(c, as_of, ws.root)]
+    for p in problems:
+        app.problem(p)
+    for w in warnings:
+        app.problem(w)
+    errors = len(problems)
+    kinds = Counter(w.kind for w in warnings)
+    detail = f" ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})" if kinds else ""
+    failed = len(ids) - len(loaded)
+    summary = (
+        f"checked {len(ids)} compan{'y' if len(ids) == 1 else 'ies'}: "
+        f"{errors} error{'s' if errors != 1 else ''}"
+        f"{f' in {failed} file' + ('s' if failed != 1 else '') if failed else ''}, "
+        f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}{detail}"
+    )
+    app.err.print(summary, highlight=False)
+    if errors or (strict and warnings):
+        raise click.exceptions.Exit(1)
+
+
+@click.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@workspace_option
+def list_(as_json: bool, workspace: str | None) -> None:
+    """List the companies in the workspace: id, name, country, next AGM, counts, newest record.
+
+    Companies whose file has errors are listed with the error count (run `engage check`).
+
+    \b
+    Examples:
+      engage list
+      engage list --json | jq '.[] | select(.agm != null)'
+    """
+    app = get_app()
+    ws, _settings, taxonomy = open_workspace(workspace)
+    ids = select_ids(ws, (), all_=True, need_some=False) if ws.company_files() else []
+    companies, problems = load_companies([ws.company_path(i) for i in ids], taxonomy, ws.root)
+    by_id = {c.id: c for c in companies}
+    broken = Counter(Path(p.path).stem for p in problems)
+    rows: list[dict[str, Any]] = []
+    for i in ids:
+        c = by_id.get(i)
+        if c is None:
+            rows.append({"id": i, "errors": broken.get(i, 1)})
+            continue
+        newest = c.newest_date
+        rows.append(
+            {
+                "id": c.id,
+                "name": c.name,
+                "country": c.country,
+                "agm": c.agm.isoformat() if c.agm else None,
+                "allegations": len(c.allegations),
+                "commitments": len(c.commitments),
+                "newest": str(newest) if newest else None,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for col, justify in (
+        ("id", "left"),
+        ("name", "left"),
+        ("country", "left"),
+        ("next AGM", "left"),
+        ("allegations", "right"),
+        ("commitments", "right"),
+        ("newest", "left"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in rows:
+        if "errors" in r:
+            table.add_row(escape(r["id"]), f"[red]{r['errors']} error(s): run engage check[/red]", "", "", "", "", "")
+            continue
+        table.add_row(
+            escape(r["id"]),
+            escape(r["name"]),
+            r["country"],
+            r["agm"] or "-",
+            str(r["allegations"]),
+            str(r["commitments"]),
+            r["newest"] or "-",
+        )
+    app.out.print(table)
+    if not rows:
+        app.info(f"no company records in {ws.label(ws.companies_dir)}/; see companies/ of `engage init`")
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Start a new workspace in DIRECTORY: companies/ with a commented example, engage.yaml, templates/.
+
+    Existing files are never overwritten.
+
+    \b
+    Example:
+      engage init ~/campaign && engage check --workspace ~/campaign
+    """
+    app = get_app()
+    init_files = resources.files("engage") / "resources" / "init"
+    targets = {
+        directory / "companies" / "example-motors.yaml": (init_files / "example.yaml").read_text(encoding="utf-8"),
+        directory / CONFIG_NAME: (init_files / "engage.yaml").read_text(encoding="utf-8"),
+    }
+    existing = [str(p) for p in targets if p.exists()]
+    if existing:
+        raise UsageError(f"not overwriting existing file(s): {', '.join(existing)}")
+    try:
+        for sub in ("companies", "templates", "briefs"):
+            (directory / sub).mkdir(parents=True, exist_ok=True)
+        for path, text in targets.items():
+            path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot create workspace in {directory}: {exc.strerror}") from None
+    app.info(f"created workspace {directory}: companies/example-motors.yaml, {CONFIG_NAME}, templates/")
+    app.info(f"next: edit the example record, then run: engage check --workspace {directory}")
+
+
+@click.command()
+@workspace_option
+def schema(workspace: str | None) -> None:
+    """Print the JSON Schema of the record format (for editor autocompletion).
+
+    Uses the workspace's taxonomy when run inside one, so area keys match.
+
+    \b
+    Example (VS Code with the YAML extension, in .vscode/settings.json):
+      engage schema > record.schema.json
+      "yaml.schemas": {"./record.schema.json": "companies/*.yaml"}
+    """
+    from ..taxonomy import load_taxonomy
+    from ..workspace import find_workspace
+
+    try:
+        root = find_workspace(workspace).root
+    except UsageError:
+        root = None
+    click.echo(json.dumps(record_schema(load_taxonomy(root)), indent=2, ensure_ascii=False))
+
+
+def register(cli: click.Group) -> None:
+    """Add the record commands to the group."""
+    for command in (check, list_, init, schema):
+        cli.add_command(command)

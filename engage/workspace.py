@@ -1,0 +1,187 @@
+"""Workspaces: where records, template overrides, settings and outputs live.
+
+A workspace is a directory holding ``companies/`` (one YAML file per company), optionally
+``templates/`` (overrides of the packaged templates), ``taxonomy.yaml`` and ``engage.yaml``
+(settings). It is found from ``--workspace``, else ``ENGAGE_WORKSPACE``, else the current
+directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import DataError, UsageError
+from .records import display_path, find_company_files
+from .spec import Context, Field, Obj, convert_object
+from .yamlsafe import YamlProblem, compose_file
+
+CONFIG_NAME = "engage.yaml"
+
+SIGNATORY_SPEC = Obj(
+    (
+        Field("name", "text", required=True),
+        Field("title", "text"),
+        Field("organisation", "text"),
+        Field("aum", "text", description="assets under management, as it should be printed (e.g. USD 12 bn)"),
+    ),
+    "One signatory of a letter.",
+)
+
+ORGANISATION_SPEC = Obj(
+    (
+        Field("name", "text", required=True),
+        Field("address", "text"),
+        Field("email", "email"),
+        Field("phone", "text"),
+        Field("website", "url"),
+    ),
+    "The investor organisation that prepares briefs and sends letters.",
+)
+
+LETTER_SPEC = Obj(
+    (
+        Field("respond_within_days", "int", minimum=1, maximum=365, description="default response window"),
+        Field("respond_before_agm_days", "int", minimum=1, maximum=365, description="deadline this many days before the AGM"),
+        Field("formats", "list", items=Field("format", "enum", choices=("pdf", "docx", "md"))),
+        Field("stage", "enum", choices=("first", "follow-up", "pre-agm")),
+        Field("sender", "text", description="name of the person who signs off on behalf of the organisation"),
+    ),
+    "Defaults for engagement letters.",
+)
+
+SETTINGS_SPEC = Obj(
+    (
+        Field("organisation", "object", obj=ORGANISATION_SPEC),
+        Field("prepared_by", "text", description="shown on the brief's cover"),
+        Field("language", "text", description="BCP 47 language tag of the documents, default en"),
+        Field("signatories", "list", items=Field("signatory", "object", obj=SIGNATORY_SPEC)),
+        Field("letter", "object", obj=LETTER_SPEC),
+        Field("weights", "any", description="overrides of the packaged scoring weights (see docs/methodology.md)"),
+    ),
+    "engage.yaml: settings of a workspace.",
+)
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """One signatory of a letter."""
+
+    name: str
+    title: str | None = None
+    organisation: str | None = None
+    aum: str | None = None
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """The investor organisation behind the documents."""
+
+    name: str
+    address: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated contents of ``engage.yaml`` (all optional)."""
+
+    organisation: Organisation | None = None
+    prepared_by: str | None = None
+    language: str = "en"
+    signatories: tuple[Signatory, ...] = ()
+    letter: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    weights: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A workspace root and the paths derived from it."""
+
+    root: Path
+
+    @property
+    def companies_dir(self) -> Path:
+        """Return ``<root>/companies``."""
+        return self.root / "companies"
+
+    @property
+    def templates_dir(self) -> Path:
+        """Return ``<root>/templates`` (may not exist)."""
+        return self.root / "templates"
+
+    @property
+    def config_path(self) -> Path:
+        """Return ``<root>/engage.yaml`` (may not exist)."""
+        return self.root / CONFIG_NAME
+
+    @property
+    def default_out(self) -> Path:
+        """Return ``<root>/briefs``, where outputs go unless ``--out`` says otherwise."""
+        return self.root / "briefs"
+
+    def company_files(self) -> list[Path]:
+        """Return the record files, sorted by name."""
+        return find_company_files(self.companies_dir)
+
+    def company_path(self, company_id: str) -> Path:
+        """Return the path of a company's record file (it may not exist)."""
+        return self.companies_dir / f"{company_id}.yaml"
+
+    def label(self, path: Path) -> str:
+        """Return ``path`` as shown in messages: relative to the workspace when inside it."""
+        return display_path(path, self.root)
+
+
+def find_workspace(explicit: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> Workspace:
+    """Return the workspace from ``explicit``, else ``ENGAGE_WORKSPACE``, else the current directory.
+
+    Raises UsageError when the directory does not exist or holds no ``companies/`` folder.
+    """
+    env = os.environ if environ is None else environ
+    chosen = explicit if explicit not in (None, "") else env.get("ENGAGE_WORKSPACE") or None
+    root = Path(chosen) if chosen is not None else Path.cwd()
+    root = root.expanduser()
+    if not root.is_dir():
+        raise UsageError(f"workspace '{root}' does not exist or is not a directory")
+    ws = Workspace(root.resolve())
+    if not ws.companies_dir.is_dir():
+        raise UsageError(
+            f"'{root}' is not an engage workspace (no companies/ folder); "
+            f"pass --workspace DIR or start one with: engage init {root}"
+        )
+    return ws
+
+
+def load_settings(ws: Workspace) -> Settings:
+    """Return the workspace's settings (defaults when there is no engage.yaml); raises DataError."""
+    path = ws.config_path
+    if not path.is_file():
+        return Settings()
+    label = ws.label(path)
+    try:
+        node = compose_file(path)
+    except YamlProblem as exc:
+        raise DataError(f"{label}:{exc.line}:{exc.column}: {exc.message}") from None
+    if node is None:
+        return Settings()
+    ctx = Context(label)
+    raw = convert_object(SETTINGS_SPEC, node, "", ctx)
+    if ctx.problems or raw is None:
+        raise DataError(ctx.problems)
+    org = raw.get("organisation")
+    weights = raw.get("weights") or {}
+    if not isinstance(weights, dict):
+        raise DataError(f"{label}: weights: expected a mapping of weight names to values")
+    return Settings(
+        organisation=Organisation(**org) if org else None,
+        prepared_by=raw.get("prepared_by"),
+        language=raw.get("language", "en"),
+        signatories=tuple(Signatory(**s) for s in raw.get("signatories", [])),
+        letter=raw.get("letter", {}),
+        weights=weights,
+    )

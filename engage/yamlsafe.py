@@ -1,0 +1,181 @@
+"""Hardened YAML reading: a node tree with line numbers, and none of YAML's traps.
+
+We compose (never construct) documents, so every value stays the text the user typed
+until a typed field spec interprets it (``NO`` stays ``NO``, ``0012345`` stays
+``0012345``). Aliases, anchors and explicit tags are refused, so an alias bomb or a
+``!!python/object`` cannot do anything; files over a size cap and absurd nesting are
+refused before or while parsing.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
+
+from .errors import Problem
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 32
+
+__all__ = [
+    "MAX_BYTES",
+    "MappingNode",
+    "Node",
+    "ScalarNode",
+    "SequenceNode",
+    "YamlProblem",
+    "compose_file",
+    "compose_text",
+    "plain_value",
+    "problem_at",
+]
+
+
+class YamlProblem(Exception):
+    """Raised when a file is not acceptable YAML; carries line and column (1-based)."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+class _StrictComposer(Composer):
+    """A composer that refuses aliases, anchors, explicit tags and deep nesting."""
+
+    depth = 0
+
+    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
+        event = self.peek_event()  # type: ignore[attr-defined]
+        mark = event.start_mark
+        if isinstance(event, AliasEvent):
+            raise YamlProblem(
+                f"aliases (*{event.anchor}) are not allowed; write the value out in full",
+                mark.line + 1,
+                mark.column + 1,
+            )
+        if isinstance(event, (ScalarEvent, CollectionStartEvent)):
+            if event.anchor is not None:
+                raise YamlProblem(
+                    f"anchors (&{event.anchor}) are not allowed; write the value out in full",
+                    mark.line + 1,
+                    mark.column + 1,
+                )
+            tag = event.tag
+            if tag is not None and tag != "!":
+                raise YamlProblem(
+                    f"tags ({tag}) are not allowed; remove the tag", mark.line + 1, mark.column + 1
+                )
+        if isinstance(event, CollectionStartEvent):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1)
+            try:
+                return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            finally:
+                self.depth -= 1
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+class _StrictLoader(Reader, Scanner, Parser, _StrictComposer, SafeConstructor, Resolver):  # type: ignore[misc]
+    """The loader engage uses for every file it reads: composition only, strict."""
+
+    def __init__(self, stream: str):
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
+
+
+def compose_text(text: str) -> Node | None:
+    """Return the node tree of one YAML document (None when empty); raises YamlProblem."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise YamlProblem(f"file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it or trim it")
+    loader = _StrictLoader(text)
+    try:
+        node: Node | None = loader.get_single_node()
+    except YamlProblem:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        if exc.context and "expected a single document" in exc.context:
+            problem = "more than one YAML document (---) in the file; keep one per file"
+        raise YamlProblem(problem, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
+    finally:
+        loader.dispose()
+    return node
+
+
+def compose_file(path: Path) -> Node | None:
+    """Read and compose a YAML file; raises YamlProblem for size, encoding and syntax errors."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise YamlProblem(f"cannot read file: {exc.strerror}") from None
+    if size > MAX_BYTES:
+        raise YamlProblem(f"file is {size // 1024} KB, over the {MAX_BYTES // (1024 * 1024)} MB limit; split it")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise YamlProblem(f"cannot read file: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise YamlProblem("file is not UTF-8 text; save it as UTF-8", line, 1) from None
+    return compose_text(text)
+
+
+def problem_at(path: str, node: Node | None, field: str, message: str, level: str = "error", kind: str = "") -> Problem:
+    """Return a Problem located at ``node`` (1-based line and column)."""
+    if node is None:
+        return Problem(path, 0, 0, field, message, level, kind)
+    mark = node.start_mark
+    return Problem(path, mark.line + 1, mark.column + 1, field, message, level, kind)
+
+
+_INT = re.compile(r"^[-+]?\d+$")
+_FLOAT = re.compile(r"^[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?$")
+
+
+def plain_value(node: Node) -> Any:
+    """Return a node as plain data, resolving scalars as YAML 1.2's core schema (as editors do).
+
+    Used for free-form settings (scoring weights) and to check records against the JSON
+    Schema: ``true``/``false``, numbers and nulls resolve; everything else stays text.
+    """
+    if isinstance(node, MappingNode):
+        return {str(k.value): plain_value(v) for k, v in node.value}
+    if isinstance(node, SequenceNode):
+        return [plain_value(v) for v in node.value]
+    value = str(node.value)
+    if node.style is not None:
+        return value
+    if value in ("", "~", "null", "Null", "NULL"):
+        return None
+    if value in ("true", "True", "TRUE"):
+        return True
+    if value in ("false", "False", "FALSE"):
+        return False
+    if _INT.match(value):
+        return int(value)
+    if _FLOAT.match(value):
+        return float(value)
+    return value
