@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .dates import PartialDate
 from .errors import DataError, Problem
@@ -241,7 +242,7 @@ class Company:
     benchmarks: tuple[Benchmark, ...] = ()
     allegations: tuple[Allegation, ...] = ()
     commitments: tuple[Commitment, ...] = ()
-    lines: dict[str, int] = field(default_factory=dict, hash=False, compare=False, repr=False)
+    lines: dict[str, tuple[int, int]] = field(default_factory=dict, hash=False, compare=False, repr=False)
 
     @property
     def newest_date(self) -> PartialDate | None:
@@ -333,7 +334,7 @@ def _company_from(company_id: str, path: Path, raw: dict[str, Any], ctx: Context
         benchmarks=benchmarks,
         allegations=allegations,
         commitments=commitments,
-        lines={where: node.start_mark.line + 1 for where, node in ctx.nodes.items()},
+        lines={where: (node.start_mark.line + 1, node.start_mark.column + 1) for where, node in ctx.nodes.items()},
     )
 
 
@@ -341,7 +342,11 @@ def _cross_checks(raw: dict[str, Any], ctx: Context) -> None:
     """Checks that span fields: benchmark ranks within the field size, and so on."""
     for i, b in enumerate(raw.get("benchmarks", [])):
         if "rank" in b and "of" in b and b["rank"] > b["of"]:
-            ctx.error(ctx.nodes.get(f"benchmarks[{i}].rank"), f"benchmarks[{i}].rank", f"rank {b['rank']} is beyond of {b['of']}")
+            ctx.error(
+                ctx.nodes.get(f"benchmarks[{i}].rank"),
+                f"benchmarks[{i}].rank",
+                f"rank {b['rank']} is beyond of {b['of']}",
+            )
     for i, c in enumerate(raw.get("commitments", [])):
         year = c.get("target_year")
         if year is not None and year < c["date"].year:
@@ -387,7 +392,9 @@ def load_company(path: Path, taxonomy: Taxonomy, root: Path | None = None) -> Co
     except YamlProblem as exc:
         raise DataError([*ctx.problems, Problem(label, exc.line, exc.column, "", exc.message)]) from None
     if node is None:
-        raise DataError([*ctx.problems, Problem(label, 1, 1, "", "file is empty; expected at least name: and country:")])
+        raise DataError(
+            [*ctx.problems, Problem(label, 1, 1, "", "file is empty; expected at least name: and country:")]
+        )
     raw = convert_object(COMPANY_SPEC, node, "", ctx)
     if raw is not None:
         _cross_checks(raw, ctx)
@@ -401,7 +408,9 @@ def find_company_files(companies_dir: Path) -> list[Path]:
     if not companies_dir.is_dir():
         return []
     return sorted(
-        p for p in companies_dir.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file()
+        p
+        for p in companies_dir.iterdir()
+        if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file()
     )
 
 
@@ -420,8 +429,8 @@ def load_companies(
 
 
 def _warn(company: Company, label: str, where: str, message: str, kind: str) -> Problem:
-    line = company.lines.get(where, 0)
-    return Problem(label, line, 1 if line else 0, where, message, "warning", kind)
+    line, column = company.lines.get(where, (0, 0))
+    return Problem(label, line, column, where, message, "warning", kind)
 
 
 def check_company(company: Company, as_of: dt.date, root: Path | None = None) -> list[Problem]:
@@ -461,7 +470,11 @@ def check_company(company: Company, as_of: dt.date, root: Path | None = None) ->
                     "overdue",
                 )
             )
-    for kind, items in (("allegations", company.allegations), ("commitments", company.commitments)):
+    groups: tuple[tuple[str, Sequence[Allegation | Commitment]], ...] = (
+        ("allegations", company.allegations),
+        ("commitments", company.commitments),
+    )
+    for kind, items in groups:
         for i, rec in enumerate(items):
             for j, s in enumerate(rec.sources):
                 if s.url is None:

@@ -12,8 +12,9 @@ import datetime as dt
 import difflib
 import re
 import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from .countries import COUNTRY_CODES
 from .dates import PartialDate
@@ -63,7 +64,7 @@ class Context:
     """Vocabularies that specs look up at validation time, and the problems collected."""
 
     path: str
-    vocabularies: dict[str, Sequence[str]] = field(default_factory=dict)
+    vocabularies: Mapping[str, Sequence[str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     nodes: dict[str, Node] = field(default_factory=dict)
 
@@ -315,7 +316,7 @@ def isin_problem(text: str) -> str:
 _SCALAR_TEXT: dict[str, Any] = {"type": ["string", "number", "boolean"]}
 
 
-def json_schema_of(f: Field, vocabularies: dict[str, Sequence[str]]) -> dict[str, Any]:
+def json_schema_of(f: Field, vocabularies: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     """Return the JSON Schema fragment for one field (as an editor would read the YAML)."""
     t = f.type
     out: dict[str, Any]
@@ -363,11 +364,24 @@ def json_schema_of(f: Field, vocabularies: dict[str, Sequence[str]]) -> dict[str
     return out
 
 
-def json_schema_object(obj: Obj, vocabularies: dict[str, Sequence[str]]) -> dict[str, Any]:
+def _nullable(f: Field, schema: dict[str, Any]) -> dict[str, Any]:
+    """Optional fields may be written as null (the loader treats that as absent)."""
+    if f.required or not schema:
+        return schema
+    if isinstance(schema.get("type"), str):
+        return {**schema, "type": [schema["type"], "null"]}
+    if isinstance(schema.get("type"), list):
+        return {**schema, "type": [*schema["type"], "null"]}
+    if "enum" in schema:
+        return {**schema, "enum": [*schema["enum"], None]}
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def json_schema_object(obj: Obj, vocabularies: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     """Return the JSON Schema of a mapping spec."""
     out: dict[str, Any] = {
         "type": "object",
-        "properties": {f.name: json_schema_of(f, vocabularies) for f in obj.fields},
+        "properties": {f.name: _nullable(f, json_schema_of(f, vocabularies)) for f in obj.fields},
         "additionalProperties": False,
     }
     required = [f.name for f in obj.fields if f.required]

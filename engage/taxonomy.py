@@ -42,7 +42,10 @@ QUESTION_KINDS: tuple[str, ...] = (
 )
 
 QUESTIONS_SPEC = Obj(
-    tuple(Field(kind, "list", items=_TEXTS, description=f"question templates for '{kind}' gaps") for kind in QUESTION_KINDS)
+    tuple(
+        Field(kind, "list", items=_TEXTS, description=f"question templates for '{kind}' gaps")
+        for kind in QUESTION_KINDS
+    )
 )
 
 AREA_SPEC = Obj(

@@ -9,9 +9,10 @@ directory.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import DataError, UsageError
 from .records import display_path, find_company_files
@@ -44,7 +45,13 @@ ORGANISATION_SPEC = Obj(
 LETTER_SPEC = Obj(
     (
         Field("respond_within_days", "int", minimum=1, maximum=365, description="default response window"),
-        Field("respond_before_agm_days", "int", minimum=1, maximum=365, description="deadline this many days before the AGM"),
+        Field(
+            "respond_before_agm_days",
+            "int",
+            minimum=1,
+            maximum=365,
+            description="deadline this many days before the AGM",
+        ),
         Field("formats", "list", items=Field("format", "enum", choices=("pdf", "docx", "md"))),
         Field("stage", "enum", choices=("first", "follow-up", "pre-agm")),
         Field("sender", "text", description="name of the person who signs off on behalf of the organisation"),
@@ -137,7 +144,9 @@ class Workspace:
         return display_path(path, self.root)
 
 
-def find_workspace(explicit: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> Workspace:
+def find_workspace(
+    explicit: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+) -> Workspace:
     """Return the workspace from ``explicit``, else ``ENGAGE_WORKSPACE``, else the current directory.
 
     Raises UsageError when the directory does not exist or holds no ``companies/`` folder.

@@ -57,7 +57,7 @@ class _StrictComposer(Composer):
 
     depth = 0
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:  # type: ignore[override]
         event = self.peek_event()  # type: ignore[attr-defined]
         mark = event.start_mark
         if isinstance(event, AliasEvent):
@@ -75,18 +75,16 @@ class _StrictComposer(Composer):
                 )
             tag = event.tag
             if tag is not None and tag != "!":
-                raise YamlProblem(
-                    f"tags ({tag}) are not allowed; remove the tag", mark.line + 1, mark.column + 1
-                )
+                raise YamlProblem(f"tags ({tag}) are not allowed; remove the tag", mark.line + 1, mark.column + 1)
         if isinstance(event, CollectionStartEvent):
             self.depth += 1
             if self.depth > MAX_DEPTH:
                 raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1)
             try:
-                return super().compose_node(parent, index)  # type: ignore[no-any-return]
+                return super().compose_node(parent, index)
             finally:
                 self.depth -= 1
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
 
 class _StrictLoader(Reader, Scanner, Parser, _StrictComposer, SafeConstructor, Resolver):  # type: ignore[misc]
@@ -112,6 +110,8 @@ def compose_text(text: str) -> Node | None:
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context and exc.context.startswith("while scanning a simple key") and exc.context_mark:
+            mark = exc.context_mark  # the line missing its ':' rather than the line after it
         problem = exc.problem or "invalid YAML"
         if exc.context and "expected a single document" in exc.context:
             problem = "more than one YAML document (---) in the file; keep one per file"
@@ -166,7 +166,7 @@ def plain_value(node: Node) -> Any:
     if isinstance(node, SequenceNode):
         return [plain_value(v) for v in node.value]
     value = str(node.value)
-    if node.style is not None:
+    if getattr(node, "style", None) is not None:
         return value
     if value in ("", "~", "null", "Null", "NULL"):
         return None

@@ -12,8 +12,9 @@ import importlib
 import os
 import sys
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -249,6 +250,37 @@ def _register_commands() -> None:
                 continue
             raise
         module.register(cli)
+    # -q and -v work after the command name too (`engage check -q`), as users type them.
+    for command in cli.commands.values():
+        names = {opt for p in command.params for opt in getattr(p, "opts", [])}
+        if "-q" not in names:
+            command.params.append(
+                click.Option(
+                    ["-q", "--quiet"],
+                    is_flag=True,
+                    expose_value=False,
+                    callback=_set_flag("quiet"),
+                    help="Print only errors and results.",
+                )
+            )
+        if "-v" not in names:
+            command.params.append(
+                click.Option(
+                    ["-v", "--verbose"],
+                    is_flag=True,
+                    expose_value=False,
+                    callback=_set_flag("verbose"),
+                    help="Print more detail.",
+                )
+            )
+
+
+def _set_flag(name: str) -> Callable[[click.Context, click.Parameter, bool], None]:
+    def callback(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if value:
+            setattr(get_app(), name, True)
+
+    return callback
 
 
 _register_commands()

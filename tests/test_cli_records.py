@@ -1,0 +1,199 @@
+"""The record commands through click's CliRunner: exact messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from engage.cli.main import cli
+from engage.schema import record_schema
+from engage.taxonomy import load_taxonomy
+from engage.yamlsafe import compose_file, plain_value
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).parent.parent
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_version_and_help() -> None:
+    code, out, _ = run("--version")
+    assert (code, out.strip()) == (0, "engage, version 0.1.0")
+    code, out, _ = run("--help")
+    assert code == 0 and "engage check" in out
+    for command in ("check", "list", "init", "schema"):
+        code, out, _ = run(command, "--help")
+        assert code == 0 and "Example" in out, command
+
+
+def test_check_passes_on_valid_records(workspace: Path) -> None:
+    code, _, err = run("check", "--workspace", str(workspace), "--as-of", "2024-06-01")
+    assert code == 0
+    assert err.splitlines()[-1] == ("checked 4 companies: 0 errors, 14 warnings (6 no-response, 8 no-url)")
+
+
+def test_check_reports_errors_with_file_line_field_and_exits_1(workspace: Path) -> None:
+    shutil.copy(DATA / "invalid" / "severity-typo.yaml", workspace / "companies")
+    code, _, err = run("check", "-w", str(workspace), "-q", "--as-of", "2024-06-01")
+    assert code == 1
+    assert err.splitlines() == [
+        "error: companies/severity-typo.yaml:9:15: allegations[0].severity: "
+        "'hgih' is not one of low, medium, high, severe (did you mean 'high'?)",
+        "checked 5 companies: 1 error in 1 file, 14 warnings (6 no-response, 8 no-url)",
+    ]
+
+
+def test_check_strict_fails_on_warnings(workspace: Path) -> None:
+    code, _, _ = run("check", "full-record", "-w", str(workspace), "--as-of", "2024-06-01", "--strict")
+    assert code == 1
+    code, _, _ = run("check", "minimal-record", "-w", str(workspace), "--strict")
+    assert code == 0
+
+
+def test_check_unknown_company_is_a_usage_error(workspace: Path) -> None:
+    code, _, err = run("check", "full-recrod", "-w", str(workspace))
+    assert code == 2
+    assert err.strip() == "Error: no company 'full-recrod' in companies/ (did you mean 'full-record'?)"
+
+
+def test_bad_as_of_is_a_usage_error(workspace: Path) -> None:
+    code, _, err = run("check", "-w", str(workspace), "--as-of", "2024-02-30")
+    assert code == 2
+    assert "'2024-02-30' is not a date; expected YYYY-MM-DD" in err
+
+
+def test_not_a_workspace(tmp_path: Path) -> None:
+    code, _, err = run("list", "-w", str(tmp_path))
+    assert code == 2
+    assert "is not an engage workspace (no companies/ folder)" in err
+    assert "engage init" in err
+
+
+def test_workspace_from_environment(workspace: Path) -> None:
+    code, out, _ = run("list", "--json", env={"ENGAGE_WORKSPACE": str(workspace)})
+    assert code == 0
+    assert [r["id"] for r in json.loads(out)] == [
+        "dates-in-every-form",
+        "full-record",
+        "minimal-record",
+        "yaml-traps-stay-text",
+    ]
+
+
+def test_list_json_and_table(workspace: Path) -> None:
+    shutil.copy(DATA / "invalid" / "severity-typo.yaml", workspace / "companies")
+    code, out, _ = run("list", "--json", "-w", str(workspace))
+    assert code == 0
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert rows["full-record"] == {
+        "id": "full-record",
+        "name": "Example Motors AG",
+        "country": "DE",
+        "agm": "2027-05-14",
+        "allegations": 1,
+        "commitments": 1,
+        "newest": "2023-11",
+    }
+    assert rows["severity-typo"] == {"id": "severity-typo", "errors": 1}
+    code, out, _ = run("list", "-w", str(workspace))
+    assert code == 0 and "Example Motors AG" in out and "run engage check" in out
+
+
+def test_init_creates_a_workspace_that_checks_clean(tmp_path: Path) -> None:
+    target = tmp_path / "campaign"
+    code, _, err = run("init", str(target))
+    assert code == 0, err
+    assert (target / "companies" / "example-motors.yaml").is_file()
+    assert (target / "engage.yaml").is_file() and (target / "templates").is_dir()
+    code, _, err = run("check", "-w", str(target), "--as-of", "2025-06-01")
+    assert code == 0, err
+    code, _, err = run("init", str(target))
+    assert code == 2 and "not overwriting existing file(s)" in err
+
+
+def test_record_text_is_not_rich_markup(tmp_path: Path) -> None:
+    (tmp_path / "companies").mkdir()
+    (tmp_path / "companies" / "markup.yaml").write_text("name: '[red]AT&T <Inc>[/red]'\ncountry: US\n")
+    code, out, _ = run("list", "-w", str(tmp_path))
+    assert code == 0 and "[red]AT&T <Inc>[/red]" in out
+
+
+def _documents() -> list[Path]:
+    shipped = sorted((REPO / "companies").glob("*.yaml"))
+    return sorted((DATA / "valid").glob("*.yaml")) + shipped
+
+
+@pytest.mark.parametrize("path", _documents(), ids=lambda p: p.stem)
+def test_schema_accepts_what_the_loader_accepts(path: Path) -> None:
+    schema = record_schema(load_taxonomy())
+    node = compose_file(path)
+    jsonschema.validate(plain_value(node) if node is not None else {}, schema)
+
+
+SCHEMA_REJECTS = [
+    "severity-typo",
+    "unknown-key",
+    "misspelt-key",
+    "unknown-area",
+    "non-http-url",
+    "missing-required",
+    "missing-sources",
+    "bad-country",
+    "wrong-type-areas",
+    "not-a-mapping",
+    "agm-not-full-date",
+]
+
+
+@pytest.mark.parametrize("name", SCHEMA_REJECTS)
+def test_schema_rejects_what_the_loader_rejects(name: str) -> None:
+    schema = record_schema(load_taxonomy())
+    node = compose_file(DATA / "invalid" / f"{name}.yaml")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(plain_value(node), schema)
+
+
+def test_schema_command_prints_valid_json_schema(workspace: Path) -> None:
+    code, out, _ = run("schema", "-w", str(workspace))
+    assert code == 0
+    schema = json.loads(out)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["required"] == ["name", "country"]
+    assert "workers-rights" in schema["properties"]["allegations"]["items"]["properties"]["areas"]["items"]["enum"]
+
+
+def test_settings_errors_name_the_line(workspace: Path) -> None:
+    (workspace / "engage.yaml").write_text("organisation:\n  nme: X\n")
+    from engage.cli.main import open_workspace
+    from engage.errors import DataError
+
+    with pytest.raises(DataError) as info:
+        open_workspace(str(workspace))
+    assert [str(p) for p in info.value.problems] == [
+        "engage.yaml:2:3: organisation.nme: unknown field 'nme' (did you mean 'name'?)",
+        "engage.yaml:2:3: organisation.name: is required",
+    ]
+
+
+def test_workspace_taxonomy_override(workspace: Path) -> None:
+    (workspace / "taxonomy.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "version": 7,
+                "materials": ["palladium"],
+                "areas": [{"key": "steel", "title": "Steel (ours)", "short": "Steel", "description": "d"}],
+            }
+        )
+    )
+    t = load_taxonomy(workspace)
+    assert t.version == 7 and t.area("steel").title == "Steel (ours)" and "palladium" in t.materials
+    assert t.area("steel").standards  # kept from the packaged area
