@@ -94,7 +94,7 @@ def _kind(node: Node) -> str:
 
 def is_null(node: Node) -> bool:
     """Return True for YAML null written plainly (``null``, ``~`` or nothing)."""
-    return isinstance(node, ScalarNode) and node.style is None and node.value in _NULLS
+    return isinstance(node, ScalarNode) and not node.style and node.value in _NULLS
 
 
 def _scalar_text(node: Node, where: str, ctx: Context, what: str) -> str | None:

@@ -25,6 +25,11 @@ from yaml.scanner import Scanner
 
 from .errors import Problem
 
+try:  # libyaml's parser when PyYAML was built with it (the wheels are); same events, C speed
+    from yaml.cyaml import CParser
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    CParser = None
+
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
 
@@ -99,11 +104,33 @@ class _StrictLoader(Reader, Scanner, Parser, _StrictComposer, SafeConstructor, R
         Resolver.__init__(self)
 
 
+class _CStrictLoader(_StrictComposer, SafeConstructor, Resolver):  # type: ignore[misc]
+    """The same strict composer fed by libyaml's C parser, about ten times faster."""
+
+    def __init__(self, stream: str):
+        self._parser = CParser(stream)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
+
+    def check_event(self, *choices: Any) -> bool:
+        return bool(self._parser.check_event(*choices))
+
+    def peek_event(self) -> Any:
+        return self._parser.peek_event()
+
+    def get_event(self) -> Any:
+        return self._parser.get_event()
+
+    def dispose(self) -> None:
+        self._parser.dispose()
+
+
 def compose_text(text: str) -> Node | None:
     """Return the node tree of one YAML document (None when empty); raises YamlProblem."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise YamlProblem(f"file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it or trim it")
-    loader = _StrictLoader(text)
+    loader = _CStrictLoader(text) if CParser is not None else _StrictLoader(text)
     try:
         node: Node | None = loader.get_single_node()
     except YamlProblem:
@@ -166,7 +193,7 @@ def plain_value(node: Node) -> Any:
     if isinstance(node, SequenceNode):
         return [plain_value(v) for v in node.value]
     value = str(node.value)
-    if getattr(node, "style", None) is not None:
+    if getattr(node, "style", None):  # quoted or block: always text ("" is plain in libyaml)
         return value
     if value in ("", "~", "null", "Null", "NULL"):
         return None
