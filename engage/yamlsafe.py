@@ -25,10 +25,8 @@ from yaml.scanner import Scanner
 
 from .errors import Problem
 
-try:  # libyaml's parser when PyYAML was built with it (the wheels are); same events, C speed
-    from yaml.cyaml import CParser
-except ImportError:  # pragma: no cover - depends on the PyYAML build
-    CParser = None
+# libyaml's parser when PyYAML was built with it (the wheels are): same events, C speed.
+CParser: Any = getattr(yaml, "CParser", None) if getattr(yaml, "__with_libyaml__", False) else None
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
