@@ -9,6 +9,7 @@ refused before or while parsing.
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,11 @@ from yaml.scanner import Scanner
 from .errors import Problem
 
 # libyaml's parser when PyYAML was built with it (the wheels are): same events, C speed.
-CParser: Any = getattr(yaml, "CParser", None) if getattr(yaml, "__with_libyaml__", False) else None
+CParser: Any
+try:
+    CParser = importlib.import_module("yaml._yaml").CParser
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    CParser = None
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
