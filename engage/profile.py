@@ -1,0 +1,1080 @@
+"""Records -> risk profile: per-area exposure, mitigation and net risk with their reasons; pure functions.
+
+``compile_profile`` scores one company as of a date; ``compile_profiles`` scores a whole
+workspace, ranks the companies against each other and adds peer-practice opportunities.
+Nothing here reads the clock, the disk (except the packaged weights.yaml) or imports
+click, rich or jinja2. Every number in a ``Profile`` carries the records that moved it:
+the contributions of an ``AreaScore`` sum to its totals to the hundredth. The model is
+explained in docs/methodology.md and the JSON form in docs/profile-schema.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+import urllib.parse
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+from .dates import PartialDate
+from .errors import DataError
+from .records import Allegation, Benchmark, Commitment, Company
+from .taxonomy import Taxonomy
+
+SCHEMA_VERSION = 1
+OVERALL = "overall"
+BANDS: tuple[str, ...] = ("low", "moderate", "elevated", "high")
+GAP_KINDS: tuple[str, ...] = ("no-response", "allegation", "no-commitment", "missed", "overdue", "unverified", "stale")
+OPEN_STATUSES = frozenset({"alleged", "under-investigation", "legal-action", "substantiated"})
+_DAYS_PER_MONTH = 30.4375
+
+# --------------------------------------------------------------------------- weights
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Every weight and threshold of the model, from resources/weights.yaml (plus overrides)."""
+
+    version: str
+    severity: Mapping[str, float]
+    allegation_status: Mapping[str, float]
+    no_response: float
+    recency_full_months: float
+    recency_half_life_months: float
+    recency_floor: float
+    corroboration_step: float
+    corroboration_max: float
+    commitment_base: float
+    quantified: float
+    time_bound: float
+    verification: Mapping[str, float]
+    commitment_status: Mapping[str, float]
+    penalty: Mapping[str, float]
+    credible_min: float
+    exposure_scale: float
+    mitigation_scale: float
+    mitigation_cap: float
+    bands: Mapping[str, float]
+    overall: tuple[float, ...]
+    peak_months: int
+    trend_months: int
+    trend_threshold: float
+    stale_months: int
+    gap_min_exposure: float
+    max_questions_per_gap: int
+    opportunities_per_area: int
+    peer_verification: tuple[str, ...]
+    raw: Mapping[str, Any] = dataclasses.field(repr=False, compare=False, hash=False, default_factory=dict)
+
+    def band(self, net: float) -> str:
+        """Return the band of a net risk value: low, moderate, elevated or high."""
+        if net >= self.bands["high"]:
+            return "high"
+        if net >= self.bands["elevated"]:
+            return "elevated"
+        if net >= self.bands["moderate"]:
+            return "moderate"
+        return "low"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the weights as the nested mapping of weights.yaml (JSON-serialisable)."""
+        return json.loads(json.dumps(_plain(self.raw)))
+
+
+def packaged_weights_text() -> str:
+    """Return the text of the packaged weights.yaml."""
+    return (resources.files("engage") / "resources" / "weights.yaml").read_text(encoding="utf-8")
+
+
+def _packaged_weights() -> dict[str, Any]:
+    from .yamlsafe import YamlProblem, compose_text, plain_value
+
+    try:
+        node = compose_text(packaged_weights_text())
+    except YamlProblem as exc:  # pragma: no cover - packaged file
+        raise DataError(f"engage/resources/weights.yaml:{exc.line}:{exc.column}: {exc.message}") from None
+    data = plain_value(node) if node is not None else None
+    if not isinstance(data, dict):  # pragma: no cover - packaged file
+        raise DataError("engage/resources/weights.yaml: expected a mapping")
+    return data
+
+
+def _merge(base: Any, over: Any, where: str, problems: list[str]) -> Any:
+    """Return ``base`` with ``over`` merged in; collect unknown keys and type mismatches."""
+    if isinstance(base, dict):
+        if not isinstance(over, dict):
+            problems.append(f"weights.{where}: expected a mapping with keys {', '.join(base)}")
+            return base
+        out = dict(base)
+        for key, value in over.items():
+            key = str(key)
+            path = f"{where}.{key}" if where else key
+            if key not in base:
+                problems.append(f"weights.{path}: unknown key '{key}'; known keys: {', '.join(base)}")
+                continue
+            out[key] = _merge(base[key], value, path, problems)
+        return out
+    if isinstance(base, list):
+        if not isinstance(over, list):
+            problems.append(f"weights.{where}: expected a list")
+            return base
+        kind = type(base[0]) if base else None
+        for item in over:
+            if (kind in (int, float) and not _is_number(item)) or (kind is str and not isinstance(item, str)):
+                problems.append(f"weights.{where}: '{item}' is not a {'number' if kind in (int, float) else 'text'}")
+                return base
+        return list(over)
+    if isinstance(base, bool) or isinstance(base, str):
+        if not isinstance(over, (str, int, float)) or isinstance(over, bool):
+            problems.append(f"weights.{where}: expected text")
+            return base
+        return str(over)
+    if _is_number(base):
+        if not _is_number(over):
+            problems.append(f"weights.{where}: '{over}' is not a number")
+            return base
+        return over
+    return over  # pragma: no cover
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check(data: dict[str, Any], problems: list[str]) -> None:
+    """Collect the constraints the model relies on (ranges, orderings, monotonicity)."""
+
+    def at_least(path: str, value: float, low: float, strict: bool = False) -> None:
+        if value < low or (strict and value == low):
+            problems.append(f"weights.{path}: {value} must be {'>' if strict else '>='} {low}")
+
+    a, c, s, t = data["allegations"], data["commitments"], data["scores"], data["time"]
+    sev = [a["severity"][k] for k in ("low", "medium", "high", "severe")]
+    if any(x < 0 for x in sev) or sev != sorted(sev):
+        problems.append("weights.allegations.severity: must be >= 0 and rise from low to severe")
+    for k, v in a["status"].items():
+        at_least(f"allegations.status.{k}", v, 0)
+    at_least("allegations.no_response", a["no_response"], 1)
+    at_least("allegations.recency.full_months", a["recency"]["full_months"], 0)
+    at_least("allegations.recency.half_life_months", a["recency"]["half_life_months"], 0, strict=True)
+    floor = a["recency"]["floor"]
+    if not 0 <= floor <= 1:
+        problems.append(f"weights.allegations.recency.floor: {floor} must be between 0 and 1")
+    at_least("allegations.corroboration.per_extra_source", a["corroboration"]["per_extra_source"], 0)
+    at_least("allegations.corroboration.max", a["corroboration"]["max"], 1)
+    for k in ("base", "quantified", "time_bound", "credible_min"):
+        at_least(f"commitments.{k}", c[k], 0)
+    for group in ("verification", "status", "penalty"):
+        for k, v in c[group].items():
+            at_least(f"commitments.{group}.{k}", v, 0)
+    at_least("scores.exposure_scale", s["exposure_scale"], 0, strict=True)
+    at_least("scores.mitigation_scale", s["mitigation_scale"], 0, strict=True)
+    if not 0 <= s["mitigation_cap"] < 1:
+        problems.append(f"weights.scores.mitigation_cap: {s['mitigation_cap']} must be >= 0 and < 1")
+    bands = [s["bands"][k] for k in ("moderate", "elevated", "high")]
+    if bands != sorted(bands) or bands[0] <= 0 or bands[-1] > 100:
+        problems.append("weights.scores.bands: thresholds must rise (moderate <= elevated <= high) within (0, 100]")
+    overall = s["overall"]
+    if (
+        not overall
+        or any(w < 0 for w in overall)
+        or abs(sum(overall) - 1) > 1e-9
+        or overall != sorted(overall, reverse=True)
+    ):
+        problems.append("weights.scores.overall: weights must be >= 0, non-increasing and sum to 1")
+    for k in ("peak_months", "trend_months", "stale_months"):
+        if not isinstance(t[k], int) or t[k] < 1:
+            problems.append(f"weights.time.{k}: must be a whole number of months >= 1")
+    if (
+        isinstance(t["peak_months"], int)
+        and isinstance(t["trend_months"], int)
+        and t["trend_months"] > t["peak_months"]
+    ):
+        problems.append("weights.time.trend_months: must not exceed time.peak_months")
+    at_least("time.trend_threshold", t["trend_threshold"], 0)
+    at_least("gaps.min_exposure", data["gaps"]["min_exposure"], 0)
+    for k, path in (("max_questions_per_gap", "gaps"), ("per_area", "opportunities")):
+        v = data[path][k]
+        if not isinstance(v, int) or v < 0:
+            problems.append(f"weights.{path}.{k}: must be a whole number >= 0")
+    for v in data["opportunities"]["peer_verification"]:
+        if v not in c["verification"]:
+            problems.append(
+                f"weights.opportunities.peer_verification: '{v}' is not one of {', '.join(c['verification'])}"
+            )
+
+
+def load_weights(overrides: Mapping[str, Any] | None = None) -> Weights:
+    """Return the packaged weights with ``overrides`` (engage.yaml's ``weights:``) merged in.
+
+    Raises DataError naming every unknown key, mistyped value or broken constraint. With
+    overrides the version becomes ``<version>+<hash of the overrides>`` unless they set
+    ``version`` themselves, so a profile always says which numbers made it.
+    """
+    base = _packaged_weights()
+    problems: list[str] = []
+    data = _merge(base, dict(overrides or {}), "", problems) if overrides else base
+    if not problems:
+        _check(data, problems)
+    if problems:
+        raise DataError("invalid weights:\n" + "\n".join(problems))
+    version = str(data["version"])
+    if overrides and "version" not in overrides:
+        digest = hashlib.sha256(json.dumps(_plain(overrides), sort_keys=True).encode()).hexdigest()[:8]
+        version = f"{version}+{digest}"
+        data = {**data, "version": version}
+    a, c, s, t = data["allegations"], data["commitments"], data["scores"], data["time"]
+    ro = MappingProxyType
+    return Weights(
+        version=version,
+        severity=ro({k: float(v) for k, v in a["severity"].items()}),
+        allegation_status=ro({k: float(v) for k, v in a["status"].items()}),
+        no_response=float(a["no_response"]),
+        recency_full_months=float(a["recency"]["full_months"]),
+        recency_half_life_months=float(a["recency"]["half_life_months"]),
+        recency_floor=float(a["recency"]["floor"]),
+        corroboration_step=float(a["corroboration"]["per_extra_source"]),
+        corroboration_max=float(a["corroboration"]["max"]),
+        commitment_base=float(c["base"]),
+        quantified=float(c["quantified"]),
+        time_bound=float(c["time_bound"]),
+        verification=ro({k: float(v) for k, v in c["verification"].items()}),
+        commitment_status=ro({k: float(v) for k, v in c["status"].items()}),
+        penalty=ro({k: float(v) for k, v in c["penalty"].items()}),
+        credible_min=float(c["credible_min"]),
+        exposure_scale=float(s["exposure_scale"]),
+        mitigation_scale=float(s["mitigation_scale"]),
+        mitigation_cap=float(s["mitigation_cap"]),
+        bands=ro({k: float(v) for k, v in s["bands"].items()}),
+        overall=tuple(float(w) for w in s["overall"]),
+        peak_months=int(t["peak_months"]),
+        trend_months=int(t["trend_months"]),
+        trend_threshold=float(t["trend_threshold"]),
+        stale_months=int(t["stale_months"]),
+        gap_min_exposure=float(data["gaps"]["min_exposure"]),
+        max_questions_per_gap=int(data["gaps"]["max_questions_per_gap"]),
+        opportunities_per_area=int(data["opportunities"]["per_area"]),
+        peer_verification=tuple(data["opportunities"]["peer_verification"]),
+        raw=ro(data),
+    )
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one record added to one score, and why.
+
+    ``role`` is 'exposure' (an allegation), 'penalty' (a missed, withdrawn or overdue
+    commitment: a negative signal counted with exposure) or 'credit' (a commitment's
+    credibility). ``points`` are model points (allegation points or credit points);
+    ``exposure``, ``mitigation`` and ``net`` are this record's shares of the score's
+    values, which sum exactly (to the hundredth) to the score's totals.
+    """
+
+    record_id: str
+    record_kind: str  # 'allegation' | 'commitment'
+    role: str  # 'exposure' | 'penalty' | 'credit'
+    title: str
+    area: str
+    factors: Mapping[str, float]
+    points: float
+    exposure: float
+    mitigation: float
+    net: float
+    note: str
+
+
+@dataclass(frozen=True)
+class AreaScore:
+    """The risk in one action area (or overall) as of the profile date, with its history.
+
+    exposure, mitigation and net are 0-100; ``offset`` = exposure - net is what commitments
+    took off. ``exposure_points`` and ``credit_points`` are the model points behind them.
+    ``peak`` is the highest net at monthly steps over the last 24 months (``peak_on`` its
+    most recent step), ``year_ago`` the net a year before and ``trend`` its direction.
+    """
+
+    key: str
+    title: str
+    exposure: float
+    mitigation: float
+    offset: float
+    net: float
+    band: str
+    exposure_points: float
+    credit_points: float
+    peak: float
+    peak_on: dt.date
+    year_ago: float
+    trend: str  # 'rising' | 'falling' | 'steady'
+    trend_delta: float
+    newest_source: PartialDate | None
+    allegations: int
+    commitments: int
+    contributions: tuple[Contribution, ...]
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A source cited by a question (plain text; renderers escape it)."""
+
+    title: str
+    publisher: str | None
+    url: str | None
+    date: PartialDate | None
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something an investor should ask about; ``priority`` (0-100) is the risk behind it."""
+
+    kind: str  # one of GAP_KINDS
+    area: str
+    record_id: str | None
+    priority: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """An engagement question from the taxonomy's bank, filled with a record's specifics."""
+
+    rank: int
+    area: str
+    kind: str
+    text: str
+    record_ids: tuple[str, ...]
+    sources: tuple[SourceRef, ...]
+    priority: float
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    """Something to acknowledge or encourage: own progress, an area lever, or a peer's practice."""
+
+    kind: str  # 'commitment' | 'area' | 'peer'
+    area: str
+    text: str
+    record_ids: tuple[str, ...] = ()
+    peer_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PeerRank:
+    """A company's place among the workspace's companies for one area (or overall).
+
+    rank 1 is the lowest net risk (ties share a rank); ``percentile`` is the share of the
+    other companies with lower net risk (0 = lowest risk, 100 = highest); ``median`` is
+    the peers' median net, this company included.
+    """
+
+    area: str
+    net: float
+    rank: int
+    of: int
+    percentile: float
+    median: float
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One company's risk profile as of a date; ``to_dict`` gives the documented JSON."""
+
+    company_id: str
+    company_name: str
+    as_of: dt.date
+    weights_version: str
+    taxonomy_version: int
+    overall: AreaScore
+    areas: tuple[AreaScore, ...]
+    gaps: tuple[Gap, ...]
+    questions: tuple[Question, ...]
+    opportunities: tuple[Opportunity, ...]
+    benchmarks: tuple[Benchmark, ...] = ()
+    ranks: tuple[PeerRank, ...] = ()  # overall first, then areas; empty unless compiled with peers
+
+    def area(self, key: str) -> AreaScore:
+        """Return the score of area ``key`` (or 'overall'); raises KeyError."""
+        if key == OVERALL:
+            return self.overall
+        for a in self.areas:
+            if a.key == key:
+                return a
+        raise KeyError(key)
+
+    def rank(self, area: str = OVERALL) -> PeerRank | None:
+        """Return the peer rank for ``area`` (or overall), or None when compiled alone."""
+        for r in self.ranks:
+            if r.area == area:
+                return r
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the profile as JSON-ready data (schema in docs/profile-schema.md)."""
+        out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        out.update(_plain(self))
+        return out
+
+    def to_json(self) -> str:
+        """Return the profile as indented, key-stable JSON text."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+@dataclass(frozen=True)
+class Peers:
+    """Peer ranks of a set of profiles: ``ranks[company_id][area]``, with peer medians."""
+
+    as_of: dt.date
+    company_ids: tuple[str, ...]
+    areas: tuple[str, ...]  # 'overall' then the area keys
+    ranks: Mapping[str, Mapping[str, PeerRank]]
+    medians: Mapping[str, float]
+
+    def board(self, area: str = OVERALL) -> list[tuple[str, PeerRank]]:
+        """Return (company_id, rank) for ``area``, lowest risk first (ties by id)."""
+        rows = [(cid, self.ranks[cid][area]) for cid in self.company_ids]
+        return sorted(rows, key=lambda r: (r[1].rank, r[0]))
+
+
+def _plain(value: Any) -> Any:
+    """Return ``value`` as JSON-ready data (dates ISO, partial dates as typed, tuples as lists)."""
+    if isinstance(value, PartialDate):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "raw"}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return value
+
+
+# --------------------------------------------------------------------------- time helpers
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """Return the same day ``months`` calendar months earlier (clamped to the month's end)."""
+    import calendar
+
+    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return dt.date(year, month0 + 1, min(day.day, calendar.monthrange(year, month0 + 1)[1]))
+
+
+def recency_factor(age_months: float, weights: Weights) -> float:
+    """Return the recency weight of something ``age_months`` old: 1, then halving, never below the floor."""
+    over = age_months - weights.recency_full_months
+    if over <= 0:
+        return 1.0
+    return max(weights.recency_floor, 0.5 ** (over / weights.recency_half_life_months))
+
+
+def _anchor(dates: Iterable[PartialDate], step: int) -> int | None:
+    """Return the ordinal of the latest dated development on or before ``step`` (None if none).
+
+    A partial date counts from its first day; its age runs from its last day, or from the
+    step if that is earlier, so '2024' is neither missed nor aged early.
+    """
+    best: int | None = None
+    for d in dates:
+        first = d.first_day().toordinal()
+        if first <= step:
+            anchor = min(d.last_day().toordinal(), step)
+            if best is None or anchor > best:
+                best = anchor
+    return best
+
+
+def publisher_key(publisher: str | None, url: str | None) -> str:
+    """Return the independence key of a source: its publisher, else its web domain."""
+    if publisher and publisher.strip():
+        return re.sub(r"\s+", " ", publisher.strip().casefold())
+    if url:
+        host = urllib.parse.urlsplit(url).hostname or ""
+        return host.removeprefix("www.") or url
+    return "(unattributed)"
+
+
+# --------------------------------------------------------------------------- record factors
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """A record's points at the as-of date, before they are split across areas."""
+
+    record_id: str
+    kind: str  # allegation | commitment
+    role: str  # exposure | penalty | credit
+    title: str
+    areas: tuple[str, ...]
+    factors: Mapping[str, float]
+    points: float
+    note: str
+
+
+def _allegation_dates(a: Allegation) -> list[PartialDate]:
+    return [a.date] + ([a.updated] if a.updated else []) + [s.date for s in a.sources if s.date]
+
+
+def _independent_sources(a: Allegation, step: int) -> int:
+    keys = {publisher_key(s.publisher, s.url) for s in a.sources if (s.date or a.date).first_day().toordinal() <= step}
+    return max(1, len(keys))
+
+
+def _corroboration(n: int, w: Weights) -> float:
+    return min(w.corroboration_max, 1.0 + w.corroboration_step * (n - 1))
+
+
+def _response_factor(a: Allegation, w: Weights) -> float:
+    return w.no_response if a.company_response is None and a.status in OPEN_STATUSES else 1.0
+
+
+def _score_allegation(a: Allegation, as_of: dt.date, w: Weights) -> _Scored | None:
+    step = as_of.toordinal()
+    if a.date.first_day().toordinal() > step:
+        return None
+    anchor = _anchor(_allegation_dates(a), step)
+    assert anchor is not None
+    age = (step - anchor) / _DAYS_PER_MONTH
+    sev = w.severity[a.severity]
+    status = w.allegation_status[a.status]
+    response = _response_factor(a, w)
+    recency = recency_factor(age, w)
+    n = _independent_sources(a, step)
+    corr = _corroboration(n, w)
+    points = _r2(sev * status * response * recency * corr)
+    latest = dt.date.fromordinal(anchor)
+    note = (
+        f"{a.severity} ({_g(sev)}) x {a.status} ({_g(status)})"
+        + (f" x no company response ({_g(response)})" if response != 1.0 else "")
+        + f" x recency {recency:.2f} (latest development {latest.isoformat()}, {age:.0f} months before)"
+        + f" x {n} independent source{'s' if n != 1 else ''} ({_g(corr)})"
+    )
+    factors = {
+        "severity": sev,
+        "status": status,
+        "response": response,
+        "recency": round(recency, 4),
+        "age_months": round(age, 2),
+        "independent_sources": float(n),
+        "corroboration": corr,
+    }
+    return _Scored(a.id, "allegation", "exposure", a.title, a.areas, MappingProxyType(factors), points, note)
+
+
+def is_quantified(c: Commitment) -> bool:
+    """Return True when the commitment's target names a number (a percentage, a tonnage, a year...)."""
+    return bool(c.target and re.search(r"\d", c.target))
+
+
+def is_overdue(c: Commitment, as_of: dt.date) -> bool:
+    """Return True when the target year has passed and the commitment is not achieved, missed or withdrawn."""
+    return c.target_year is not None and c.target_year < as_of.year and c.status in ("announced", "in-progress")
+
+
+def _score_commitment(c: Commitment, as_of: dt.date, w: Weights) -> _Scored | None:
+    step = as_of.toordinal()
+    if c.date.first_day().toordinal() > step:
+        return None
+    overdue = is_overdue(c, as_of)
+    if c.status in ("missed", "withdrawn") or (overdue and c.status == "announced"):
+        kind = c.status if c.status in ("missed", "withdrawn") else "overdue"
+        base = w.penalty[kind]
+        if kind == "overdue":
+            recency, age = 1.0, 0.0  # still overdue today: no decay
+        else:
+            anchor = _anchor([c.date] + [s.date for s in c.sources if s.date], step)
+            assert anchor is not None
+            age = (step - anchor) / _DAYS_PER_MONTH
+            recency = recency_factor(age, w)
+        points = _r2(base * recency)
+        why = {
+            "missed": "missed",
+            "withdrawn": "withdrawn",
+            "overdue": f"target year {c.target_year} passed and still only announced",
+        }[kind]
+        note = f"negative signal: {why} ({_g(base)} points) x recency {recency:.2f}"
+        factors = {"penalty": base, "recency": round(recency, 4), "age_months": round(age, 2)}
+        return _Scored(c.id, "commitment", "penalty", c.title, c.areas, MappingProxyType(factors), points, note)
+    quantified = w.quantified if is_quantified(c) else 0.0
+    time_bound = w.time_bound if c.target_year is not None and not overdue else 0.0
+    verification = w.verification[c.verification]
+    status = w.commitment_status[c.status]
+    points = _r2(w.commitment_base + quantified + time_bound + verification + status)
+    parts = [f"commitment ({_g(w.commitment_base)})"]
+    parts.append(f"quantified ({_g(quantified)})" if quantified else "not quantified (0)")
+    if overdue:
+        parts.append(f"target year {c.target_year} passed (0)")
+    else:
+        parts.append(f"time-bound {c.target_year} ({_g(time_bound)})" if time_bound else "no target year (0)")
+    parts.append(f"verification {c.verification} ({_g(verification)})")
+    parts.append(f"{c.status} ({_g(status)})")
+    factors = {
+        "base": w.commitment_base,
+        "quantified": quantified,
+        "time_bound": time_bound,
+        "verification": verification,
+        "status": status,
+    }
+    return _Scored(c.id, "commitment", "credit", c.title, c.areas, MappingProxyType(factors), points, " + ".join(parts))
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+def _r2(x: float) -> float:
+    return round(x + 0.0, 2) + 0.0
+
+
+def _g(x: float) -> str:
+    return f"{x:g}"
+
+
+def _cents(x: float) -> int:
+    return round(x * 100)
+
+
+def _apportion(total_cents: int, shares: Sequence[float]) -> list[int]:
+    """Split ``total_cents`` over ``shares`` (floats summing to about total/100), largest remainder first."""
+    if not shares:
+        return []
+    raw = [s * 100 for s in shares]
+    out = [math.floor(x) for x in raw]
+    rem = total_cents - sum(out)
+    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - out[i]), i))
+    i = 0
+    while rem > 0:
+        out[order[i % len(order)]] += 1
+        rem -= 1
+        i += 1
+    i = 0
+    while rem < 0:
+        out[order[-1 - (i % len(order))]] -= 1
+        rem += 1
+        i += 1
+    return out
+
+
+def saturate(points: float, scale: float) -> float:
+    """Return 100 * (1 - exp(-points / scale)): 0 for nothing, approaching 100, never reaching it."""
+    return 100.0 * (1.0 - math.exp(-max(points, 0.0) / scale))
+
+
+def _owa(values: Sequence[float], weights: Sequence[float]) -> list[float]:
+    """Return the ordered-weighted-average weight of each value (largest value, largest weight)."""
+    order = sorted(range(len(values)), key=lambda i: (-values[i], i))
+    out = [0.0] * len(values)
+    for pos, i in enumerate(order):
+        if pos < len(weights):
+            out[i] = weights[pos]
+    return out
+
+
+# --------------------------------------------------------------------------- scores
+
+
+def _area_score(
+    key: str,
+    title: str,
+    scored: Sequence[_Scored],
+    w: Weights,
+    history: tuple[float, dt.date, float],
+    newest: PartialDate | None,
+) -> AreaScore:
+    risk = [s for s in scored if s.role != "credit"]
+    credit = [s for s in scored if s.role == "credit"]
+    e_points = sum(_cents(s.points) for s in risk) / 100
+    c_points = sum(_cents(s.points) for s in credit) / 100
+    exposure = saturate(e_points, w.exposure_scale)
+    mitigation = saturate(c_points, w.mitigation_scale)
+    net = exposure * (1.0 - w.mitigation_cap * mitigation / 100)
+    x_c, m_c, n_c = _cents(exposure), _cents(mitigation), _cents(net)
+    off_c = x_c - n_c
+    x_sh = _apportion(x_c, [exposure * s.points / e_points if e_points else 0.0 for s in risk])
+    m_sh = _apportion(m_c, [mitigation * s.points / c_points if c_points else 0.0 for s in credit])
+    o_sh = _apportion(off_c, [(off_c / 100) * s.points / c_points if c_points else 0.0 for s in credit])
+    contributions = [
+        Contribution(s.record_id, s.kind, s.role, s.title, key, s.factors, s.points, x / 100, 0.0, x / 100, s.note)
+        for s, x in zip(risk, x_sh, strict=False)
+    ] + [
+        Contribution(
+            s.record_id, s.kind, s.role, s.title, key, s.factors, s.points, 0.0, m / 100, -o / 100 + 0.0, s.note
+        )
+        for s, m, o in zip(credit, m_sh, o_sh, strict=False)
+    ]
+    net_v = n_c / 100
+    peak, peak_on, year_ago = history
+    peak = max(peak, net_v)
+    return _with_trend(
+        key,
+        title,
+        x_c / 100,
+        m_c / 100,
+        off_c / 100,
+        net_v,
+        e_points,
+        c_points,
+        peak,
+        peak_on,
+        year_ago,
+        newest,
+        sum(1 for s in scored if s.kind == "allegation"),
+        sum(1 for s in scored if s.kind == "commitment"),
+        tuple(contributions),
+        w,
+    )
+
+
+def _with_trend(
+    key: str,
+    title: str,
+    exposure: float,
+    mitigation: float,
+    offset: float,
+    net: float,
+    e_points: float,
+    c_points: float,
+    peak: float,
+    peak_on: dt.date,
+    year_ago: float,
+    newest: PartialDate | None,
+    n_allegations: int,
+    n_commitments: int,
+    contributions: tuple[Contribution, ...],
+    w: Weights,
+) -> AreaScore:
+    delta = _r2(net - year_ago)
+    trend = "rising" if delta >= w.trend_threshold else "falling" if delta <= -w.trend_threshold else "steady"
+    return AreaScore(
+        key=key,
+        title=title,
+        exposure=exposure,
+        mitigation=mitigation,
+        offset=offset,
+        net=net,
+        band=w.band(net),
+        exposure_points=e_points,
+        credit_points=c_points,
+        peak=peak,
+        peak_on=peak_on,
+        year_ago=year_ago,
+        trend=trend,
+        trend_delta=delta,
+        newest_source=newest,
+        allegations=n_allegations,
+        commitments=n_commitments,
+        contributions=contributions,
+    )
+
+
+def _overall(areas: Sequence[AreaScore], w: Weights, history: tuple[float, dt.date, float]) -> AreaScore:
+    """Combine area scores: an ordered weighted average of each measure, largest areas first."""
+    wx = _owa([a.exposure for a in areas], w.overall)
+    wm = _owa([a.mitigation for a in areas], w.overall)
+    wn = _owa([a.net for a in areas], w.overall)
+    exposure = sum(x * a.exposure for x, a in zip(wx, areas, strict=False))
+    mitigation = sum(x * a.mitigation for x, a in zip(wm, areas, strict=False))
+    net = sum(x * a.net for x, a in zip(wn, areas, strict=False))
+    x_c, m_c, n_c = _cents(exposure), _cents(mitigation), _cents(net)
+    n_c = min(n_c, x_c)
+    # One overall contribution per (record, role); its shares are the weighted area shares.
+    keyed: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for i, a in enumerate(areas):
+        for c in a.contributions:
+            k = (c.record_kind, c.record_id, c.role)
+            entry = keyed.setdefault(k, {"c": c, "x": 0.0, "m": 0.0, "n": 0.0, "areas": []})
+            entry["x"] += wx[i] * c.exposure
+            entry["m"] += wm[i] * c.mitigation
+            entry["n"] += wn[i] * c.net
+            entry["areas"].append(a.key)
+    entries = list(keyed.values())
+    x_sh = _apportion(x_c, [e["x"] for e in entries])
+    m_sh = _apportion(m_c, [e["m"] for e in entries])
+    n_sh = _apportion(n_c, [e["n"] for e in entries])
+    weights_by_area = {a.key: (wx[i], wn[i]) for i, a in enumerate(areas)}
+    contributions = []
+    for e, x, m, n in zip(entries, x_sh, m_sh, n_sh, strict=False):
+        c = e["c"]
+        used = ", ".join(f"{k} x{weights_by_area[k][1]:.2f}" for k in e["areas"] if weights_by_area[k][1])
+        note = c.note + (f"; overall weights: {used}" if used else "; overall weight 0 (not among the top areas)")
+        contributions.append(
+            Contribution(
+                c.record_id,
+                c.record_kind,
+                c.role,
+                c.title,
+                OVERALL,
+                c.factors,
+                c.points,
+                x / 100,
+                m / 100,
+                n / 100,
+                note,
+            )
+        )
+    risk_points = {(c.record_kind, c.record_id): c.points for c in contributions if c.role != "credit"}
+    credit_points = {(c.record_kind, c.record_id): c.points for c in contributions if c.role == "credit"}
+    newest = max((a.newest_source for a in areas if a.newest_source), default=None)
+    peak, peak_on, year_ago = history
+    net_v = n_c / 100
+    return _with_trend(
+        OVERALL,
+        "Overall",
+        x_c / 100,
+        m_c / 100,
+        (x_c - n_c) / 100,
+        net_v,
+        sum(_cents(p) for p in risk_points.values()) / 100,
+        sum(_cents(p) for p in credit_points.values()) / 100,
+        max(peak, net_v),
+        peak_on,
+        year_ago,
+        newest,
+        len({c.record_id for c in contributions if c.record_kind == "allegation"}),
+        len({c.record_id for c in contributions if c.record_kind == "commitment"}),
+        tuple(contributions),
+        w,
+    )
+
+
+# --------------------------------------------------------------------------- history (peak, trend)
+
+
+def _history(
+    company: Company, keys: Sequence[str], as_of: dt.date, w: Weights
+) -> tuple[list[list[float]], list[dt.date]]:
+    """Return net per step per area (steps 1..peak_months back; step 0 is computed in full elsewhere).
+
+    Per-record factors are computed once; each step only re-evaluates what time changes:
+    inclusion, the latest development, sources so far, recency and overdue status.
+    """
+    steps = [months_before(as_of, k) for k in range(1, w.peak_months + 1)]
+    ords = [d.toordinal() for d in steps]
+    n = len(steps)
+    index = {k: i for i, k in enumerate(keys)}
+    e_pts = [[0.0] * n for _ in keys]
+    c_pts = [[0.0] * n for _ in keys]
+    full, hl, floor = w.recency_full_months, w.recency_half_life_months, w.recency_floor
+    last_step = ords[0]
+    for a in company.allegations:
+        start = a.date.first_day().toordinal()
+        if start > last_step:
+            continue
+        base = w.severity[a.severity] * w.allegation_status[a.status] * _response_factor(a, w)
+        if base == 0:
+            continue
+        devs = [(d.first_day().toordinal(), d.last_day().toordinal()) for d in _allegation_dates(a)]
+        pubs = [((s.date or a.date).first_day().toordinal(), publisher_key(s.publisher, s.url)) for s in a.sources]
+        settled = max(f for f, _ in devs + [(p, 0) for p, _ in pubs])
+        rows = [e_pts[index[k]] for k in a.areas if k in index]
+        if settled <= ords[-1]:
+            last = max(lo for _, lo in devs)
+            corr = _corroboration(len({k for _, k in pubs}), w)
+            b = base * corr
+            for j, s in enumerate(ords):
+                if s < start:
+                    break
+                over = (s - min(last, s)) / _DAYS_PER_MONTH - full
+                p = b if over <= 0 else b * max(floor, 0.5 ** (over / hl))
+                for row in rows:
+                    row[j] += p
+        else:
+            for j, s in enumerate(ords):
+                if s < start:
+                    break
+                anchor = max(min(lo, s) for f, lo in devs if f <= s)
+                corr = _corroboration(max(1, len({k for d, k in pubs if d <= s})), w)
+                over = (s - anchor) / _DAYS_PER_MONTH - full
+                p = base * corr * (1.0 if over <= 0 else max(floor, 0.5 ** (over / hl)))
+                for row in rows:
+                    row[j] += p
+    for c in company.commitments:
+        start = c.date.first_day().toordinal()
+        if start > last_step:
+            continue
+        rows_e = [e_pts[index[k]] for k in c.areas if k in index]
+        rows_c = [c_pts[index[k]] for k in c.areas if k in index]
+        for j, day in enumerate(steps):
+            if ords[j] < start:
+                break
+            scored = _score_commitment(c, day, w)
+            if scored is None:
+                continue
+            for row in rows_e if scored.role == "penalty" else rows_c:
+                row[j] += scored.points
+    cap = w.mitigation_cap / 100
+    nets: list[list[float]] = []
+    for i in range(len(keys)):
+        row = []
+        for j in range(n):
+            x = saturate(e_pts[i][j], w.exposure_scale)
+            row.append(x * (1.0 - cap * saturate(c_pts[i][j], w.mitigation_scale)) if x else 0.0)
+        nets.append(row)
+    return nets, steps
+
+
+def _summarise(
+    series: Sequence[float], steps: Sequence[dt.date], current: float, as_of: dt.date, w: Weights
+) -> tuple[float, dt.date, float]:
+    """Return (peak, peak_on, year_ago) from the current value and the stepped history."""
+    peak, peak_on = current, as_of
+    for v, d in zip(series, steps, strict=False):
+        v = _r2(v)
+        if v > peak:
+            peak, peak_on = v, d
+    year_ago = _r2(series[w.trend_months - 1]) if series else 0.0
+    return peak, peak_on, year_ago
+
+
+def _fold_history(score: AreaScore, history: tuple[float, dt.date, float], w: Weights) -> AreaScore:
+    """Return ``score`` with its peak, year-ago value and trend set."""
+    peak, peak_on, year_ago = history
+    delta = _r2(score.net - year_ago)
+    trend = "rising" if delta >= w.trend_threshold else "falling" if delta <= -w.trend_threshold else "steady"
+    return dataclasses.replace(
+        score, peak=max(peak, score.net), peak_on=peak_on, year_ago=year_ago, trend=trend, trend_delta=delta
+    )
+
+
+# --------------------------------------------------------------------------- compile
+
+
+def compile_profile(company: Company, taxonomy: Taxonomy, as_of: dt.date, weights: Weights) -> Profile:
+    """Return the risk profile of ``company`` as of ``as_of``: pure and deterministic.
+
+    Records dated after ``as_of`` (and sources dated after it) are ignored. Peer ranks and
+    peer-practice opportunities need the other companies: use ``compile_profiles``.
+    Raises DataError when a question template in the taxonomy uses an unknown placeholder.
+    """
+    from .questions import build_gaps, build_opportunities, build_questions
+
+    w = weights
+    keys = taxonomy.keys
+    scored: list[_Scored] = []
+    for a in company.allegations:
+        s = _score_allegation(a, as_of, w)
+        if s is not None:
+            scored.append(s)
+    for c in company.commitments:
+        s = _score_commitment(c, as_of, w)
+        if s is not None:
+            scored.append(s)
+    nets, steps = _history(company, keys, as_of, w)
+    newest = _newest_sources(company, keys, as_of)
+    areas: list[AreaScore] = []
+    for i, area in enumerate(taxonomy.areas):
+        mine = [s for s in scored if area.key in s.areas]
+        score = _area_score(area.key, area.title, mine, w, (0.0, as_of, 0.0), newest.get(area.key))
+        areas.append(_fold_history(score, _summarise(nets[i], steps, score.net, as_of, w), w))
+    columns = [list(col) for col in zip(*nets, strict=True)]
+    overall_series = [sum(x * v for x, v in zip(_owa(col, w.overall), col, strict=True)) for col in columns]
+    overall = _overall(areas, w, (0.0, as_of, 0.0))
+    overall = _fold_history(overall, _summarise(overall_series, steps, overall.net, as_of, w), w)
+    gaps = build_gaps(company, taxonomy, as_of, w, tuple(areas), scored)
+    questions = build_questions(company, taxonomy, as_of, w, gaps)
+    opportunities = build_opportunities(company, taxonomy, as_of, w, tuple(areas))
+    return Profile(
+        company_id=company.id,
+        company_name=company.name,
+        as_of=as_of,
+        weights_version=w.version,
+        taxonomy_version=taxonomy.version,
+        overall=overall,
+        areas=tuple(areas),
+        gaps=gaps,
+        questions=questions,
+        opportunities=opportunities,
+        benchmarks=tuple(sorted(company.benchmarks, key=lambda b: (-b.year, b.name))),
+    )
+
+
+def _newest_sources(company: Company, keys: Sequence[str], as_of: dt.date) -> dict[str, PartialDate]:
+    """Return per area the newest source date on or before ``as_of`` (a record's date stands in for undated sources)."""
+    out: dict[str, PartialDate] = {}
+    step = as_of.toordinal()
+    records: list[Allegation | Commitment] = [*company.allegations, *company.commitments]
+    for r in records:
+        if r.date.first_day().toordinal() > step:
+            continue
+        dates = [s.date or r.date for s in r.sources]
+        dates = [d for d in dates if d.first_day().toordinal() <= step] or [r.date]
+        newest = max(dates)
+        for k in r.areas:
+            if k in keys and (k not in out or newest > out[k]):
+                out[k] = newest
+    return out
+
+
+def rank_peers(profiles: Iterable[Profile]) -> Peers:
+    """Return the ranks of ``profiles`` against each other, overall and per area (lowest risk = rank 1)."""
+    profs = list(profiles)
+    if not profs:
+        raise DataError("no profiles to rank")
+    as_of = profs[0].as_of
+    area_keys = (OVERALL, *(a.key for a in profs[0].areas))
+    ranks: dict[str, dict[str, PeerRank]] = {p.company_id: {} for p in profs}
+    medians: dict[str, float] = {}
+    for key in area_keys:
+        values = [p.area(key).net for p in profs]
+        ordered = sorted(values)
+        n = len(values)
+        mid = n // 2
+        median = ordered[mid] if n % 2 else _r2((ordered[mid - 1] + ordered[mid]) / 2)
+        medians[key] = median
+        for p, v in zip(profs, values, strict=False):
+            lower = sum(1 for x in values if x < v)
+            ties = sum(1 for x in values if x == v) - 1
+            pct = 100.0 * (lower + 0.5 * ties) / (n - 1) if n > 1 else 0.0
+            ranks[p.company_id][key] = PeerRank(key, v, lower + 1, n, _r2(pct), median)
+    return Peers(
+        as_of=as_of,
+        company_ids=tuple(p.company_id for p in profs),
+        areas=area_keys,
+        ranks=MappingProxyType({k: MappingProxyType(v) for k, v in ranks.items()}),
+        medians=MappingProxyType(medians),
+    )
+
+
+def compile_profiles(
+    companies: Sequence[Company], taxonomy: Taxonomy, as_of: dt.date, weights: Weights
+) -> dict[str, Profile]:
+    """Return every company's profile (in input order) with peer ranks and peer-practice opportunities.
+
+    This is the one call a brief, a letter or a leaderboard needs for a workspace.
+    """
+    from .questions import peer_opportunities
+
+    profiles = [compile_profile(c, taxonomy, as_of, weights) for c in companies]
+    if not profiles:
+        return {}
+    peers = rank_peers(profiles)
+    by_id = {c.id: c for c in companies}
+    out: dict[str, Profile] = {}
+    for p in profiles:
+        extra = peer_opportunities(
+            by_id[p.company_id], [c for c in companies if c.id != p.company_id], taxonomy, as_of, weights, p
+        )
+        out[p.company_id] = dataclasses.replace(
+            p,
+            ranks=tuple(peers.ranks[p.company_id][k] for k in peers.areas),
+            opportunities=p.opportunities + extra,
+        )
+    return out
+
+
+def leaderboard(profiles: Mapping[str, Profile] | Sequence[Profile], area: str = OVERALL) -> list[Profile]:
+    """Return the profiles ordered for a leaderboard of ``area``: lowest net risk first, ties by name."""
+    items = list(profiles.values()) if isinstance(profiles, Mapping) else list(profiles)
+    return sorted(items, key=lambda p: (p.area(area).net, p.company_name.casefold(), p.company_id))
