@@ -43,6 +43,12 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+# pip's output goes to a log that is shown only if the install fails.
+log=.venv/setup-pip.log
+if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip \
+       && .venv/bin/python -m pip install --disable-pip-version-check -e ".${extras}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "setup: installing engage's Python packages failed (log above, kept in $log)" >&2
+  exit 1
+fi
 echo "setup: engage $(.venv/bin/engage --version | awk '{print $NF}') is ready: .venv/bin/engage --help"
