@@ -1,0 +1,290 @@
+"""Commands about risk profiles: profile (one company in the terminal) and compare (the peer leaderboard)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from ..errors import DataError, UsageError
+from ..profile import OVERALL, Profile, compile_profiles, load_weights
+from ..taxonomy import Taxonomy
+from .main import App, Loaded, as_of_option, escape, get_app, load_selected, workspace_option
+
+BAND_STYLES = {"low": "green", "moderate": "yellow", "elevated": "dark_orange", "high": "bold red"}
+TREND_MARKS = {"rising": "↑", "falling": "↓", "steady": "→"}
+
+
+def _load_profiles(
+    app: App, workspace: str | None, as_of: dt.date, company: str | None = None
+) -> tuple[Loaded, dict[str, Profile]]:
+    """Load every company (peers are needed for ranks) and compile their profiles as of ``as_of``."""
+    if company is not None:
+        load_selected(workspace, (company,), all_=False)  # validates the id with a "did you mean"
+    loaded = load_selected(workspace, (), all_=True)
+    if company is not None and company not in {c.id for c in loaded.companies}:
+        mine = [p for p in loaded.problems if Path(p.path).stem == company]
+        raise DataError(mine or f"companies/{company}.yaml has errors; run `engage check {company}`")
+    broken = sorted({Path(p.path).stem for p in loaded.problems})
+    if broken:
+        app.warn(
+            f"skipped {len(broken)} compan{'y' if len(broken) == 1 else 'ies'} with errors: {', '.join(broken)} "
+            "(run `engage check`)"
+        )
+    weights = load_weights(loaded.settings.weights or None)
+    return loaded, compile_profiles(loaded.companies, loaded.taxonomy, as_of, weights)
+
+
+def _area_key(value: str, taxonomy: Taxonomy) -> str:
+    """Return a valid area key (or 'overall') for ``value``; raises UsageError with a suggestion."""
+    keys = [OVERALL, *taxonomy.keys]
+    if value in keys:
+        return value
+    close = difflib.get_close_matches(value, keys, n=1, cutoff=0.5)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise UsageError(f"unknown area '{value}'{hint}; areas: {', '.join(keys)}")
+
+
+def _band(band: str) -> str:
+    return f"[{BAND_STYLES[band]}]{band}[/]"
+
+
+def _num(x: float) -> str:
+    return f"{x:.1f}"
+
+
+@click.command()
+@click.argument("company")
+@click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON (schema: docs/profile-schema.md).")
+@click.option(
+    "--explain", "explain", metavar="AREA", help="List every contribution to AREA (an area key or 'overall')."
+)
+@as_of_option
+@workspace_option
+def profile(company: str, as_json: bool, explain: str | None, as_of: dt.date, workspace: str | None) -> None:
+    """Show COMPANY's risk profile: the thirteen areas, top gaps, questions and opportunities.
+
+    Net risk (0-100) is exposure from allegations less what credible commitments offset;
+    missed, withdrawn and overdue commitments add to risk. Peer rank 1 is the lowest risk
+    among the workspace's companies. See docs/methodology.md.
+
+    \b
+    Examples:
+      engage profile volkswagen
+      engage profile volkswagen --explain minerals --as-of 2026-11-01
+      engage profile volkswagen --json > volkswagen.json
+    """
+    app = get_app()
+    loaded, profiles = _load_profiles(app, workspace, as_of, company)
+    p = profiles[company]
+    if explain is not None:
+        explain = _area_key(explain, loaded.taxonomy)
+    if as_json:
+        click.echo(p.to_json(), nl=False)
+        return
+    if explain is not None:
+        _print_explain(app, p, explain)
+        return
+    _print_profile(app, p, loaded.taxonomy)
+
+
+def _print_profile(app: App, p: Profile, taxonomy: Taxonomy) -> None:
+    o = p.overall
+    r = p.rank()
+    rank = f", rank {r.rank} of {r.of} (1 = lowest risk)" if r and r.of > 1 else ""
+    app.out.print(
+        f"[bold]{escape(p.company_name)}[/bold] as of {p.as_of.isoformat()} "
+        f"(weights {escape(p.weights_version)}, taxonomy {p.taxonomy_version})"
+    )
+    app.out.print(
+        f"Overall net risk [bold]{_num(o.net)}[/bold] {_band(o.band)}{rank}; peak {_num(o.peak)} "
+        f"({o.peak_on.isoformat()}); {TREND_MARKS[o.trend]} {o.trend} ({o.trend_delta:+.1f} vs a year ago)"
+    )
+    for b in p.benchmarks[:1]:
+        bits = [f"rank {b.rank}" + (f" of {b.of}" if b.of else "")] if b.rank is not None else []
+        bits += [f"{b.score_pct:g}%"] if b.score_pct is not None else []
+        app.out.print(
+            f"External benchmark (shown beside, not blended): {escape(b.name)} {b.year}: {', '.join(bits) or 'listed'}"
+        )
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for col, justify in (
+        ("area", "left"),
+        ("exposure", "right"),
+        ("mitigation", "right"),
+        ("net", "right"),
+        ("band", "left"),
+        ("peak", "right"),
+        ("trend", "left"),
+        ("peer rank", "right"),
+        ("records", "right"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for a in p.areas:
+        ar = p.rank(a.key)
+        table.add_row(
+            escape(taxonomy.area(a.key).short),
+            _num(a.exposure),
+            _num(a.mitigation),
+            f"[bold]{_num(a.net)}[/bold]",
+            _band(a.band),
+            _num(a.peak),
+            f"{TREND_MARKS[a.trend]} {a.trend_delta:+.1f}" if a.trend != "steady" else "→",
+            f"{ar.rank}/{ar.of}" if ar and ar.of > 1 else "-",
+            f"{a.allegations}a {a.commitments}c",
+        )
+    app.out.print(table)
+    if p.gaps:
+        app.out.print("\n[bold]Top gaps[/bold]")
+        for g in p.gaps[:5]:
+            app.out.print(f"  {g.priority:5.1f}  {escape(g.text)}")
+    if p.questions:
+        app.out.print("\n[bold]Top questions[/bold]")
+        for q in p.questions[:5]:
+            app.out.print(f"  {q.rank}. {escape(q.text)}")
+    if p.opportunities:
+        app.out.print("\n[bold]Opportunities[/bold]")
+        for op in p.opportunities[:8]:
+            app.out.print(f"  - {op.kind}: {escape(op.text)}")
+    app.info(f"\nwhy a number: engage profile {p.company_id} --explain AREA;  all questions: --json")
+
+
+def _print_explain(app: App, p: Profile, key: str) -> None:
+    s = p.area(key)
+    app.out.print(
+        f"[bold]{escape(p.company_name)}[/bold]: {escape(s.title)} as of {p.as_of.isoformat()} "
+        f"(weights {escape(p.weights_version)})"
+    )
+    app.out.print(
+        f"exposure {s.exposure:.2f} ({s.exposure_points:g} points)  mitigation {s.mitigation:.2f} "
+        f"({s.credit_points:g} credit points)  offset {s.offset:.2f}  net [bold]{s.net:.2f}[/bold] {_band(s.band)}  "
+        f"peak {s.peak:.2f} ({s.peak_on.isoformat()})  a year ago {s.year_ago:.2f} ({s.trend})"
+    )
+    if not s.contributions:
+        app.out.print("No records in this area as of this date.")
+        return
+    table = Table(show_edge=False, pad_edge=False, header_style="bold", show_lines=False)
+    for col, justify in (
+        ("record", "left"),
+        ("role", "left"),
+        ("points", "right"),
+        ("exposure", "right"),
+        ("mitigation", "right"),
+        ("net", "right"),
+        ("why", "left"),
+    ):
+        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for c in sorted(s.contributions, key=lambda c: (-abs(c.net), c.record_id)):
+        table.add_row(
+            escape(c.record_id),
+            c.role,
+            f"{c.points:.2f}",
+            f"{c.exposure:.2f}",
+            f"{c.mitigation:.2f}",
+            f"{c.net:+.2f}",
+            escape(c.note),
+        )
+    table.add_row("total", "", "", f"{s.exposure:.2f}", f"{s.mitigation:.2f}", f"{s.net:+.2f}", "")
+    app.out.print(table)
+
+
+@click.command()
+@click.option("--area", "area", metavar="KEY", default=OVERALL, show_default=True, help="Rank on this area.")
+@click.option("--json", "as_json", is_flag=True, help="Print the leaderboard as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the leaderboard as CSV.")
+@click.option(
+    "--xlsx",
+    "xlsx",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write an Excel workbook: the overall board and one sheet per area.",
+)
+@as_of_option
+@workspace_option
+def compare(area: str, as_json: bool, as_csv: bool, xlsx: Path | None, as_of: dt.date, workspace: str | None) -> None:
+    """Rank every company in the workspace by net risk, overall or in one area (rank 1 = lowest risk).
+
+    External benchmarks from the records (Lead the Charge...) are shown beside the rank,
+    never blended into it.
+
+    \b
+    Examples:
+      engage compare
+      engage compare --area minerals --csv > minerals.csv
+      engage compare --xlsx leaderboard.xlsx --as-of 2026-11-01
+    """
+    from .. import export
+
+    if sum(bool(x) for x in (as_json, as_csv, xlsx)) > 1:
+        raise UsageError("choose one of --json, --csv and --xlsx")
+    app = get_app()
+    loaded, profiles = _load_profiles(app, workspace, as_of)
+    area = _area_key(area, loaded.taxonomy)
+    if not profiles:
+        raise UsageError(f"no valid company records in {loaded.workspace.label(loaded.workspace.companies_dir)}/")
+    if as_json:
+        click.echo(export.board_json(profiles, area), nl=False)
+        return
+    if as_csv:
+        click.echo(export.board_csv(profiles, area), nl=False)
+        return
+    if xlsx is not None:
+        sheets = [(OVERALL, "Overall")] + [(a.key, a.short) for a in loaded.taxonomy.areas]
+        if area != OVERALL:
+            sheets = [s for s in sheets if s[0] == area] + [s for s in sheets if s[0] != area]
+        data = export.board_xlsx(profiles, sheets)
+        _write(xlsx, data)
+        n = len(profiles)
+        app.info(f"wrote {xlsx} ({n} compan{'y' if n == 1 else 'ies'}, {len(sheets)} sheets)")
+        return
+    rows = export.board_rows(profiles, area)
+    title = "Overall" if area == OVERALL else loaded.taxonomy.area(area).title
+    median = f"{rows[0]['median']:.1f}" if rows and rows[0]["median"] is not None else "-"
+    app.out.print(
+        f"[bold]{escape(title)}[/bold]: net risk as of {as_of.isoformat()}, lowest first (peer median {median})"
+    )
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for col, justify in (
+        ("rank", "right"),
+        ("company", "left"),
+        ("net", "right"),
+        ("band", "left"),
+        ("exposure", "right"),
+        ("mitigation", "right"),
+        ("peak", "right"),
+        ("trend", "left"),
+        ("pctl", "right"),
+        ("benchmark (not blended)", "left"),
+        ("top reasons", "left"),
+    ):
+        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in rows:
+        table.add_row(
+            str(r["rank"]),
+            escape(r["company"]),
+            f"[bold]{_num(r['net'])}[/bold]",
+            _band(r["band"]),
+            _num(r["exposure"]),
+            _num(r["mitigation"]),
+            _num(r["peak"]),
+            f"{TREND_MARKS[r['trend']]} {r['trend_delta']:+.1f}",
+            f"{r['percentile']:.0f}" if r["percentile"] is not None else "-",
+            escape(r["benchmark"]) or "-",
+            escape(r["top_reasons"]) or "-",
+        )
+    app.out.print(table)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write ``data`` atomically (engage.output.write_atomic)."""
+    from ..output import write_atomic
+
+    write_atomic(path, data)
+
+
+def register(cli: click.Group) -> None:
+    """Add the profile commands to the group."""
+    cli.add_command(profile)
+    cli.add_command(compare)

@@ -1,0 +1,155 @@
+"""Peer leaderboards as rows, JSON, CSV and Excel workbooks (openpyxl is imported only for xlsx)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .profile import OVERALL, SCHEMA_VERSION, AreaScore, Profile, leaderboard
+
+BAND_FILLS = {"low": "C6EFCE", "moderate": "FFEB9C", "elevated": "F8CBAD", "high": "FFC7CE"}
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("rank", "Rank"),
+    ("company_id", "Company id"),
+    ("company", "Company"),
+    ("net", "Net risk"),
+    ("band", "Band"),
+    ("exposure", "Exposure"),
+    ("mitigation", "Mitigation"),
+    ("peak", "Peak (24 months)"),
+    ("trend", "Trend"),
+    ("trend_delta", "Change vs a year ago"),
+    ("percentile", "Risk percentile"),
+    ("median", "Peer median"),
+    ("benchmark", "External benchmark (not blended)"),
+    ("top_reasons", "Top reasons"),
+)
+
+
+def top_reasons(score: AreaScore, n: int = 3) -> str:
+    """Return the ``n`` records that moved net risk most, as 'title (+12.3); ...'."""
+    ranked = sorted(score.contributions, key=lambda c: (-abs(c.net), c.record_id))
+    parts = [f"{c.title} ({c.net:+.1f})" for c in ranked[:n] if c.net]
+    return "; ".join(parts)
+
+
+def benchmark_label(profile: Profile) -> str:
+    """Return the newest external benchmark as 'Name YEAR: rank R of N, S%', or ''."""
+    if not profile.benchmarks:
+        return ""
+    b = profile.benchmarks[0]
+    bits = []
+    if b.rank is not None:
+        bits.append(f"rank {b.rank}" + (f" of {b.of}" if b.of else ""))
+    if b.score_pct is not None:
+        bits.append(f"{b.score_pct:g}%")
+    return f"{b.name} {b.year}" + (f": {', '.join(bits)}" if bits else "")
+
+
+def board_rows(profiles: Mapping[str, Profile] | Sequence[Profile], area: str = OVERALL) -> list[dict[str, Any]]:
+    """Return the leaderboard of ``area`` as plain rows, lowest net risk first."""
+    rows: list[dict[str, Any]] = []
+    for p in leaderboard(profiles, area):
+        s = p.area(area)
+        r = p.rank(area)
+        rows.append(
+            {
+                "rank": r.rank if r else None,
+                "company_id": p.company_id,
+                "company": p.company_name,
+                "net": s.net,
+                "band": s.band,
+                "exposure": s.exposure,
+                "mitigation": s.mitigation,
+                "peak": s.peak,
+                "trend": s.trend,
+                "trend_delta": s.trend_delta,
+                "percentile": r.percentile if r else None,
+                "median": r.median if r else None,
+                "benchmark": benchmark_label(p),
+                "top_reasons": top_reasons(s),
+            }
+        )
+    return rows
+
+
+def board_json(profiles: Mapping[str, Profile] | Sequence[Profile], area: str = OVERALL) -> str:
+    """Return the leaderboard of ``area`` as JSON text (schema in docs/profile-schema.md)."""
+    items = list(profiles.values()) if isinstance(profiles, Mapping) else list(profiles)
+    first = items[0] if items else None
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "leaderboard",
+        "area": area,
+        "as_of": first.as_of.isoformat() if first else None,
+        "weights_version": first.weights_version if first else None,
+        "rows": board_rows(items, area),
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def board_csv(profiles: Mapping[str, Profile] | Sequence[Profile], area: str = OVERALL) -> str:
+    """Return the leaderboard of ``area`` as CSV text with a header row."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([key for key, _ in COLUMNS])
+    for row in board_rows(profiles, area):
+        writer.writerow(["" if row[k] is None else row[k] for k, _ in COLUMNS])
+    return buf.getvalue()
+
+
+def board_xlsx(profiles: Mapping[str, Profile] | Sequence[Profile], areas: Sequence[tuple[str, str]]) -> bytes:
+    """Return an .xlsx workbook: one sheet per (key, sheet title) in ``areas``, 'overall' first.
+
+    Numbers are stored as numbers, bands are filled with their colour, the header row is
+    frozen and filtered, and the last column holds each score's top reasons.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    fills = {band: PatternFill("solid", start_color=colour, end_color=colour) for band, colour in BAND_FILLS.items()}
+    bold = Font(bold=True)
+    used: set[str] = set()
+    widths = {"company": 28, "benchmark": 36, "top_reasons": 90, "company_id": 18}
+    for key, title in areas:
+        name = _sheet_name(title, used)
+        ws = wb.create_sheet(name)
+        ws.append([label for _, label in COLUMNS])
+        for cell in ws[1]:
+            cell.font = bold
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        band_col = [k for k, _ in COLUMNS].index("band") + 1
+        for row in board_rows(profiles, key):
+            ws.append([row[k] for k, _ in COLUMNS])
+            cell = ws.cell(row=ws.max_row, column=band_col)
+            if row["band"] in fills:
+                cell.fill = fills[row["band"]]
+        for i, (k, _) in enumerate(COLUMNS, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = widths.get(k, 12)
+            if k in ("net", "exposure", "mitigation", "peak", "trend_delta", "percentile", "median"):
+                for (c,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                    c.number_format = "0.0"
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(ws.max_row, 1)}"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    """Return an Excel-safe, unique sheet name (31 characters, no []:*?/\\)."""
+    clean = "".join(ch for ch in title if ch not in "[]:*?/\\").strip() or "Sheet"
+    name = clean[:31]
+    n = 2
+    while name.lower() in used:
+        suffix = f" ({n})"
+        name = clean[: 31 - len(suffix)] + suffix
+        n += 1
+    used.add(name.lower())
+    return name
