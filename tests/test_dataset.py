@@ -4,8 +4,9 @@ and the Leaderboard figures match the trace. Reads only files inside the reposit
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -16,8 +17,23 @@ TRACE_PATH = ROOT / "docs" / "sources" / "seed-trace.yaml"
 
 # The 18 automakers the Lead the Charge Leaderboard scores, by company id.
 LEADERBOARD_IDS = {
-    "bmw", "byd", "ford", "gac", "geely", "general-motors", "honda", "hyundai", "kia",
-    "mercedes-benz", "nissan", "renault", "saic", "stellantis", "tesla", "toyota", "volkswagen",
+    "bmw",
+    "byd",
+    "ford",
+    "gac",
+    "geely",
+    "general-motors",
+    "honda",
+    "hyundai",
+    "kia",
+    "mercedes-benz",
+    "nissan",
+    "renault",
+    "saic",
+    "stellantis",
+    "tesla",
+    "toyota",
+    "volkswagen",
     "volvo-cars",
 }
 ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
@@ -76,8 +92,10 @@ def trace_urls(trace: dict[str, Any]) -> set[str]:
 
 def test_helpers_find_nested_urls() -> None:
     """The collectors see addresses at any depth, so an untraced address cannot slip past."""
-    doc = {"benchmarks": [{"url": "https://a.example/1", "sources": [{"url": "https://b.example/2"}]}],
-           "allegations": [{"sources": [{"title": "t", "url": "https://c.example/3"}]}]}
+    doc = {
+        "benchmarks": [{"url": "https://a.example/1", "sources": [{"url": "https://b.example/2"}]}],
+        "allegations": [{"sources": [{"title": "t", "url": "https://c.example/3"}]}],
+    }
     assert record_urls(doc) == {"https://a.example/1", "https://b.example/2", "https://c.example/3"}
     text = {"notes": "see (https://d.example/4).", "related_urls": ["https://e.example/5"]}
     assert urls_in(text) == {"https://d.example/4", "https://e.example/5"}
