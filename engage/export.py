@@ -153,3 +153,104 @@ def _sheet_name(title: str, used: set[str]) -> str:
         n += 1
     used.add(name.lower())
     return name
+
+
+# --------------------------------------------------------------------------- JSON Schema of the profile
+
+_DESCRIPTIONS = {
+    "Profile": "A company's risk profile as of a date (engage.profile.Profile).",
+    "AreaScore": "Scores of one action area, or 'overall'; 0-100, contributions sum to the totals.",
+    "Contribution": "What one record added to a score, and why.",
+    "Gap": "A gap an investor should ask about; priority 0-100.",
+    "Question": "A ranked engagement question, plain text.",
+    "Opportunity": "Own progress ('commitment'), an area lever ('area') or peer practice ('peer').",
+    "PeerRank": "Rank among the workspace's companies: 1 = lowest net risk.",
+    "SourceRef": "A source cited by a question.",
+    "Benchmark": "An external benchmark from the records, shown beside, never blended.",
+}
+
+
+def profile_json_schema() -> dict[str, Any]:
+    """Return the JSON Schema (draft 2020-12) of ``Profile.to_dict()``, derived from the dataclasses."""
+    import dataclasses
+    import datetime as dt
+    import types
+    import typing
+
+    from . import profile as model
+    from .dates import PartialDate
+    from .records import Benchmark, Source
+
+    defs: dict[str, Any] = {}
+
+    def of(tp: Any) -> dict[str, Any]:
+        origin = typing.get_origin(tp)
+        args = typing.get_args(tp)
+        if tp is type(None):
+            return {"type": "null"}
+        if origin in (typing.Union, types.UnionType):
+            return {"anyOf": [of(a) for a in args]}
+        if tp is str:
+            return {"type": "string"}
+        if tp is bool:
+            return {"type": "boolean"}
+        if tp is int:
+            return {"type": "integer"}
+        if tp is float:
+            return {"type": "number"}
+        if tp is dt.date:
+            return {"type": "string", "format": "date"}
+        if tp is PartialDate:
+            return {
+                "type": "string",
+                "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+                "description": "YYYY, YYYY-MM or YYYY-MM-DD",
+            }
+        if origin in (tuple, list):
+            return {"type": "array", "items": of(args[0]) if args else {}}
+        if origin in (dict, Mapping) or origin is typing.Mapping or str(origin).endswith("Mapping"):
+            return {"type": "object", "additionalProperties": of(args[1]) if len(args) > 1 else {}}
+        if dataclasses.is_dataclass(tp):
+            name = tp.__name__
+            if name not in defs:
+                defs[name] = {}
+                hints = typing.get_type_hints(tp, vars(model) | {"PartialDate": PartialDate, "Source": Source})
+                fields = [f for f in dataclasses.fields(tp) if f.name != "raw"]
+                defs[name] = {
+                    "type": "object",
+                    "description": _DESCRIPTIONS.get(name, (tp.__doc__ or "").strip().splitlines()[0]),
+                    "properties": {f.name: of(hints[f.name]) for f in fields},
+                    "required": [f.name for f in fields],
+                    "additionalProperties": False,
+                }
+            return {"$ref": f"#/$defs/{name}"}
+        return {}
+
+    root = of(model.Profile)
+    assert root["$ref"] == "#/$defs/Profile"
+    body = defs.pop("Profile")
+    body["properties"] = {"schema_version": {"const": model.SCHEMA_VERSION}, **body["properties"]}
+    body["required"] = ["schema_version", *body["required"]]
+    for name in ("AreaScore",):
+        defs[name]["properties"]["band"] = {"enum": list(model.BANDS)}
+        defs[name]["properties"]["trend"] = {"enum": ["rising", "falling", "steady"]}
+    defs["Contribution"]["properties"]["role"] = {"enum": ["exposure", "penalty", "credit"]}
+    defs["Contribution"]["properties"]["record_kind"] = {"enum": ["allegation", "commitment"]}
+    defs["Gap"]["properties"]["kind"] = {"enum": list(model.GAP_KINDS)}
+    defs["Opportunity"]["properties"]["kind"] = {"enum": ["commitment", "area", "peer"]}
+    _ = Benchmark  # documented through the Profile.benchmarks field
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"engage risk profile, schema version {model.SCHEMA_VERSION}",
+        **body,
+        "$defs": defs,
+    }
+
+
+def profile_json_schema_text() -> str:
+    """Return the profile JSON Schema as the text of docs/profile.schema.json."""
+    return json.dumps(profile_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # regenerate: python -m engage.export > docs/profile.schema.json
+    print(profile_json_schema_text(), end="")

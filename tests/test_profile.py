@@ -1,0 +1,403 @@
+"""Risk profile model: weights, factors, totals and their reasons, gaps, questions, opportunities, peers, golden files."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+import os
+import re
+from pathlib import Path
+
+import pytest
+from profile_factories import allegation, commitment, company, source
+
+from engage.dates import PartialDate
+from engage.errors import DataError
+from engage.profile import (
+    OVERALL,
+    SCHEMA_VERSION,
+    compile_profile,
+    compile_profiles,
+    load_weights,
+    rank_peers,
+    recency_factor,
+    saturate,
+)
+from engage.questions import FALLBACK_QUESTIONS, PLACEHOLDERS, check_question_bank, placeholders_of
+from engage.records import find_company_files, load_companies
+from engage.taxonomy import Area, Taxonomy, load_taxonomy
+
+REPO = Path(__file__).parent.parent
+GOLDEN = Path(__file__).parent / "data" / "golden-profiles"
+GOLDEN_AS_OF = dt.date(2026, 1, 1)
+GOLDEN_COMPANIES = ("volkswagen", "tesla", "hyundai", "bmw")
+AS_OF = dt.date(2025, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    return load_taxonomy()
+
+
+@pytest.fixture(scope="module")
+def weights():  # type: ignore[no-untyped-def]
+    return load_weights()
+
+
+def assert_sums(score) -> None:  # type: ignore[no-untyped-def]
+    """Every contribution list sums exactly (to the hundredth) to its score's totals."""
+    cs = score.contributions
+    assert round(sum(c.exposure for c in cs), 2) == score.exposure
+    assert round(sum(c.mitigation for c in cs), 2) == score.mitigation
+    assert round(sum(c.net for c in cs), 2) == score.net
+    assert round(score.exposure - score.offset, 2) == score.net
+    if score.key != OVERALL:
+        assert round(sum(c.points for c in cs if c.role != "credit"), 2) == score.exposure_points
+        assert round(sum(c.points for c in cs if c.role == "credit"), 2) == score.credit_points
+
+
+# --------------------------------------------------------------------------- weights
+
+
+def test_packaged_weights_load_with_a_version() -> None:
+    w = load_weights()
+    assert w.version == "2025.1"
+    assert w.severity["severe"] > w.severity["high"] > w.severity["medium"] > w.severity["low"]
+    assert w.band(0) == "low" and w.band(100) == "high"
+
+
+def test_unknown_override_key_is_named() -> None:
+    with pytest.raises(DataError) as exc:
+        load_weights({"allegations": {"severity": {"extreme": 16}}, "recency": {"floor": 0.3}})
+    message = str(exc.value)
+    assert "allegations.severity.extreme" in message
+    assert "unknown key 'recency'" in message
+
+
+def test_override_changes_version_and_value() -> None:
+    w = load_weights({"allegations": {"recency": {"floor": 0.3}}})
+    assert w.recency_floor == 0.3
+    assert re.fullmatch(r"2025\.1\+[0-9a-f]{8}", w.version)
+    assert load_weights({"allegations": {"recency": {"floor": 0.3}}}).version == w.version
+    assert load_weights({"version": "ours-1", "scores": {"exposure_scale": 12}}).version == "ours-1"
+
+
+@pytest.mark.parametrize(
+    "override, words",
+    [
+        ({"allegations": {"recency": {"floor": 2}}}, "floor"),
+        ({"scores": {"bands": {"moderate": 50, "elevated": 40}}}, "bands"),
+        ({"scores": {"overall": [0.1, 0.9]}}, "overall"),
+        ({"scores": {"mitigation_cap": "lots"}}, "not a number"),
+        ({"opportunities": {"peer_verification": ["notarised"]}}, "notarised"),
+    ],
+)
+def test_broken_overrides_are_rejected(override: dict, words: str) -> None:
+    with pytest.raises(DataError) as exc:
+        load_weights(override)
+    assert words in str(exc.value)
+
+
+# --------------------------------------------------------------------------- factors
+
+
+def test_recency_is_full_for_a_year_then_halves_to_a_floor(weights) -> None:  # type: ignore[no-untyped-def]
+    assert recency_factor(0, weights) == 1.0
+    assert recency_factor(12, weights) == 1.0
+    assert recency_factor(24, weights) == pytest.approx(0.5)
+    assert recency_factor(36, weights) == pytest.approx(0.25)
+    assert recency_factor(240, weights) == weights.recency_floor
+
+
+def test_allegation_points_are_the_product_of_their_factors(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    a = allegation(
+        severity="severe",
+        status="substantiated",
+        date=PartialDate(2023, 6),
+        sources=(source("Reuters", PartialDate(2023, 6, 1)), source("Human Rights Watch", PartialDate(2023, 6, 2))),
+    )
+    p = compile_profile(company(allegations=(a,)), taxonomy, AS_OF, weights)
+    c = p.area("minerals").contributions[0]
+    age = (AS_OF - dt.date(2023, 6, 30)).days / 30.4375
+    expected = 8 * 1.0 * 1.15 * recency_factor(age, weights) * 1.25
+    assert c.points == round(expected, 2)
+    assert c.factors["independent_sources"] == 2
+    assert "no company response" in c.note
+    assert p.area("minerals").exposure == round(saturate(c.points, weights.exposure_scale), 2)
+
+
+def test_same_publisher_twice_is_one_independent_source(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    a = allegation(sources=(source("Reuters"), source(" reuters ", url="https://www.reuters.com/x")))
+    p = compile_profile(company(allegations=(a,)), taxonomy, AS_OF, weights)
+    assert p.area("minerals").contributions[0].factors["independent_sources"] == 1
+
+
+def test_dismissed_counts_nothing_and_remediated_little(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    def exposure(status: str) -> float:
+        p = compile_profile(company(allegations=(allegation(status=status),)), taxonomy, AS_OF, weights)
+        return p.area("minerals").exposure
+
+    assert exposure("dismissed") == 0
+    assert (
+        0 < exposure("remediated") < exposure("alleged") < exposure("under-investigation") < exposure("substantiated")
+    )
+
+
+def test_an_allegation_counts_in_every_area_it_lists(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    p = compile_profile(company(allegations=(allegation(areas=("minerals", "fpic")),)), taxonomy, AS_OF, weights)
+    assert p.area("minerals").exposure == p.area("fpic").exposure > 0
+    assert p.area("steel").exposure == 0
+
+
+def test_records_after_the_as_of_date_are_ignored(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    later = allegation(date=PartialDate(2025, 7))
+    p = compile_profile(company(allegations=(later,)), taxonomy, AS_OF, weights)
+    assert p.overall.net == 0 and not p.gaps
+
+
+def test_a_year_only_date_counts_from_its_first_day(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    a = allegation(date=PartialDate(2025), sources=(source(date=PartialDate(2025)),))
+    p = compile_profile(company(allegations=(a,)), taxonomy, AS_OF, weights)
+    assert p.area("minerals").contributions[0].factors["recency"] == 1.0
+
+
+def test_commitment_credit_follows_credibility_criteria(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    vague = commitment(verification="none", status="announced", target=None, target_year=None)
+    strong = commitment(verification="certified", status="achieved")
+    p1 = compile_profile(company(commitments=(vague,)), taxonomy, AS_OF, weights)
+    p2 = compile_profile(company(commitments=(strong,)), taxonomy, AS_OF, weights)
+    assert p1.area("minerals").credit_points == 0.5
+    assert p2.area("minerals").credit_points == 0.5 + 1 + 1 + 2 + 2
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"status": "missed"},
+        {"status": "withdrawn"},
+        {"status": "announced", "target_year": 2023},
+    ],
+)
+def test_missed_withdrawn_and_overdue_add_to_risk(taxonomy, weights, kwargs) -> None:  # type: ignore[no-untyped-def]
+    harm = allegation()
+    base = compile_profile(company(allegations=(harm,)), taxonomy, AS_OF, weights)
+    bad = compile_profile(company(allegations=(harm,), commitments=(commitment(**kwargs),)), taxonomy, AS_OF, weights)
+    assert bad.area("minerals").net > base.area("minerals").net
+    assert [c.role for c in bad.area("minerals").contributions] == ["exposure", "penalty"]
+    assert bad.area("minerals").mitigation == 0
+
+
+def test_credible_commitment_offsets_but_never_erases(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    harm = allegation(severity="severe", status="substantiated")
+    many = tuple(commitment(id=f"c{i}", verification="certified", status="achieved") for i in range(10))
+    p = compile_profile(company(allegations=(harm,), commitments=many), taxonomy, AS_OF, weights)
+    a = p.area("minerals")
+    assert a.net < a.exposure
+    assert a.net >= a.exposure * (1 - weights.mitigation_cap) - 0.01
+    assert_sums(a)
+
+
+# --------------------------------------------------------------------------- history
+
+
+def test_peak_and_trend_show_a_quiet_year_is_not_a_clean_record(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    a = allegation(severity="severe", status="substantiated", date=PartialDate(2023, 9, 1))
+    as_of = dt.date(2025, 8, 1)
+    p = compile_profile(company(allegations=(a,)), taxonomy, as_of, weights)
+    m = p.area("minerals")
+    assert m.peak > m.net
+    assert m.peak_on < as_of
+    assert m.year_ago > m.net and m.trend == "falling"
+    assert m.trend_delta == round(m.net - m.year_ago, 2)
+
+
+def test_a_new_allegation_reads_as_rising(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    p = compile_profile(company(allegations=(allegation(date=PartialDate(2025, 5)),)), taxonomy, AS_OF, weights)
+    assert p.area("minerals").trend == "rising" and p.area("minerals").year_ago == 0
+
+
+# --------------------------------------------------------------------------- gaps, questions, opportunities
+
+
+def rich_company():  # type: ignore[no-untyped-def]
+    return company(
+        allegations=(
+            allegation("silent", severity="severe", status="substantiated", date=PartialDate(2023, 11, 20)),
+            allegation("answered", company_response="We audited the mine.", areas=("workers-rights",)),
+            allegation("old", date=PartialDate(2020, 2), areas=("fpic",), sources=(source(date=PartialDate(2020, 2)),)),
+        ),
+        commitments=(
+            commitment("late", status="announced", target_year=2022, areas=("steel",), verification="none"),
+            commitment("unchecked", status="in-progress", verification="self-reported", areas=("recycling",)),
+            commitment("done", status="achieved", verification="certified", areas=("batteries",)),
+        ),
+    )
+
+
+def test_gaps_cover_every_kind_and_are_ordered_by_priority(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    p = compile_profile(rich_company(), taxonomy, AS_OF, weights)
+    kinds = {g.kind for g in p.gaps}
+    assert {"no-response", "allegation", "no-commitment", "overdue", "unverified", "stale"} <= kinds
+    priorities = [g.priority for g in p.gaps]
+    assert priorities == sorted(priorities, reverse=True)
+    first = p.gaps[0]
+    assert first.kind == "no-response" and first.record_id == "silent"
+
+
+def test_questions_are_filled_with_the_records_specifics(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    p = compile_profile(rich_company(), taxonomy, AS_OF, weights)
+    assert [q.rank for q in p.questions] == list(range(1, len(p.questions) + 1))
+    top = p.questions[0]
+    assert top.record_ids == ("silent",)
+    assert "November 2023" in top.text and "Reuters" in top.text
+    assert top.sources and top.sources[0].publisher == "Reuters"
+    for q in p.questions:
+        assert not re.search(r"\{[^}]*\}", q.text), q.text
+        assert "<" not in q.text
+    late = next(q for q in p.questions if q.kind == "overdue")
+    assert "2022" in late.text
+
+
+def test_every_template_in_the_bank_fills(taxonomy) -> None:  # type: ignore[no-untyped-def]
+    check_question_bank(taxonomy)
+    for area in taxonomy.areas:
+        assert set(area.questions) == set(PLACEHOLDERS), area.key
+        assert len(area.opportunities) >= 2, area.key
+        for kind, templates in area.questions.items():
+            for t in templates:
+                filled = t.format_map({name: "X" for name in placeholders_of(t)})
+                assert "{" not in filled and "}" not in filled
+    for kind, t in FALLBACK_QUESTIONS.items():
+        assert set(placeholders_of(t)) <= PLACEHOLDERS[kind]
+
+
+def test_an_unknown_placeholder_is_a_data_error(taxonomy) -> None:  # type: ignore[no-untyped-def]
+    area = taxonomy.areas[0]
+    bad = Area(area.key, area.title, area.short, area.description, questions={"stale": ("Since {when}?",)})
+    with pytest.raises(DataError) as exc:
+        check_question_bank(dataclasses.replace(taxonomy, areas=(bad, *taxonomy.areas[1:])))
+    assert "{when}" in str(exc.value) and "questions.stale[0]" in str(exc.value)
+
+
+def test_opportunities_only_where_records_make_them_relevant(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    p = compile_profile(rich_company(), taxonomy, AS_OF, weights)
+    own = [o for o in p.opportunities if o.kind == "commitment"]
+    assert [o.record_ids for o in own] == [("done",), ("unchecked",)]
+    areas = {o.area for o in p.opportunities if o.kind == "area"}
+    assert areas <= {"minerals", "workers-rights", "fpic", "steel", "recycling", "batteries"}
+    assert "scope3" not in areas
+
+
+def test_peer_practice_names_the_peer(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    me = company("acme", allegations=(allegation(areas=("aluminum",)),))
+    peer = company("beta", commitments=(commitment(areas=("aluminum",), verification="certified"),), name="Beta Motors")
+    weak = company("gamma", commitments=(commitment(areas=("aluminum",), verification="self-reported"),))
+    profiles = compile_profiles([me, peer, weak], taxonomy, AS_OF, weights)
+    peer_ops = [o for o in profiles["acme"].opportunities if o.kind == "peer"]
+    assert [o.area for o in peer_ops] == ["aluminum"]
+    assert peer_ops[0].peer_ids == ("beta",) and "Beta Motors" in peer_ops[0].text
+    assert not [o for o in profiles["beta"].opportunities if o.kind == "peer" and o.area == "aluminum"]
+
+
+# --------------------------------------------------------------------------- peers
+
+
+def test_rank_peers_gives_rank_percentile_and_median(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    clean = company("clean")
+    some = company("some", allegations=(allegation(severity="medium"),))
+    bad = company("bad", allegations=(allegation(severity="severe", status="substantiated"),))
+    profiles = compile_profiles([bad, clean, some], taxonomy, AS_OF, weights)
+    assert list(profiles) == ["bad", "clean", "some"]
+    r = {cid: p.rank() for cid, p in profiles.items()}
+    assert (r["clean"].rank, r["some"].rank, r["bad"].rank) == (1, 2, 3)
+    assert (r["clean"].percentile, r["some"].percentile, r["bad"].percentile) == (0, 50, 100)
+    assert r["bad"].median == profiles["some"].overall.net
+    peers = rank_peers(profiles.values())
+    assert [cid for cid, _ in peers.board("minerals")] == ["clean", "some", "bad"]
+    steel = [pr.rank for _, pr in peers.board("steel")]
+    assert steel == [1, 1, 1]
+
+
+def test_benchmarks_are_carried_beside_not_blended(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    from engage.records import Benchmark
+
+    c = dataclasses.replace(company(), benchmarks=(Benchmark("Lead the Charge Leaderboard", 2025, rank=1, of=18),))
+    p = compile_profile(c, taxonomy, AS_OF, weights)
+    assert p.benchmarks[0].rank == 1 and p.overall.net == 0
+
+
+# --------------------------------------------------------------------------- JSON and shipped data
+
+
+def test_to_dict_is_json_with_a_schema_version(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    p = compile_profiles([rich_company()], taxonomy, AS_OF, weights)["acme"]
+    doc = json.loads(p.to_json())
+    assert doc["schema_version"] == SCHEMA_VERSION
+    assert doc["as_of"] == "2025-06-01" and doc["weights_version"] == "2025.1"
+    assert len(doc["areas"]) == 13 and doc["overall"]["key"] == "overall"
+    assert doc["questions"][0]["rank"] == 1
+
+
+def test_schema_file_is_current() -> None:
+    """Regenerate with: .venv/bin/python -m engage.export > docs/profile.schema.json"""
+    from engage.export import profile_json_schema_text
+
+    assert (REPO / "docs" / "profile.schema.json").read_text(encoding="utf-8") == profile_json_schema_text()
+
+
+def test_profile_matches_its_json_schema(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((REPO / "docs" / "profile.schema.json").read_text(encoding="utf-8"))
+    p = compile_profiles([rich_company(), company("other")], taxonomy, AS_OF, weights)["acme"]
+    jsonschema.validate(p.to_dict(), schema)
+
+
+@pytest.fixture(scope="module")
+def shipped(taxonomy):  # type: ignore[no-untyped-def]
+    files = find_company_files(REPO / "companies")
+    if not files:
+        pytest.skip("no shipped companies yet")
+    companies, _problems = load_companies(files, taxonomy, REPO)
+    return companies
+
+
+def test_shipped_data_sums_exactly_and_is_bounded(shipped, taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    profiles = compile_profiles(shipped, taxonomy, GOLDEN_AS_OF, weights)
+    for p in profiles.values():
+        for score in (p.overall, *p.areas):
+            assert_sums(score)
+            for value in (score.exposure, score.mitigation, score.net, score.peak):
+                assert 0 <= value <= 100
+            assert score.peak >= score.net
+        for q in p.questions:
+            assert not re.search(r"\{[^}]*\}", q.text)
+
+
+def _golden_text(profile) -> str:  # type: ignore[no-untyped-def]
+    return profile.to_json()
+
+
+@pytest.mark.parametrize("company_id", GOLDEN_COMPANIES)
+def test_golden_profiles(shipped, taxonomy, weights, company_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Regenerate with: ENGAGE_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_profile.py -k golden"""
+    # Ranked among the golden companies only, so a new company file does not move them.
+    golden = [c for c in shipped if c.id in GOLDEN_COMPANIES]
+    profiles = compile_profiles(golden, taxonomy, GOLDEN_AS_OF, weights)
+    if company_id not in profiles:
+        pytest.skip(f"{company_id} is not in the shipped data")
+    path = GOLDEN / f"{company_id}.json"
+    text = _golden_text(profiles[company_id])
+    if os.environ.get("ENGAGE_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.is_file(), f"missing {path}; regenerate with ENGAGE_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_deterministic_for_an_as_of(shipped, taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    a = compile_profiles(shipped, taxonomy, GOLDEN_AS_OF, weights)
+    b = compile_profiles(list(shipped), taxonomy, GOLDEN_AS_OF, load_weights())
+    assert [p.to_json() for p in a.values()] == [p.to_json() for p in b.values()]
+    assert math.isfinite(sum(p.overall.net for p in a.values()))
