@@ -1,4 +1,4 @@
-"""Risk profile model: weights, factors, totals and their reasons, gaps, questions, opportunities, peers, golden files."""
+"""Risk profile model: weights, factors, totals with reasons, gaps, questions, opportunities, peers, golden files."""
 
 from __future__ import annotations
 
@@ -265,7 +265,7 @@ def test_every_template_in_the_bank_fills(taxonomy) -> None:  # type: ignore[no-
     for area in taxonomy.areas:
         assert set(area.questions) == set(PLACEHOLDERS), area.key
         assert len(area.opportunities) >= 2, area.key
-        for kind, templates in area.questions.items():
+        for templates in area.questions.values():
             for t in templates:
                 filled = t.format_map({name: "X" for name in placeholders_of(t)})
                 assert "{" not in filled and "}" not in filled
