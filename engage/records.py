@@ -135,7 +135,12 @@ CONTACT_SPEC = Obj(
 COMPANY_SPEC = Obj(
     (
         Field("name", "text", required=True, examples=("Volkswagen Group",)),
-        Field("country", "country", required=True, description="ISO 3166-1 alpha-2", examples=("DE",)),
+        Field(
+            "country",
+            "country",
+            description="ISO 3166-1 alpha-2 code of the home country; leave out when the sources do not state it",
+            examples=("DE",),
+        ),
         Field("isin", "isin", description="check digit validated"),
         Field("agm", "date", description="next annual general meeting, YYYY-MM-DD"),
         Field("contact", "object", obj=CONTACT_SPEC),
@@ -234,7 +239,7 @@ class Company:
 
     id: str
     name: str
-    country: str
+    country: str | None
     path: Path
     isin: str | None = None
     agm: dt.date | None = None
@@ -326,7 +331,7 @@ def _company_from(company_id: str, path: Path, raw: dict[str, Any], ctx: Context
     return Company(
         id=company_id,
         name=raw["name"],
-        country=raw["country"],
+        country=raw.get("country"),
         path=path,
         isin=raw.get("isin"),
         agm=raw.get("agm"),
@@ -392,9 +397,7 @@ def load_company(path: Path, taxonomy: Taxonomy, root: Path | None = None) -> Co
     except YamlProblem as exc:
         raise DataError([*ctx.problems, Problem(label, exc.line, exc.column, "", exc.message)]) from None
     if node is None:
-        raise DataError(
-            [*ctx.problems, Problem(label, 1, 1, "", "file is empty; expected at least name: and country:")]
-        )
+        raise DataError([*ctx.problems, Problem(label, 1, 1, "", "file is empty; expected at least name:")])
     raw = convert_object(COMPANY_SPEC, node, "", ctx)
     if raw is not None:
         _cross_checks(raw, ctx)
@@ -454,6 +457,18 @@ def check_company(company: Company, as_of: dt.date, root: Path | None = None) ->
                     "stale",
                 )
             )
+    if company.country is None:
+        warnings.append(
+            Problem(
+                label,
+                0,
+                0,
+                "country",
+                "no home country on record; add it when a source states it",
+                "warning",
+                "no-country",
+            )
+        )
     for i, a in enumerate(company.allegations):
         if a.company_response is None and a.status not in ("dismissed",):
             warnings.append(

@@ -167,7 +167,7 @@ def test_schema_command_prints_valid_json_schema(workspace: Path) -> None:
     assert code == 0
     schema = json.loads(out)
     jsonschema.Draft202012Validator.check_schema(schema)
-    assert schema["required"] == ["name", "country"]
+    assert schema["required"] == ["name"]
     assert "workers-rights" in schema["properties"]["allegations"]["items"]["properties"]["areas"]["items"]["enum"]
 
 
