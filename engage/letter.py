@@ -45,6 +45,7 @@ __all__ = [
     "SourceNote",
     "build_letter",
     "letter_html",
+    "letter_path",
     "letter_to_docx",
     "letter_to_markdown",
     "letter_to_pdf",
@@ -52,7 +53,9 @@ __all__ = [
     "options_from_settings",
     "render_company_letter",
     "render_letter",
+    "resolve_signatories",
     "response_deadline",
+    "write_letter",
 ]
 
 STAGES: tuple[str, ...] = ("first", "follow-up", "pre-agm")
@@ -297,13 +300,17 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!", '"', "\u201d")) else text + "."
 
 
-def _anchor_text(record: Allegation | Commitment) -> str:
-    title = '"' + _clean(record.title).rstrip(".") + '"'
+def _anchor_text(record: Allegation | Commitment, with_title: bool = True) -> str:
+    """Return a record as one dated line: what, when, its status and the company's response."""
+    title = _quoted(record.title)
     if isinstance(record, Allegation):
-        facts = [record.date.label(), _STATUS_WORDS.get(record.status, record.status)]
+        facts = [
+            f"reported {record.date.label()}" if not with_title else record.date.label(),
+            _STATUS_WORDS.get(record.status, record.status),
+        ]
         if record.updated is not None and record.updated != record.date:
             facts.append(f"latest development {record.updated.label()}")
-        text = f"{title} ({'; '.join(facts)})."
+        text = f"{title} ({'; '.join(facts)})." if with_title else _capitalise("; ".join(facts)) + "."
         if record.company_response:
             text += f" The company's response on record: {_sentence(record.company_response)}"
         elif record.status in _OPEN:
@@ -314,12 +321,22 @@ def _anchor_text(record: Allegation | Commitment) -> str:
         facts.append(_clean(record.target) + (f" by {record.target_year}" if record.target_year else ""))
     elif record.target_year:
         facts.append(f"target year {record.target_year}")
-    facts.append(_STATUS_WORDS.get(record.status, record.status))
+    if record.status != "announced":  # "announced <date>" already says so
+        facts.append(_STATUS_WORDS.get(record.status, record.status))
     facts.append(_VERIFICATION_WORDS.get(record.verification, record.verification))
-    text = f"Commitment {title} ({'; '.join(facts)})."
+    text = f"Commitment {title} ({'; '.join(facts)})." if with_title else _capitalise("; ".join(facts)) + "."
     if record.progress:
         text += f" Stated progress: {_sentence(record.progress)}"
     return text
+
+
+def _quoted(title: str) -> str:
+    """Return a title in double quotes; quotes inside it become single quotes."""
+    return '"' + _clean(title).rstrip(".").replace('"', "'") + '"'
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 class _Notes:
@@ -393,7 +410,9 @@ def _join(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _signatories(settings: Settings, options: LetterOptions) -> tuple[Signatory, ...]:
+def resolve_signatories(settings: Settings, options: LetterOptions | None = None) -> tuple[Signatory, ...]:
+    """Return who signs: ``options.signatories``, else engage.yaml's, else its sender; raises DataError if none."""
+    options = options or LetterOptions()
     chosen = options.signatories if options.signatories is not None else settings.signatories
     org = settings.organisation.name if settings.organisation else None
     if not chosen:
@@ -454,6 +473,10 @@ def _question_sections(
     whether the questions are the general fallback (the profile had none)."""
     records: dict[str, Allegation | Commitment] = {r.id: r for r in _records(company) if _in_view(r, as_of)}
     ranked = list(profile.questions)
+    # "Nothing public since <date>; what has changed?" adds nothing to an area we already ask
+    # about specifically; it stays only where it is the area's one question.
+    specific = {q.area for q in ranked if getattr(q, "kind", None) != "stale"}
+    ranked = [q for q in ranked if getattr(q, "kind", None) != "stale" or q.area not in specific]
     omitted = max(0, len(ranked) - options.max_questions) if options.max_questions > 0 else 0
     if omitted:
         ranked = ranked[: options.max_questions]
@@ -467,6 +490,7 @@ def _question_sections(
             fallback.setdefault(area_key, []).append(text)
 
     sections: list[LetterSection] = []
+    described: set[str] = set()
     number = 0
     for area_key in [*grouped, *fallback]:
         try:
@@ -479,7 +503,7 @@ def _question_sections(
             items.append(LetterQuestion(number, _clean(text)))
         for q in grouped.get(area_key, []):
             number += 1
-            items.append(_letter_question(number, q, records, as_of, notes))
+            items.append(_letter_question(number, q, records, as_of, notes, described))
         sections.append(LetterSection(area_key, area_title, tuple(items)))
     return tuple(sections), omitted, bool(fallback)
 
@@ -490,22 +514,30 @@ def _letter_question(
     records: Mapping[str, Allegation | Commitment],
     as_of: dt.date,
     notes: _Notes,
+    described: set[str],
 ) -> LetterQuestion:
-    """Return one question with the records it rests on; each record carries its own sources' numbers."""
-    question_keys = {notes.key(s) for s in q.sources}
-    cited: set[tuple[Any, ...]] = set()
+    """Return one question with the records it rests on, each described once per letter with its sources.
+
+    A record already described under an earlier question is not repeated: its sources are
+    cited on the question instead. A record the question already quotes by title is
+    described without repeating the title.
+    """
     anchors: list[Anchor] = []
-    ids = [i for i in q.record_ids if i in records]
-    for rid in ids[:MAX_ANCHORS_PER_QUESTION]:
+    on_question: set[int] = set()
+    cited: set[tuple[Any, ...]] = set()
+    for rid in [i for i in q.record_ids if i in records][:MAX_ANCHORS_PER_QUESTION]:
         record = records[rid]
-        mine = [s for s in _record_sources(record, as_of) if notes.key(s) in question_keys]
-        anchors.append(Anchor(rid, _anchor_text(record), tuple(sorted({notes.cite(s) for s in mine}))))
-        cited.update(notes.key(s) for s in mine)
-    if len(ids) > MAX_ANCHORS_PER_QUESTION:
-        more = len(ids) - MAX_ANCHORS_PER_QUESTION
-        anchors.append(Anchor("", f"And {more} further report{'s' if more != 1 else ''} in this area."))
-    extra = tuple(sorted({notes.cite(s) for s in q.sources if notes.key(s) not in cited}))
-    return LetterQuestion(number, _clean(q.text), tuple(anchors), extra)
+        sources = _record_sources(record, as_of)
+        numbers = tuple(sorted({notes.cite(s) for s in sources}))
+        cited.update(notes.key(s) for s in sources)
+        if rid in described:
+            on_question.update(numbers)
+            continue
+        described.add(rid)
+        quoted = _clean(record.title).rstrip(".") in _clean(q.text)
+        anchors.append(Anchor(rid, _anchor_text(record, with_title=not quoted), numbers))
+    on_question.update(notes.cite(s) for s in q.sources if notes.key(s) not in cited)
+    return LetterQuestion(number, _clean(q.text), tuple(anchors), tuple(sorted(on_question)))
 
 
 def _expectations(company: Company, as_of: dt.date) -> str:
@@ -546,7 +578,7 @@ def _weigh(company: Company, as_of: dt.date, unanswered: Sequence[Allegation]) -
         )
     lagging = _lagging(company, as_of)
     if lagging:
-        titles = _join(['"' + _clean(c.title).rstrip(".") + '"' for c in lagging[:3]])
+        titles = _join([_quoted(c.title) for c in lagging[:3]])
         items.append(f"what the company will do about commitments that are missed or overdue, such as {titles};")
     if company.commitments:
         items.append("evidence of progress against the company's commitments, with independent verification;")
@@ -556,10 +588,15 @@ def _weigh(company: Company, as_of: dt.date, unanswered: Sequence[Allegation]) -
     return tuple(items)
 
 
+def _number_word(n: int) -> str:
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    return words[n] if 0 <= n < len(words) else str(n)
+
+
 def _writers(signatories: Sequence[Signatory]) -> str:
     orgs = _organisations(signatories)
     if len(orgs) > 1:
-        return f"a group of {len(orgs)} investors, whose names appear at the end of this letter,"
+        return f"a group of {_number_word(len(orgs))} investors, whose names appear at the end of this letter,"
     return orgs[0] if orgs else "the investors who sign this letter"
 
 
@@ -599,7 +636,7 @@ def build_letter(
     if options.stage not in STAGES:
         raise UsageError(f"unknown letter stage '{options.stage}'; choose one of {', '.join(STAGES)}")
     name = _clean(company.name)
-    signatories = _signatories(settings, options)
+    signatories = resolve_signatories(settings, options)
     agm = company.agm if company.agm is not None and company.agm > as_of else None
     deadline = response_deadline(as_of, agm, settings.letter, options.respond_by)
     notes = _Notes()
@@ -700,8 +737,13 @@ def build_letter(
         deadline=deadline,
         deadline_text=deadline_text,
         closing=(
-            "If any of the records we refer to is inaccurate or out of date, we would welcome the company's "
-            "correction. We look forward to your response and to continuing our dialogue.",
+            (
+                "If any of the records we refer to is inaccurate or out of date, we would welcome the company's "
+                "correction. "
+                if notes.notes
+                else ""
+            )
+            + "We look forward to your response and to continuing our dialogue.",
         ),
         valediction=valediction,
         signatories=tuple(
@@ -1095,6 +1137,18 @@ def render_letter(letter: Letter, formats: Sequence[str], renderer: Renderer | N
         else:
             out[fmt] = letter_to_markdown(letter).encode("utf-8")
     return out
+
+
+def letter_path(out_dir: Path, company_id: str, fmt: str) -> Path:
+    """Return where a letter of format ``fmt`` goes: ``<out>/<company-id>/letter.<ext>``."""
+    return out_dir / company_id / FILE_NAMES[fmt]
+
+
+def write_letter(out_dir: Path, company_id: str, outputs: Mapping[str, bytes]) -> list[Path]:
+    """Write each rendered format atomically under ``<out>/<company-id>/`` and return the paths; raises RenderError."""
+    from .output import write_atomic
+
+    return [write_atomic(letter_path(out_dir, company_id, fmt), data) for fmt, data in outputs.items()]
 
 
 def render_company_letter(
