@@ -1,0 +1,483 @@
+"""Engagement letters: what they say, the deadline rule, and the same letter in PDF, Word and Markdown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+import zipfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from docx import Document
+from markdown_it import MarkdownIt
+from pypdf import PdfReader
+
+from engage.dates import PartialDate
+from engage.errors import DataError, UsageError
+from engage.letter import (
+    Letter,
+    LetterOptions,
+    build_letter,
+    letter_html,
+    letter_to_docx,
+    letter_to_markdown,
+    md_escape,
+    options_from_settings,
+    render_company_letter,
+    render_letter,
+    response_deadline,
+)
+from engage.pdf import Renderer
+from engage.profile import Profile, compile_profile, load_weights
+from engage.records import Company, Source, load_company
+from engage.taxonomy import load_taxonomy
+from engage.workspace import Organisation, Settings, Signatory
+
+AS_OF = dt.date(2026, 11, 1)
+AGM = dt.date(2027, 5, 14)
+TRICKY = 'AT&T <Inc> "O\'Neil"'
+TAXONOMY = load_taxonomy()
+WEIGHTS = load_weights()
+VALID = Path(__file__).parent / "data" / "valid"
+
+TRICKY_YAML = """\
+name: 'AT&T <Inc> "O''Neil"'
+country: US
+agm: 2027-05-14
+allegations:
+  - id: forced-labour
+    title: 'Forced labour at a <b>cobalt</b> mine & "smelter"'
+    date: 2024-03
+    areas: [workers-rights, minerals]
+    severity: severe
+    status: substantiated
+    materials: [cobalt]
+    regions: [CD]
+    sources:
+      - title: 'Cobalt & "child" labour'
+        publisher: 'NGO <Watch>'
+        url: 'https://example.org/a?x=1&y=2'
+        date: 2024-03-20
+  - id: pollution
+    title: River pollution near a nickel smelter
+    date: 2023-11
+    areas: [environmental-dd]
+    severity: high
+    status: alleged
+    company_response: The company said it is investigating.
+    sources:
+      - {title: Newspaper report on the river, publisher: Daily Paper, url: 'https://example.org/b', date: 2023-11-20}
+commitments:
+  - id: steel
+    title: Near-zero steel offtake
+    date: 2023-06
+    areas: [steel]
+    status: announced
+    target: 50,000 t a year
+    target_year: 2025
+    verification: none
+    sources:
+      - title: Press release on steel
+        publisher: 'AT&T <Inc> "O''Neil"'
+        url: 'https://example.org/p'
+        date: 2023-06-01
+"""
+
+SETTINGS = Settings(
+    organisation=Organisation(
+        name="Example Investors LLP",
+        address="1 Example Square\nLondon EC1A 1AA",
+        email="stewardship@example.com",
+        website="https://example.com",
+    ),
+    signatories=(
+        Signatory("Alex Example", "Head of Stewardship", "Example Investors LLP", "USD 10 bn"),
+        Signatory("Zoë O'Brien", "Chief Investment Officer", "Fonds <Exemple> & Co", None),
+    ),
+    letter={"respond_within_days": 28, "respond_before_agm_days": 21},
+)
+
+
+def load(tmp: Path, company_id: str, text: str) -> Company:
+    path = tmp / f"{company_id}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_company(path, TAXONOMY)
+
+
+def profile_of(company: Company, as_of: dt.date = AS_OF) -> Profile:
+    return compile_profile(company, TAXONOMY, as_of, WEIGHTS)
+
+
+def letter_for(company: Company, settings: Settings = SETTINGS, **options: object) -> Letter:
+    return build_letter(company, profile_of(company), settings, TAXONOMY, AS_OF, LetterOptions(**options))  # type: ignore[arg-type]
+
+
+def flat(text: str) -> str:
+    """Return text without whitespace: PDF extraction breaks lines anywhere."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def tricky(tmp_path_factory: pytest.TempPathFactory) -> Company:
+    return load(tmp_path_factory.mktemp("companies"), "att-inc", TRICKY_YAML)
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+@dataclass
+class Rendered:
+    letter: Letter
+    outputs: dict[str, bytes]
+
+
+@pytest.fixture(scope="module")
+def rendered(tricky: Company, renderer: Renderer) -> Rendered:
+    """One letter in all three formats (the module's only PDF render besides the determinism check)."""
+    letter = letter_for(tricky, stage="pre-agm")
+    return Rendered(letter, render_letter(letter, ("pdf", "docx", "md"), renderer))
+
+
+# --------------------------------------------------------------------------- the deadline rule
+
+
+def test_deadline_rule_explicit_date_wins() -> None:
+    got = response_deadline(AS_OF, AGM, {}, respond_by=dt.date(2026, 12, 1))
+    assert (got.date, got.rule) == (dt.date(2026, 12, 1), "respond-by")
+
+
+def test_deadline_rule_before_agm_when_it_leaves_at_least_14_days() -> None:
+    """The rule: --respond-by; else respond_before_agm_days (default 21) before a recorded AGM when that is at
+    least MIN_RESPONSE_DAYS (14) after the letter date; else respond_within_days (default 28) after the letter."""
+    got = response_deadline(AS_OF, AGM, {})
+    assert (got.date, got.rule) == (AGM - dt.timedelta(days=21), "before-agm")
+    got = response_deadline(AS_OF, AGM, {"respond_before_agm_days": 30})
+    assert got.date == AGM - dt.timedelta(days=30)
+    # 21 days before an AGM on 6 December is 15 November: 14 days after the letter, still enough.
+    assert response_deadline(AS_OF, dt.date(2026, 12, 6), {}).rule == "before-agm"
+
+
+def test_deadline_rule_falls_back_to_days_after_the_letter() -> None:
+    too_close = response_deadline(AS_OF, dt.date(2026, 12, 5), {})  # 21 days before = 14 Nov: only 13 days
+    assert (too_close.date, too_close.rule) == (AS_OF + dt.timedelta(days=28), "after-letter")
+    no_agm = response_deadline(AS_OF, None, {"respond_within_days": 40})
+    assert (no_agm.date, no_agm.rule) == (AS_OF + dt.timedelta(days=40), "after-letter")
+
+
+@pytest.mark.parametrize("day", [AS_OF, AS_OF - dt.timedelta(days=1)])
+def test_deadline_on_or_before_the_letter_date_is_refused(day: dt.date) -> None:
+    with pytest.raises(UsageError) as info:
+        response_deadline(AS_OF, AGM, {}, respond_by=day)
+    assert str(info.value) == f"the response date {day.isoformat()} is not after the letter date 2026-11-01"
+
+
+def test_letter_uses_the_rule_and_dates_itself_from_as_of(tricky: Company) -> None:
+    letter = letter_for(tricky)
+    assert letter.date == AS_OF
+    assert letter.deadline.date == dt.date(2027, 4, 23)
+    assert letter.deadline_text == (
+        "We would be grateful for a written response by 23 April 2027, so that we can take it into account "
+        "before the annual general meeting."
+    )
+    later = letter_for(tricky, respond_by=dt.date(2026, 12, 15))
+    assert "by 15 December 2026" in later.deadline_text
+
+
+def test_a_past_agm_is_not_named(tricky: Company) -> None:
+    past = replace(tricky, agm=dt.date(2026, 5, 1))
+    letter = letter_for(past)
+    assert "annual general meeting" not in letter.subject
+    assert letter.deadline.rule == "after-letter"
+
+
+# --------------------------------------------------------------------------- what the letter says
+
+
+def test_addressee_defaults_to_the_board_via_the_company_secretary(tricky: Company) -> None:
+    letter = letter_for(tricky)
+    assert letter.addressee == ("The Board of Directors", "c/o the Company Secretary", TRICKY)
+    assert (letter.salutation, letter.valediction) == ("Dear Members of the Board,", "Yours faithfully,")
+
+
+def test_addressee_from_the_recorded_contact() -> None:
+    company = load_company(VALID / "full-record.yaml", TAXONOMY)
+    letter = letter_for(company)
+    assert letter.addressee == (
+        "Jane Doe",
+        "Head of Investor Relations",
+        "Example Motors AG",
+        "Example Street 1",
+        "10115 Berlin",
+    )
+    assert (letter.salutation, letter.valediction) == ("Dear Jane Doe,", "Yours sincerely,")
+
+
+def test_subject_names_the_agm(tricky: Company) -> None:
+    assert letter_for(tricky).subject == (
+        f"Supply-chain risks at {TRICKY}: questions ahead of the annual general meeting on 14 May 2027"
+    )
+    assert letter_for(tricky, stage="follow-up").subject.startswith("Follow-up: Supply-chain risks at")
+    no_agm = replace(tricky, agm=None)
+    assert letter_for(no_agm).subject == f"Supply-chain risks at {TRICKY}: questions from investors"
+
+
+def test_letterhead_and_signatories_from_settings(tricky: Company) -> None:
+    letter = letter_for(tricky)
+    assert letter.letterhead == (
+        "Example Investors LLP",
+        "1 Example Square",
+        "London EC1A 1AA",
+        "stewardship@example.com · https://example.com",
+    )
+    assert [s.name for s in letter.signatories] == ["Alex Example", "Zoë O'Brien"]
+    assert letter.opening[0].startswith("We write on behalf of a group of two investors")
+
+
+def test_first_letter_opening_names_expectations_and_rules(tricky: Company) -> None:
+    letter = letter_for(tricky)
+    assert letter.opening[0] == (
+        f"We write on behalf of a group of two investors, whose names appear at the end of this letter, about how "
+        f"{TRICKY} identifies and addresses human rights and environmental risks in its supply chains."
+    )
+    assert "UN Guiding Principles on Business and Human Rights" in letter.opening[1]
+    assert "Rules such as the " in letter.opening[1]
+    assert not letter.listed and not letter.weigh
+
+
+def test_follow_up_lists_what_went_unanswered(tricky: Company) -> None:
+    letter = letter_for(tricky, stage="follow-up")
+    assert letter.opening[0].startswith("We write again on behalf of")
+    assert [a.record_id for a in letter.listed] == ["forced-labour"]  # 'pollution' has a response on record
+    assert letter.listed_intro.startswith(
+        "We have not found a public response from the company to the following matter,"
+    )
+    assert letter.listed[0].notes == (1,)  # listed first, so its source is cited first
+
+
+def test_follow_up_when_everything_was_answered(tricky: Company) -> None:
+    answered = replace(
+        tricky, allegations=tuple(replace(a, company_response="We are looking into it.") for a in tricky.allegations)
+    )
+    letter = letter_for(answered, stage="follow-up")
+    assert not letter.listed
+    assert "responded publicly to each of the allegations" in letter.opening[1]
+
+
+def test_pre_agm_says_what_will_weigh_in_the_vote(tricky: Company) -> None:
+    letter = letter_for(tricky, stage="pre-agm")
+    assert letter.opening[0].startswith(f"Ahead of the annual general meeting of {TRICKY} on 14 May 2027")
+    assert letter.weigh_intro == "In deciding how to vote, the signatories will weigh:"
+    weigh = " ".join(letter.weigh)
+    assert "the 1 allegation on which we have found no response" in weigh
+    assert '"Near-zero steel offtake"' in weigh  # targeted 2025, still only announced
+
+
+def test_unknown_stage_is_a_usage_error(tricky: Company) -> None:
+    with pytest.raises(UsageError):
+        letter_for(tricky, stage="final")
+
+
+def test_questions_follow_the_profile_grouped_by_area_most_serious_first(tricky: Company) -> None:
+    profile = profile_of(tricky)
+    letter = letter_for(tricky)
+    kept = [
+        q
+        for q in profile.questions
+        if q.kind != "stale" or q.area not in {p.area for p in profile.questions if p.kind != "stale"}
+    ]
+    areas_in_rank_order = list(dict.fromkeys(q.area for q in kept))
+    assert [s.area for s in letter.sections] == areas_in_rank_order
+    assert [q.number for q in letter.questions] == list(range(1, len(kept) + 1))
+    assert sorted(q.text for q in letter.questions) == sorted(" ".join(q.text.split()) for q in kept)
+
+
+def test_every_question_resting_on_records_is_footnoted(tricky: Company) -> None:
+    letter = letter_for(tricky)
+    numbers = {n.number for n in letter.sources}
+    assert numbers == set(range(1, len(letter.sources) + 1))
+    described = [a.record_id for q in letter.questions for a in q.anchors]
+    assert len(described) == len(set(described)), "each record is described once per letter"
+    for q in letter.questions:
+        cited = set(q.notes) | {n for a in q.anchors for n in a.notes}
+        assert cited <= numbers
+    cited_anywhere = {n for q in letter.questions for n in (*q.notes, *(m for a in q.anchors for m in a.notes))}
+    assert cited_anywhere == numbers, "no source is listed without being cited"
+    anchor = next(a for q in letter.questions for a in q.anchors if a.record_id == "pollution")
+    assert "The company's response on record: The company said it is investigating." in anchor.text
+    assert "November 2023" in anchor.text
+
+
+def test_sources_dated_after_the_letter_are_left_out(tricky: Company) -> None:
+    later_source = Source("From the future", "Daily Paper", "https://example.org/future", PartialDate(2027, 1, 5))
+    company = replace(
+        tricky,
+        allegations=(
+            tricky.allegations[0],
+            replace(tricky.allegations[1], sources=(*tricky.allegations[1].sources, later_source)),
+        ),
+    )
+    assert all(n.title != "From the future" for n in letter_for(company).sources)
+
+
+def test_a_company_without_records_still_gets_a_real_letter(tmp_path: Path) -> None:
+    company = load(tmp_path, "quiet-motors", "name: Quiet Motors\ncountry: US\n")
+    letter = letter_for(company)
+    assert letter.sections and letter.questions
+    assert letter.sections[0].area == "disclosure"
+    assert "We have not found public reports" in letter.questions_intro
+    assert letter.sources == ()
+    assert not any("inaccurate" in p for p in letter.closing)
+    body = letter_to_markdown(letter)
+    assert "1. " in body and "## " in body
+
+
+def test_an_empty_question_list_never_gives_an_empty_body(tricky: Company) -> None:
+    @dataclass
+    class NoQuestions:
+        questions: tuple[()] = ()
+
+    letter = build_letter(tricky, NoQuestions(), SETTINGS, TAXONOMY, AS_OF)
+    assert letter.questions
+    assert "raises no specific open concern" in letter.questions_intro
+
+
+def test_long_question_lists_are_capped(tricky: Company) -> None:
+    letter = letter_for(tricky, max_questions=2)
+    assert len(letter.questions) == 2
+    assert letter.omitted_questions == len(letter_for(tricky).questions) - 2
+
+
+def test_no_signatories_is_a_data_error_unless_a_sender_is_set(tricky: Company) -> None:
+    bare = Settings()
+    with pytest.raises(DataError) as info:
+        letter_for(tricky, settings=bare)
+    assert "no signatories for the letter" in str(info.value)
+    sender = Settings(organisation=Organisation("Example Investors LLP"), letter={"sender": "Alex Example"})
+    letter = letter_for(tricky, settings=sender)
+    assert letter.signatories == (Signatory("Alex Example", None, "Example Investors LLP"),)
+
+
+def test_signatories_from_options_replace_settings(tricky: Company) -> None:
+    options = options_from_settings(SETTINGS, signatories=(Signatory("Sam Sample"),), stage=None)
+    assert options.stage == "first"
+    letter = build_letter(tricky, profile_of(tricky), SETTINGS, TAXONOMY, AS_OF, options)
+    # A signatory without an organisation signs for the workspace's organisation.
+    assert letter.signatories == (Signatory("Sam Sample", None, "Example Investors LLP"),)
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def test_markdown_escape_keeps_text_literal_and_readable() -> None:
+    md = MarkdownIt("commonmark")
+    for text in (TRICKY, "*bold* _x_ [link](http://x) `code`", "# not a heading", "1. not a list", "&amp; <b>"):
+        escaped = md_escape(text)
+        rendered = md.render(escaped)
+        assert html.unescape(re.sub(r"<[^>]+>", "", rendered)).strip() == text
+    assert md_escape(TRICKY) == 'AT&T \\<Inc> "O\'Neil"'
+
+
+def test_html_is_autoescaped(rendered: Rendered) -> None:
+    page = letter_html(rendered.letter)
+    assert "AT&amp;T &lt;Inc&gt; &#34;O&#39;Neil&#34;" in page
+    assert "<Inc>" not in page and "<b>cobalt</b>" not in page
+
+
+def test_all_three_formats_carry_the_same_letter(rendered: Rendered) -> None:
+    """Read each format back and find addressee, questions, deadline, signatories and sources in it."""
+    letter = rendered.letter
+    pdf_text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(rendered.outputs["pdf"])).pages)
+    document = Document(io.BytesIO(rendered.outputs["docx"]))
+    docx_text = "\n".join(p.text for p in document.paragraphs)
+    md_text = rendered.outputs["md"].decode("utf-8")
+    md_plain = re.sub(r"\\(.)", r"\1", md_text)  # what a reader sees once Markdown escapes are read
+
+    expected = [
+        *letter.addressee,
+        letter.subject,
+        *(q.text for q in letter.questions),
+        *(a.text for q in letter.questions for a in q.anchors),
+        "23 April 2027",
+        *(s.name for s in letter.signatories),
+        *(s.organisation for s in letter.signatories if s.organisation),
+        "Assets under management: USD 10 bn",
+        *(n.citation for n in letter.sources),
+        *(n.url for n in letter.sources if n.url),
+    ]
+    assert TRICKY in expected
+    for item in expected:
+        assert flat(item) in flat(pdf_text), f"PDF lacks {item!r}"
+        assert item in docx_text, f"DOCX lacks {item!r}"
+        assert item in md_plain, f"Markdown lacks {item!r}"
+    # The company name survives Markdown rendering too.
+    assert TRICKY in html.unescape(MarkdownIt("commonmark").render(md_text))
+
+
+def test_pdf_metadata_and_determinism(rendered: Rendered, renderer: Renderer) -> None:
+    reader = PdfReader(io.BytesIO(rendered.outputs["pdf"]))
+    assert reader.metadata is not None
+    assert reader.metadata.title == rendered.letter.subject
+    assert reader.metadata.author == "Example Investors LLP"
+    assert not reader.attachments
+    again = render_letter(rendered.letter, ("pdf",), renderer)["pdf"]
+    assert again == rendered.outputs["pdf"]
+
+
+def test_docx_is_editable_word(rendered: Rendered) -> None:
+    letter = rendered.letter
+    document = Document(io.BytesIO(rendered.outputs["docx"]))
+    by_style: dict[str, list[str]] = {}
+    for p in document.paragraphs:
+        by_style.setdefault(p.style.name, []).append(p.text)
+    assert by_style["Heading 1"] == [letter.subject]
+    assert by_style["Heading 2"] == [*(s.title for s in letter.sections), "Sources"]
+    numbered = by_style["List Number"]
+    assert numbered[: len(letter.questions)] == [
+        q.text + (",".join(map(str, q.notes)) if q.notes else "") for q in letter.questions
+    ]
+    assert len(numbered) == len(letter.questions) + len(letter.sources)
+    assert not document.inline_shapes, "no pictures"
+    props = document.core_properties
+    assert (props.title, props.author, props.created) == (
+        letter.subject,
+        "Example Investors LLP",
+        dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc),
+    )
+    # The sources restart at 1: a numbering instance of its own.
+    xml = zipfile.ZipFile(io.BytesIO(rendered.outputs["docx"])).read("word/numbering.xml").decode()
+    assert '<w:startOverride w:val="1"/>' in xml
+
+
+def test_docx_and_markdown_are_byte_identical_for_identical_inputs(rendered: Rendered) -> None:
+    assert letter_to_docx(rendered.letter) == rendered.outputs["docx"]
+    assert letter_to_markdown(rendered.letter).encode() == rendered.outputs["md"]
+    stamps = {i.date_time for i in zipfile.ZipFile(io.BytesIO(rendered.outputs["docx"])).infolist()}
+    assert stamps == {(2026, 11, 1, 0, 0, 0)}
+
+
+def test_unknown_format_is_a_usage_error(rendered: Rendered) -> None:
+    with pytest.raises(UsageError) as info:
+        render_letter(rendered.letter, ("odt",))
+    assert str(info.value) == "unknown letter format 'odt'; choose from pdf, docx, md"
+
+
+def test_render_company_letter_is_one_call(tricky: Company) -> None:
+    out = render_company_letter(
+        tricky, profile_of(tricky), SETTINGS, None, taxonomy=TAXONOMY, as_of=AS_OF, formats=("md", "docx")
+    )
+    assert list(out) == ["md", "docx"]
+    assert out["md"].startswith(b"Example Investors LLP")
+
+
+def test_workspace_template_overrides_and_extends_the_packaged_letter(tmp_path: Path, rendered: Rendered) -> None:
+    (tmp_path / "letter.html.j2").write_text(
+        '{% extends "engage/letter.html.j2" %}{% block body_class %}letter custom-letter{% endblock %}'
+    )
+    page = letter_html(rendered.letter, tmp_path)
+    assert 'class="letter custom-letter"' in page
+    assert "AT&amp;T &lt;Inc&gt;" in page
