@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 
 from ..errors import EngageError, UsageError
-from ..letter import FORMATS, STAGES, options_from_settings, render_company_letter, resolve_signatories, write_letter
+from ..letter import (
+    FORMATS,
+    STAGES,
+    build_letter,
+    options_from_settings,
+    render_letter,
+    resolve_signatories,
+    write_letter,
+)
 from ..profile import compile_profile, load_weights
 from ..records import load_companies
 from ..signatories import load_signatories
@@ -131,10 +139,8 @@ def letter(
     for company in loaded:
         try:
             profile = compile_profile(company, taxonomy, as_of, weights)
-            outputs = render_company_letter(
-                company, profile, settings, renderer, taxonomy=taxonomy, as_of=as_of, formats=chosen, options=options
-            )
-            paths = write_letter(out_dir, company.id, outputs)
+            built = build_letter(company, profile, settings, taxonomy, as_of, options)
+            paths = write_letter(out_dir, company.id, render_letter(built, chosen, renderer))
         except EngageError as exc:
             if len(ids) == 1:
                 raise
@@ -142,6 +148,12 @@ def letter(
             app.err.print(f"[red]error:[/red] {escape(company.id)}: {escape(str(exc))}", highlight=False)
             continue
         written += 1
+        if built.omitted_questions:
+            asked = len(built.questions)
+            app.warn(
+                f"{company.id}: the letter asks the {asked} most serious of {asked + built.omitted_questions} "
+                f"questions (all of them: engage profile {company.id})"
+            )
         for path in paths:
             app.out.print(escape(ws.label(path)), highlight=False)
     broken = len(ids) - len(loaded)
