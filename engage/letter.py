@@ -468,9 +468,13 @@ def _question_sections(
     as_of: dt.date,
     options: LetterOptions,
     notes: _Notes,
+    described: set[str],
 ) -> tuple[tuple[LetterSection, ...], int, bool]:
     """Return the sections of numbered questions, how many ranked questions were left out, and
-    whether the questions are the general fallback (the profile had none)."""
+    whether the questions are the general fallback (the profile had none).
+
+    ``described`` holds the ids of records the letter has described already; it grows here.
+    """
     records: dict[str, Allegation | Commitment] = {r.id: r for r in _records(company) if _in_view(r, as_of)}
     ranked = list(profile.questions)
     # "Nothing public since <date>; what has changed?" adds nothing to an area we already ask
@@ -490,7 +494,6 @@ def _question_sections(
             fallback.setdefault(area_key, []).append(text)
 
     sections: list[LetterSection] = []
-    described: set[str] = set()
     number = 0
     for area_key in [*grouped, *fallback]:
         try:
@@ -657,8 +660,8 @@ def build_letter(
         ]
     elif options.stage == "follow-up":
         opening = [
-            f"We write again on behalf of {writers}, following our earlier correspondence about human rights and "
-            f"environmental risks in the supply chains of {name}."
+            f"We write again on behalf of {writers.rstrip(',')}, following our earlier correspondence about human "
+            f"rights and environmental risks in the supply chains of {name}."
         ]
         listed = tuple(
             Anchor(a.id, _anchor_text(a), tuple(sorted({notes.cite(s) for s in _record_sources(a, as_of)})))
@@ -688,7 +691,9 @@ def build_letter(
         weigh_intro = "In deciding how to vote, the signatories will weigh:"
         weigh = _weigh(company, as_of, unanswered)
 
-    sections, omitted, fallback = _question_sections(company, profile, taxonomy, as_of, options, notes)
+    # A record the letter has already described (in the follow-up list) is cited, not repeated.
+    described = {a.record_id for a in listed}
+    sections, omitted, fallback = _question_sections(company, profile, taxonomy, as_of, options, notes, described)
     total = sum(len(s.questions) for s in sections)
     has_records = any(_in_view(r, as_of) for r in _records(company))
 

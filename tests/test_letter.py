@@ -257,6 +257,10 @@ def test_follow_up_lists_what_went_unanswered(tricky: Company) -> None:
         "We have not found a public response from the company to the following matter,"
     )
     assert letter.listed[0].notes == (1,)  # listed first, so its source is cited first
+    assert "forced-labour" not in {a.record_id for q in letter.questions for a in q.anchors}  # cited, not repeated
+    assert any(1 in q.notes for q in letter.questions)
+    assert ", following our earlier correspondence" in letter.opening[0]
+    assert ",," not in letter.opening[0]
 
 
 def test_follow_up_when_everything_was_answered(tricky: Company) -> None:
