@@ -21,7 +21,7 @@ class Problem:
     def __str__(self) -> str:
         where = self.path
         if self.line:
-            where += f":{self.line}:{self.column}"
+            where += f":{self.line}:{self.column}" if self.column else f":{self.line}"
         field = f" {self.field}:" if self.field else ""
         return f"{where}:{field} {self.message}"
 
