@@ -165,7 +165,7 @@ _DESCRIPTIONS = {
     "Question": "A ranked engagement question, plain text.",
     "Opportunity": "Own progress ('commitment'), an area lever ('area') or peer practice ('peer').",
     "PeerRank": "Rank among the workspace's companies: 1 = lowest net risk.",
-    "SourceRef": "A source cited by a question.",
+    "Source": "A dated source (title, publisher, url, date) cited by a question.",
     "Benchmark": "An external benchmark from the records, shown beside, never blended.",
 }
 
@@ -211,7 +211,7 @@ def profile_json_schema() -> dict[str, Any]:
         if origin in (dict, Mapping) or origin is typing.Mapping or str(origin).endswith("Mapping"):
             return {"type": "object", "additionalProperties": of(args[1]) if len(args) > 1 else {}}
         if dataclasses.is_dataclass(tp):
-            name = tp.__name__
+            name = getattr(tp, "__name__", "Object")
             if name not in defs:
                 defs[name] = {}
                 hints = typing.get_type_hints(tp, vars(model) | {"PartialDate": PartialDate, "Source": Source})

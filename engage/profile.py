@@ -10,6 +10,7 @@ explained in docs/methodology.md and the JSON form in docs/profile-schema.md.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import hashlib
@@ -25,7 +26,7 @@ from typing import Any
 
 from .dates import PartialDate
 from .errors import DataError
-from .records import Allegation, Benchmark, Commitment, Company
+from .records import Allegation, Benchmark, Commitment, Company, Source
 from .taxonomy import Taxonomy
 
 SCHEMA_VERSION = 1
@@ -323,14 +324,8 @@ class AreaScore:
     contributions: tuple[Contribution, ...]
 
 
-@dataclass(frozen=True)
-class SourceRef:
-    """A source cited by a question (plain text; renderers escape it)."""
-
-    title: str
-    publisher: str | None
-    url: str | None
-    date: PartialDate | None
+# A source cited by a question: the record's own Source (title, publisher, url, date).
+SourceRef = Source
 
 
 @dataclass(frozen=True)
@@ -481,6 +476,25 @@ def recency_factor(age_months: float, weights: Weights) -> float:
     return max(weights.recency_floor, 0.5 ** (over / weights.recency_half_life_months))
 
 
+def _first(d: PartialDate) -> int:
+    """Return the ordinal of the first day ``d`` can mean."""
+    return dt.date(d.year, d.month or 1, d.day or 1).toordinal()
+
+
+def _ymd(d: PartialDate) -> tuple[int, int, int]:
+    """Return the sort key of a partial date (the order of PartialDate, without its slower generated methods)."""
+    return (d.year, d.month, d.day)
+
+
+def _last(d: PartialDate) -> int:
+    """Return the ordinal of the last day ``d`` can mean."""
+    if d.day:
+        return dt.date(d.year, d.month, d.day).toordinal()
+    if d.month:
+        return dt.date(d.year + d.month // 12, d.month % 12 + 1, 1).toordinal() - 1
+    return dt.date(d.year, 12, 31).toordinal()
+
+
 def _anchor(dates: Iterable[PartialDate], step: int) -> int | None:
     """Return the ordinal of the latest dated development on or before ``step`` (None if none).
 
@@ -489,9 +503,9 @@ def _anchor(dates: Iterable[PartialDate], step: int) -> int | None:
     """
     best: int | None = None
     for d in dates:
-        first = d.first_day().toordinal()
+        first = _first(d)
         if first <= step:
-            anchor = min(d.last_day().toordinal(), step)
+            anchor = min(_last(d), step)
             if best is None or anchor > best:
                 best = anchor
     return best
@@ -499,8 +513,8 @@ def _anchor(dates: Iterable[PartialDate], step: int) -> int | None:
 
 def publisher_key(publisher: str | None, url: str | None) -> str:
     """Return the independence key of a source: its publisher, else its web domain."""
-    if publisher and publisher.strip():
-        return re.sub(r"\s+", " ", publisher.strip().casefold())
+    if publisher and not publisher.isspace():
+        return " ".join(publisher.casefold().split())
     if url:
         host = urllib.parse.urlsplit(url).hostname or ""
         return host.removeprefix("www.") or url
@@ -529,7 +543,7 @@ def _allegation_dates(a: Allegation) -> list[PartialDate]:
 
 
 def _independent_sources(a: Allegation, step: int) -> int:
-    keys = {publisher_key(s.publisher, s.url) for s in a.sources if (s.date or a.date).first_day().toordinal() <= step}
+    keys = {publisher_key(s.publisher, s.url) for s in a.sources if _first(s.date or a.date) <= step}
     return max(1, len(keys))
 
 
@@ -543,7 +557,7 @@ def _response_factor(a: Allegation, w: Weights) -> float:
 
 def _score_allegation(a: Allegation, as_of: dt.date, w: Weights) -> _Scored | None:
     step = as_of.toordinal()
-    if a.date.first_day().toordinal() > step:
+    if _first(a.date) > step:
         return None
     anchor = _anchor(_allegation_dates(a), step)
     assert anchor is not None
@@ -584,9 +598,18 @@ def is_overdue(c: Commitment, as_of: dt.date) -> bool:
     return c.target_year is not None and c.target_year < as_of.year and c.status in ("announced", "in-progress")
 
 
+def commitment_role(c: Commitment, as_of: dt.date) -> str | None:
+    """Return 'penalty' (missed, withdrawn, or overdue and only announced), 'credit', or None (after ``as_of``)."""
+    if _first(c.date) > as_of.toordinal():
+        return None
+    if c.status in ("missed", "withdrawn") or (is_overdue(c, as_of) and c.status == "announced"):
+        return "penalty"
+    return "credit"
+
+
 def _score_commitment(c: Commitment, as_of: dt.date, w: Weights) -> _Scored | None:
     step = as_of.toordinal()
-    if c.date.first_day().toordinal() > step:
+    if _first(c.date) > step:
         return None
     overdue = is_overdue(c, as_of)
     if c.status in ("missed", "withdrawn") or (overdue and c.status == "announced"):
@@ -690,7 +713,7 @@ def _area_score(
     title: str,
     scored: Sequence[_Scored],
     w: Weights,
-    history: tuple[float, dt.date, float],
+    history: tuple[Sequence[float], Sequence[dt.date], dt.date],
     newest: PartialDate | None,
 ) -> AreaScore:
     risk = [s for s in scored if s.role != "credit"]
@@ -715,8 +738,7 @@ def _area_score(
         for s, m, o in zip(credit, m_sh, o_sh, strict=False)
     ]
     net_v = n_c / 100
-    peak, peak_on, year_ago = history
-    peak = max(peak, net_v)
+    peak, peak_on, year_ago = _summarise(history[0], history[1], net_v, history[2], w)
     return _with_trend(
         key,
         title,
@@ -779,7 +801,9 @@ def _with_trend(
     )
 
 
-def _overall(areas: Sequence[AreaScore], w: Weights, history: tuple[float, dt.date, float]) -> AreaScore:
+def _overall(
+    areas: Sequence[AreaScore], w: Weights, history: tuple[Sequence[float], Sequence[dt.date], dt.date]
+) -> AreaScore:
     """Combine area scores: an ordered weighted average of each measure, largest areas first."""
     wx = _owa([a.exposure for a in areas], w.overall)
     wm = _owa([a.mitigation for a in areas], w.overall)
@@ -803,11 +827,11 @@ def _overall(areas: Sequence[AreaScore], w: Weights, history: tuple[float, dt.da
     x_sh = _apportion(x_c, [e["x"] for e in entries])
     m_sh = _apportion(m_c, [e["m"] for e in entries])
     n_sh = _apportion(n_c, [e["n"] for e in entries])
-    weights_by_area = {a.key: (wx[i], wn[i]) for i, a in enumerate(areas)}
+    weight_labels = {a.key: f"{a.key} x{wn[i]:.2f}" for i, a in enumerate(areas) if wn[i]}
     contributions = []
-    for e, x, m, n in zip(entries, x_sh, m_sh, n_sh, strict=False):
+    for e, x, m, n in zip(entries, x_sh, m_sh, n_sh, strict=True):
         c = e["c"]
-        used = ", ".join(f"{k} x{weights_by_area[k][1]:.2f}" for k in e["areas"] if weights_by_area[k][1])
+        used = ", ".join(weight_labels[k] for k in e["areas"] if k in weight_labels)
         note = c.note + (f"; overall weights: {used}" if used else "; overall weight 0 (not among the top areas)")
         contributions.append(
             Contribution(
@@ -827,8 +851,8 @@ def _overall(areas: Sequence[AreaScore], w: Weights, history: tuple[float, dt.da
     risk_points = {(c.record_kind, c.record_id): c.points for c in contributions if c.role != "credit"}
     credit_points = {(c.record_kind, c.record_id): c.points for c in contributions if c.role == "credit"}
     newest = max((a.newest_source for a in areas if a.newest_source), default=None)
-    peak, peak_on, year_ago = history
     net_v = n_c / 100
+    peak, peak_on, year_ago = _summarise(history[0], history[1], net_v, history[2], w)
     return _with_trend(
         OVERALL,
         "Overall",
@@ -858,69 +882,137 @@ def _history(
     """Return net per step per area (steps 1..peak_months back; step 0 is computed in full elsewhere).
 
     Per-record factors are computed once; each step only re-evaluates what time changes:
-    inclusion, the latest development, sources so far, recency and overdue status.
+    inclusion, the latest development, sources so far, recency and overdue status. A record
+    whose points do not change over the steps it is included in (recency still full, or
+    already at the floor) is added once through a difference array instead of per step.
     """
     steps = [months_before(as_of, k) for k in range(1, w.peak_months + 1)]
-    ords = [d.toordinal() for d in steps]
+    ords = [d.toordinal() for d in steps]  # newest first
+    ascending = ords[::-1]
     n = len(steps)
     index = {k: i for i, k in enumerate(keys)}
     e_pts = [[0.0] * n for _ in keys]
     c_pts = [[0.0] * n for _ in keys]
+    e_diff = [[0.0] * (n + 1) for _ in keys]
+    c_diff = [[0.0] * (n + 1) for _ in keys]
     full, hl, floor = w.recency_full_months, w.recency_half_life_months, w.recency_floor
-    last_step = ords[0]
+    full_days = full * _DAYS_PER_MONTH
+    floor_days = (full + hl * math.log2(1 / floor)) * _DAYS_PER_MONTH if floor > 0 else math.inf
+
+    def recency(age_days: float) -> float:
+        over = age_days / _DAYS_PER_MONTH - full
+        return 1.0 if over <= 0 else max(floor, 0.5 ** (over / hl))
+
     for a in company.allegations:
-        start = a.date.first_day().toordinal()
-        if start > last_step:
+        start = _first(a.date)
+        included = n - bisect.bisect_left(ascending, start)  # steps 0..included-1 are on/after the record
+        if not included:
             continue
         base = w.severity[a.severity] * w.allegation_status[a.status] * _response_factor(a, w)
         if base == 0:
             continue
-        devs = [(d.first_day().toordinal(), d.last_day().toordinal()) for d in _allegation_dates(a)]
-        pubs = [((s.date or a.date).first_day().toordinal(), publisher_key(s.publisher, s.url)) for s in a.sources]
-        settled = max(f for f, _ in devs + [(p, 0) for p, _ in pubs])
-        rows = [e_pts[index[k]] for k in a.areas if k in index]
-        if settled <= ords[-1]:
+        devs = [(_first(d), _last(d)) for d in _allegation_dates(a)]
+        pubs = [(_first(s.date or a.date), publisher_key(s.publisher, s.url)) for s in a.sources]
+        settled = max(max(f for f, _ in devs), max(p for p, _ in pubs))
+        idx = [index[k] for k in a.areas if k in index]
+        earliest = ords[included - 1]
+        if settled <= earliest:
             last = max(lo for _, lo in devs)
-            corr = _corroboration(len({k for _, k in pubs}), w)
-            b = base * corr
-            for j, s in enumerate(ords):
-                if s < start:
-                    break
-                over = (s - min(last, s)) / _DAYS_PER_MONTH - full
-                p = b if over <= 0 else b * max(floor, 0.5 ** (over / hl))
-                for row in rows:
-                    row[j] += p
-        else:
-            for j, s in enumerate(ords):
-                if s < start:
-                    break
-                anchor = max(min(lo, s) for f, lo in devs if f <= s)
-                corr = _corroboration(max(1, len({k for d, k in pubs if d <= s})), w)
-                over = (s - anchor) / _DAYS_PER_MONTH - full
-                p = base * corr * (1.0 if over <= 0 else max(floor, 0.5 ** (over / hl)))
-                for row in rows:
-                    row[j] += p
-    for c in company.commitments:
-        start = c.date.first_day().toordinal()
-        if start > last_step:
-            continue
-        rows_e = [e_pts[index[k]] for k in c.areas if k in index]
-        rows_c = [c_pts[index[k]] for k in c.areas if k in index]
-        for j, day in enumerate(steps):
-            if ords[j] < start:
-                break
-            scored = _score_commitment(c, day, w)
-            if scored is None:
+            b = base * _corroboration(len({k for _, k in pubs}), w)
+            oldest_age = ords[0] - min(last, ords[0])
+            youngest_age = earliest - min(last, earliest)
+            if oldest_age <= full_days or youngest_age >= floor_days:
+                v = b if oldest_age <= full_days else b * floor
+                for i in idx:
+                    e_diff[i][0] += v
+                    e_diff[i][included] -= v
                 continue
-            for row in rows_e if scored.role == "penalty" else rows_c:
-                row[j] += scored.points
+            vec = [b * recency(s - min(last, s)) for s in ords[:included]]
+        else:
+            # Walk the steps oldest first, admitting developments and sources as they appear:
+            # the anchor is min(latest development so far, step), since max(min(lo, s)) = min(max(lo), s).
+            devs.sort()
+            pubs.sort()
+            vec = [0.0] * included
+            di = pi = 0
+            latest = -1
+            seen: set[str] = set()
+            for j in range(included - 1, -1, -1):
+                s = ords[j]
+                while di < len(devs) and devs[di][0] <= s:
+                    latest = max(latest, devs[di][1])
+                    di += 1
+                while pi < len(pubs) and pubs[pi][0] <= s:
+                    seen.add(pubs[pi][1])
+                    pi += 1
+                vec[j] = base * _corroboration(max(1, len(seen)), w) * recency(s - min(latest, s))
+        for i in idx:
+            row = e_pts[i]
+            for j, v in enumerate(vec):
+                row[j] += v
+    for c in company.commitments:
+        start = _first(c.date)
+        included = n - bisect.bisect_left(ascending, start)
+        if not included:
+            continue
+        idx = [index[k] for k in c.areas if k in index]
+        negative = c.status in ("missed", "withdrawn")
+        open_ = c.status in ("announced", "in-progress")
+        changes = open_ and c.target_year is not None and c.target_year >= steps[included - 1].year
+        if not negative and not (open_ and c.target_year is not None and c.target_year < steps[0].year) and not changes:
+            # Credit, the same at every included step (no deadline passes within the window).
+            v = (
+                w.commitment_base
+                + (w.quantified if is_quantified(c) else 0.0)
+                + w.verification[c.verification]
+                + w.commitment_status[c.status]
+                + (w.time_bound if c.target_year is not None else 0.0)
+            )
+            for i in idx:
+                c_diff[i][0] += v
+                c_diff[i][included] -= v
+            continue
+        devs = [(_first(d), _last(d)) for d in [c.date] + [x.date for x in c.sources if x.date]]
+        credit = (
+            0.0
+            if negative
+            else (
+                w.commitment_base
+                + (w.quantified if is_quantified(c) else 0.0)
+                + w.verification[c.verification]
+                + w.commitment_status[c.status]
+            )
+        )
+        for j in range(included):
+            s = ords[j]
+            overdue = open_ and c.target_year is not None and c.target_year < steps[j].year
+            if negative:
+                anchor = max(min(lo, s) for f, lo in devs if f <= s)
+                v, rows = w.penalty[c.status] * recency(s - anchor), e_pts
+            elif overdue and c.status == "announced":
+                v, rows = w.penalty["overdue"], e_pts
+            else:
+                v, rows = credit + (w.time_bound if c.target_year is not None and not overdue else 0.0), c_pts
+            for i in idx:
+                rows[i][j] += v
+    exp = math.exp
     cap = w.mitigation_cap / 100
+    xs, ms = w.exposure_scale, w.mitigation_scale
     nets: list[list[float]] = []
     for i in range(len(keys)):
+        e_row, c_row, ed, cd = e_pts[i], c_pts[i], e_diff[i], c_diff[i]
+        acc_e = acc_c = 0.0
         row = []
         for j in range(n):
-            x = saturate(e_pts[i][j], w.exposure_scale)
-            row.append(x * (1.0 - cap * saturate(c_pts[i][j], w.mitigation_scale)) if x else 0.0)
+            acc_e += ed[j]
+            acc_c += cd[j]
+            e = e_row[j] + acc_e
+            if e <= 1e-12:
+                row.append(0.0)
+                continue
+            x = 100.0 * (1.0 - exp(-e / xs))
+            credit = c_row[j] + acc_c
+            row.append(x * (1.0 - cap * 100.0 * (1.0 - exp(-credit / ms))) if credit > 1e-12 else x)
         nets.append(row)
     return nets, steps
 
@@ -936,16 +1028,6 @@ def _summarise(
             peak, peak_on = v, d
     year_ago = _r2(series[w.trend_months - 1]) if series else 0.0
     return peak, peak_on, year_ago
-
-
-def _fold_history(score: AreaScore, history: tuple[float, dt.date, float], w: Weights) -> AreaScore:
-    """Return ``score`` with its peak, year-ago value and trend set."""
-    peak, peak_on, year_ago = history
-    delta = _r2(score.net - year_ago)
-    trend = "rising" if delta >= w.trend_threshold else "falling" if delta <= -w.trend_threshold else "steady"
-    return dataclasses.replace(
-        score, peak=max(peak, score.net), peak_on=peak_on, year_ago=year_ago, trend=trend, trend_delta=delta
-    )
 
 
 # --------------------------------------------------------------------------- compile
@@ -976,14 +1058,12 @@ def compile_profile(company: Company, taxonomy: Taxonomy, as_of: dt.date, weight
     areas: list[AreaScore] = []
     for i, area in enumerate(taxonomy.areas):
         mine = [s for s in scored if area.key in s.areas]
-        score = _area_score(area.key, area.title, mine, w, (0.0, as_of, 0.0), newest.get(area.key))
-        areas.append(_fold_history(score, _summarise(nets[i], steps, score.net, as_of, w), w))
+        areas.append(_area_score(area.key, area.title, mine, w, (nets[i], steps, as_of), newest.get(area.key)))
     columns = [list(col) for col in zip(*nets, strict=True)]
     overall_series = [sum(x * v for x, v in zip(_owa(col, w.overall), col, strict=True)) for col in columns]
-    overall = _overall(areas, w, (0.0, as_of, 0.0))
-    overall = _fold_history(overall, _summarise(overall_series, steps, overall.net, as_of, w), w)
+    overall = _overall(areas, w, (overall_series, steps, as_of))
     gaps = build_gaps(company, taxonomy, as_of, w, tuple(areas), scored)
-    questions = build_questions(company, taxonomy, as_of, w, gaps)
+    questions = build_questions(company, taxonomy, as_of, w, gaps, scored)
     opportunities = build_opportunities(company, taxonomy, as_of, w, tuple(areas))
     return Profile(
         company_id=company.id,
@@ -1006,13 +1086,13 @@ def _newest_sources(company: Company, keys: Sequence[str], as_of: dt.date) -> di
     step = as_of.toordinal()
     records: list[Allegation | Commitment] = [*company.allegations, *company.commitments]
     for r in records:
-        if r.date.first_day().toordinal() > step:
+        if _first(r.date) > step:
             continue
         dates = [s.date or r.date for s in r.sources]
-        dates = [d for d in dates if d.first_day().toordinal() <= step] or [r.date]
-        newest = max(dates)
+        dates = [d for d in dates if _first(d) <= step] or [r.date]
+        newest = max(dates, key=_ymd)
         for k in r.areas:
-            if k in keys and (k not in out or newest > out[k]):
+            if k in keys and (k not in out or _ymd(newest) > _ymd(out[k])):
                 out[k] = newest
     return out
 
@@ -1033,9 +1113,9 @@ def rank_peers(profiles: Iterable[Profile]) -> Peers:
         mid = n // 2
         median = ordered[mid] if n % 2 else _r2((ordered[mid - 1] + ordered[mid]) / 2)
         medians[key] = median
-        for p, v in zip(profs, values, strict=False):
-            lower = sum(1 for x in values if x < v)
-            ties = sum(1 for x in values if x == v) - 1
+        for p, v in zip(profs, values, strict=True):
+            lower = bisect.bisect_left(ordered, v)
+            ties = bisect.bisect_right(ordered, v) - lower - 1
             pct = 100.0 * (lower + 0.5 * ties) / (n - 1) if n > 1 else 0.0
             ranks[p.company_id][key] = PeerRank(key, v, lower + 1, n, _r2(pct), median)
     return Peers(
@@ -1054,18 +1134,16 @@ def compile_profiles(
 
     This is the one call a brief, a letter or a leaderboard needs for a workspace.
     """
-    from .questions import peer_opportunities
+    from .questions import peer_holders, peer_opportunities
 
     profiles = [compile_profile(c, taxonomy, as_of, weights) for c in companies]
     if not profiles:
         return {}
     peers = rank_peers(profiles)
-    by_id = {c.id: c for c in companies}
+    holders = peer_holders(companies, taxonomy, as_of, weights)
     out: dict[str, Profile] = {}
-    for p in profiles:
-        extra = peer_opportunities(
-            by_id[p.company_id], [c for c in companies if c.id != p.company_id], taxonomy, as_of, weights, p
-        )
+    for c, p in zip(companies, profiles, strict=True):
+        extra = peer_opportunities(c, holders, taxonomy, as_of, weights, p)
         out[p.company_id] = dataclasses.replace(
             p,
             ranks=tuple(peers.ranks[p.company_id][k] for k in peers.areas),

@@ -26,9 +26,10 @@ from .profile import (
     Question,
     SourceRef,
     Weights,
+    _first,
     _score_allegation,
-    _score_commitment,
     _Scored,
+    commitment_role,
     is_overdue,
     months_before,
     saturate,
@@ -93,6 +94,30 @@ _VERIFICATION_WORDS = {
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
+_MONTHS = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def month_year(d: PartialDate) -> str:
+    """Return a date as prose, like PartialDate.label(): '2023', 'November 2023' or '20 November 2023'."""
+    if not d.month:
+        return str(d.year)
+    return f"{d.day} {_MONTHS[d.month]} {d.year}" if d.day else f"{_MONTHS[d.month]} {d.year}"
+
+
 def placeholders_of(template: str) -> list[str]:
     """Return the placeholder names in ``template``; raises ValueError on malformed braces."""
     return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
@@ -137,8 +162,8 @@ def _count(n: int, noun: str) -> str:
 
 def _first_source(record: Allegation | Commitment) -> tuple[str, PartialDate]:
     """Return (publisher phrase, date) of the earliest dated source, else of the record."""
-    dated = sorted((s for s in record.sources if s.date), key=lambda s: s.date or record.date)
-    src = dated[0] if dated else record.sources[0]
+    dated = [s for s in record.sources if s.date]
+    src = min(dated, key=lambda s: s.date or record.date) if dated else record.sources[0]
     publisher = src.publisher or "a published source"
     return publisher, src.date or record.date
 
@@ -158,8 +183,8 @@ def _allegation_context(a: Allegation, company: Company, area: Area, as_of: dt.d
         "company": company.name,
         "area": area.short,
         "title": a.title.rstrip(". "),
-        "month_year": a.date.label(),
-        "latest_month_year": latest.label() if latest.first_day() <= as_of else a.date.label(),
+        "month_year": month_year(a.date),
+        "latest_month_year": month_year(latest) if latest.first_day() <= as_of else month_year(a.date),
         "publisher": publisher,
         "severity": a.severity,
         "status": _STATUS_WORDS[a.status],
@@ -176,7 +201,7 @@ def _commitment_context(c: Commitment, company: Company, area: Area) -> dict[str
         "title": c.title.rstrip(". "),
         "target": (c.target or c.title).rstrip(". "),
         "target_year": str(c.target_year) if c.target_year else "its target date",
-        "month_year": c.date.label(),
+        "month_year": month_year(c.date),
         "status": _STATUS_WORDS[c.status],
         "verification": _VERIFICATION_WORDS[c.verification],
         "materials": join_words(c.materials) if c.materials else "the materials concerned",
@@ -211,7 +236,7 @@ def build_gaps(
             continue
         area = _primary_area(a.areas, keys)
         standalone = saturate(s.points, w.exposure_scale)
-        what = f'"{a.title}" ({a.severity}, {_STATUS_WORDS[a.status]}, {a.date.label()})'
+        what = f'"{a.title}" ({a.severity}, {_STATUS_WORDS[a.status]}, {month_year(a.date)})'
         if a.company_response is None:
             add("no-response", area, a.id, standalone, f"No company response on record to {what}.", i)
         else:
@@ -265,7 +290,7 @@ def build_gaps(
                 score.key,
                 None,
                 max(5.0, 0.5 * score.exposure),
-                f"{taxonomy.area(score.key).short}: no source since {score.newest_source.label()}, "
+                f"{taxonomy.area(score.key).short}: no source since {month_year(score.newest_source)}, "
                 f"more than {w.stale_months} months before {as_of.isoformat()}.",
                 j,
             )
@@ -287,11 +312,8 @@ def _templates(area: Area, kind: str) -> tuple[str, ...]:
 
 
 def _sources_of(record: Allegation | Commitment, as_of: dt.date) -> tuple[SourceRef, ...]:
-    return tuple(
-        SourceRef(s.title, s.publisher, s.url, s.date)
-        for s in record.sources
-        if s.date is None or s.date.first_day() <= as_of
-    )
+    step = as_of.toordinal()
+    return tuple(s for s in record.sources if s.date is None or _first(s.date) <= step)
 
 
 def fill(template: str, context: dict[str, str]) -> str:
@@ -303,9 +325,20 @@ def fill(template: str, context: dict[str, str]) -> str:
 
 
 def build_questions(
-    company: Company, taxonomy: Taxonomy, as_of: dt.date, w: Weights, gaps: Sequence[Gap]
+    company: Company,
+    taxonomy: Taxonomy,
+    as_of: dt.date,
+    w: Weights,
+    gaps: Sequence[Gap],
+    scored: Sequence[_Scored] = (),
 ) -> tuple[Question, ...]:
-    """Return the engagement questions for ``gaps``, ranked by the risk behind them (rank 1 first)."""
+    """Return the engagement questions for ``gaps``, ranked by the risk behind them (rank 1 first).
+
+    ``scored`` are the records' points at ``as_of`` (computed again when not given).
+    """
+    if not scored:
+        scored = [x for x in (_score_allegation(a, as_of, w) for a in company.allegations) if x is not None]
+    points = {x.record_id: x.points for x in scored if x.kind == "allegation"}
     check_question_bank(taxonomy)
     allegations = {a.id: a for a in company.allegations}
     commitments = {c.id: c for c in company.commitments}
@@ -326,13 +359,13 @@ def build_questions(
             ctx = _commitment_context(c, company, area)
             record_ids, sources = (c.id,), _sources_of(c, as_of)
         elif kind == "no-commitment":
-            ctx, record_ids, sources = _no_commitment_context(company, area, as_of, w)
+            ctx, record_ids, sources = _no_commitment_context(company, area, as_of, points)
         elif kind == "stale":
             newest = _newest_in_area(company, area.key, as_of)
             ctx = {
                 "company": company.name,
                 "area": area.short,
-                "newest_month_year": newest.label() if newest else "2000",
+                "newest_month_year": month_year(newest) if newest else "2000",
             }
         else:
             ctx = {"company": company.name, "area": area.short}
@@ -351,14 +384,9 @@ def build_questions(
 
 
 def _no_commitment_context(
-    company: Company, area: Area, as_of: dt.date, w: Weights
+    company: Company, area: Area, as_of: dt.date, points: dict[str, float]
 ) -> tuple[dict[str, str], tuple[str, ...], tuple[SourceRef, ...]]:
-    scored = []
-    for a in company.allegations:
-        if area.key in a.areas:
-            s = _score_allegation(a, as_of, w)
-            if s is not None:
-                scored.append((s.points, a))
+    scored = [(points[a.id], a) for a in company.allegations if area.key in a.areas and a.id in points]
     scored.sort(key=lambda t: -t[0])
     top = scored[0][1]
     publisher, _first = _first_source(top)
@@ -366,7 +394,7 @@ def _no_commitment_context(
         "company": company.name,
         "area": area.short,
         "top_title": top.title.rstrip(". "),
-        "top_month_year": top.date.label(),
+        "top_month_year": month_year(top.date),
         "top_publisher": publisher,
         "allegations": _count(len(scored), "allegation"),
     }
@@ -375,8 +403,9 @@ def _no_commitment_context(
 
 def _newest_in_area(company: Company, key: str, as_of: dt.date) -> PartialDate | None:
     records: list[Allegation | Commitment] = [*company.allegations, *company.commitments]
-    dates = [s.date or r.date for r in records if key in r.areas and r.date.first_day() <= as_of for s in r.sources]
-    dates = [d for d in dates if d.first_day() <= as_of]
+    step = as_of.toordinal()
+    dates = [s.date or r.date for r in records if key in r.areas and _first(r.date) <= step for s in r.sources]
+    dates = [d for d in dates if _first(d) <= step]
     return max(dates) if dates else None
 
 
@@ -424,34 +453,54 @@ def build_opportunities(
     return tuple(out)
 
 
+PeerHolders = dict[str, list[tuple[Company, Commitment]]]
+
+
+def _good_standing(c: Commitment, as_of: dt.date, w: Weights) -> bool:
+    return commitment_role(c, as_of) == "credit"
+
+
+def peer_holders(companies: Sequence[Company], taxonomy: Taxonomy, as_of: dt.date, w: Weights) -> PeerHolders:
+    """Return per area the companies holding a verified commitment in good standing there, with their best one.
+
+    Computed once per workspace (companies sorted by name) so peer practice costs O(companies), not O(n²).
+    """
+    out: PeerHolders = {k: [] for k in taxonomy.keys}
+    for peer in sorted(companies, key=lambda p: (p.name.casefold(), p.id)):
+        best: dict[str, Commitment] = {}
+        for c in peer.commitments:
+            if c.verification not in w.peer_verification or not _good_standing(c, as_of, w):
+                continue
+            rank = (-w.verification[c.verification], -w.commitment_status[c.status], c.id)
+            for k in c.areas:
+                held = best.get(k)
+                if held is None or rank < (
+                    -w.verification[held.verification],
+                    -w.commitment_status[held.status],
+                    held.id,
+                ):
+                    best[k] = c
+        for k, c in best.items():
+            if k in out:
+                out[k].append((peer, c))
+    return out
+
+
 def peer_opportunities(
-    company: Company, peers: Sequence[Company], taxonomy: Taxonomy, as_of: dt.date, w: Weights, profile: Profile
+    company: Company, holders_by_area: PeerHolders, taxonomy: Taxonomy, as_of: dt.date, w: Weights, profile: Profile
 ) -> tuple[Opportunity, ...]:
     """Return one opportunity per area where peers hold a verified commitment and ``company`` holds none.
 
     "None" means none in good standing: missed, withdrawn and overdue-announced commitments do not count.
+    ``holders_by_area`` comes from ``peer_holders``; ``company`` itself is skipped in it.
     """
-
-    def good_standing(c: Commitment) -> bool:
-        s = _score_commitment(c, as_of, w)
-        return s is not None and s.role == "credit"
-
-    mine = {k for c in company.commitments if good_standing(c) for k in c.areas}
+    mine = {k for c in company.commitments if _good_standing(c, as_of, w) for k in c.areas}
     out: list[Opportunity] = []
     order = {a.key: (-a.net, i) for i, a in enumerate(profile.areas)}
     for key in sorted(taxonomy.keys, key=lambda k: order.get(k, (0.0, 99))):
         if key in mine:
             continue
-        holders: list[tuple[Company, Commitment]] = []
-        for peer in sorted(peers, key=lambda p: (p.name.casefold(), p.id)):
-            best = [
-                c
-                for c in peer.commitments
-                if key in c.areas and c.verification in w.peer_verification and good_standing(c)
-            ]
-            if best:
-                best.sort(key=lambda c: (-w.verification[c.verification], -w.commitment_status[c.status], c.id))
-                holders.append((peer, best[0]))
+        holders = [(p, c) for p, c in holders_by_area.get(key, ()) if p.id != company.id]
         if not holders:
             continue
         area = taxonomy.area(key)

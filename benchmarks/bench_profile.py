@@ -1,0 +1,133 @@
+"""Benchmark the risk profile: compile + rank 1,000 synthetic companies x 50 records (in memory),
+and `engage compare` end to end on 300 companies x 40 records written as YAML to a temp workspace.
+
+Run: .venv/bin/python benchmarks/bench_profile.py [--runs 5]
+Prints the median of several runs for each; the targets are < 2 s and well under 15 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
+
+from profile_factories import synthetic_company  # noqa: E402
+
+from engage.profile import compile_profiles, load_weights  # noqa: E402
+from engage.taxonomy import load_taxonomy  # noqa: E402
+
+AS_OF = dt.date(2026, 1, 1)
+
+
+def bench_compile(runs: int, n: int = 1000, records: int = 50) -> list[float]:
+    """Return the wall times of compile_profiles (with ranks and peer opportunities) on ``n`` companies."""
+    rng = random.Random(20250101)
+    companies = [synthetic_company(rng, i, records) for i in range(n)]
+    taxonomy, weights = load_taxonomy(), load_weights()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        profiles = compile_profiles(companies, taxonomy, AS_OF, weights)
+        times.append(time.perf_counter() - start)
+        assert len(profiles) == n
+    return times
+
+
+def _yaml_scalar(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_workspace(root: Path, n: int = 300, records: int = 40) -> None:
+    """Write ``n`` synthetic companies as YAML record files under ``root``/companies."""
+    rng = random.Random(300)
+    (root / "companies").mkdir(parents=True)
+    for i in range(n):
+        c = synthetic_company(rng, i, records)
+        lines = [f"name: {_yaml_scalar(c.name)}", "country: DE"]
+
+        def sources(rec) -> list[str]:  # type: ignore[no-untyped-def]
+            out = ["    sources:"]
+            for s in rec.sources:
+                out.append(f"      - title: {_yaml_scalar(s.title)}")
+                out.append(f"        publisher: {_yaml_scalar(s.publisher)}")
+                out.append(f"        url: {s.url}")
+                out.append(f"        date: {s.date}")
+            return out
+
+        if c.allegations:
+            lines.append("allegations:")
+            for a in c.allegations:
+                lines += [
+                    f"  - id: {a.id}",
+                    f"    title: {_yaml_scalar(a.title)}",
+                    f"    date: {a.date}",
+                    f"    areas: [{', '.join(a.areas)}]",
+                    f"    severity: {a.severity}",
+                    f"    status: {a.status}",
+                ]
+                if a.company_response:
+                    lines.append(f"    company_response: {_yaml_scalar(a.company_response)}")
+                lines += sources(a)
+        if c.commitments:
+            lines.append("commitments:")
+            for m in c.commitments:
+                lines += [
+                    f"  - id: {m.id}",
+                    f"    title: {_yaml_scalar(m.title)}",
+                    f"    date: {m.date}",
+                    f"    areas: [{', '.join(m.areas)}]",
+                    f"    status: {m.status}",
+                    f"    verification: {m.verification}",
+                ]
+                if m.target:
+                    lines.append(f"    target: {_yaml_scalar(m.target)}")
+                if m.target_year:
+                    lines.append(f"    target_year: {max(m.target_year, m.date.year)}")
+                lines += sources(m)
+        (root / "companies" / f"{c.id}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def bench_compare(runs: int) -> list[float]:
+    """Return the wall times of `engage compare --json` (a fresh process: startup, parsing, scoring, output)."""
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write_workspace(root)
+        engage = str(Path(sys.executable).parent / "engage")
+        cmd = [engage, "compare", "--json", "-w", str(root), "--as-of", AS_OF.isoformat()]
+        check = subprocess.run([engage, "check", "-q", "-w", str(root)], capture_output=True, text=True)
+        if check.returncode != 0:
+            raise SystemExit(f"synthetic workspace does not validate:\n{check.stderr[-2000:]}")
+        for _ in range(runs):
+            start = time.perf_counter()
+            result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+            times.append(time.perf_counter() - start)
+            if result.returncode != 0:
+                raise SystemExit(result.stderr)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    t = bench_compile(args.runs)
+    print(f"compile+rank 1000 companies x 50 records: median {statistics.median(t):.2f} s "
+          f"(runs: {', '.join(f'{x:.2f}' for x in t)}; target < 2 s)")
+    t = bench_compare(args.runs)
+    print(f"engage compare --json, 300 companies x 40 records from YAML: median {statistics.median(t):.2f} s "
+          f"(runs: {', '.join(f'{x:.2f}' for x in t)}; target well under 15 s)")
+
+
+if __name__ == "__main__":
+    main()
