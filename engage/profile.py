@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import json
 import math
@@ -39,7 +40,7 @@ _DAYS_PER_MONTH = 30.4375
 # --------------------------------------------------------------------------- weights
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Weights:
     """Every weight and threshold of the model, from resources/weights.yaml (plus overrides)."""
 
@@ -270,7 +271,7 @@ def load_weights(overrides: Mapping[str, Any] | None = None) -> Weights:
 # --------------------------------------------------------------------------- the model
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Contribution:
     """What one record added to one score, and why.
 
@@ -294,7 +295,7 @@ class Contribution:
     note: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AreaScore:
     """The risk in one action area (or overall) as of the profile date, with its history.
 
@@ -328,7 +329,7 @@ class AreaScore:
 SourceRef = Source
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Gap:
     """Something an investor should ask about; ``priority`` (0-100) is the risk behind it."""
 
@@ -339,7 +340,7 @@ class Gap:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Question:
     """An engagement question from the taxonomy's bank, filled with a record's specifics."""
 
@@ -352,7 +353,7 @@ class Question:
     priority: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Opportunity:
     """Something to acknowledge or encourage: own progress, an area lever, or a peer's practice."""
 
@@ -363,7 +364,7 @@ class Opportunity:
     peer_ids: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PeerRank:
     """A company's place among the workspace's companies for one area (or overall).
 
@@ -380,7 +381,7 @@ class PeerRank:
     median: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Profile:
     """One company's risk profile as of a date; ``to_dict`` gives the documented JSON."""
 
@@ -424,7 +425,7 @@ class Profile:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Peers:
     """Peer ranks of a set of profiles: ``ranks[company_id][area]``, with peer medians."""
 
@@ -524,7 +525,7 @@ def publisher_key(publisher: str | None, url: str | None) -> str:
 # --------------------------------------------------------------------------- record factors
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Scored:
     """A record's points at the as-of date, before they are split across areas."""
 
@@ -671,8 +672,8 @@ def _cents(x: float) -> int:
 
 def _apportion(total_cents: int, shares: Sequence[float]) -> list[int]:
     """Split ``total_cents`` over ``shares`` (floats summing to about total/100), largest remainder first."""
-    if not shares:
-        return []
+    if len(shares) <= 1:
+        return [total_cents] if shares else []
     raw = [s * 100 for s in shares]
     out = [math.floor(x) for x in raw]
     rem = total_cents - sum(out)
@@ -716,6 +717,8 @@ def _area_score(
     history: tuple[Sequence[float], Sequence[dt.date], dt.date],
     newest: PartialDate | None,
 ) -> AreaScore:
+    if not scored:
+        return _with_trend(key, title, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, history[2], 0.0, newest, 0, 0, (), w)
     risk = [s for s in scored if s.role != "credit"]
     credit = [s for s in scored if s.role == "credit"]
     e_points = sum(_cents(s.points) for s in risk) / 100
@@ -1020,14 +1023,19 @@ def _history(
 def _summarise(
     series: Sequence[float], steps: Sequence[dt.date], current: float, as_of: dt.date, w: Weights
 ) -> tuple[float, dt.date, float]:
-    """Return (peak, peak_on, year_ago) from the current value and the stepped history."""
-    peak, peak_on = current, as_of
-    for v, d in zip(series, steps, strict=False):
-        v = _r2(v)
-        if v > peak:
-            peak, peak_on = v, d
+    """Return (peak, peak_on, year_ago) from the current value and the stepped history.
+
+    The peak is the highest value rounded to hundredths; ``peak_on`` is the most recent step
+    that reaches the raw maximum (the as-of date when the current value is as high).
+    """
     year_ago = _r2(series[w.trend_months - 1]) if series else 0.0
-    return peak, peak_on, year_ago
+    if not series:
+        return current, as_of, year_ago
+    top = max(series)
+    peak = _r2(top)
+    if peak <= current:
+        return current, as_of, year_ago
+    return peak, steps[series.index(top)], year_ago
 
 
 # --------------------------------------------------------------------------- compile
@@ -1056,11 +1064,20 @@ def compile_profile(company: Company, taxonomy: Taxonomy, as_of: dt.date, weight
     nets, steps = _history(company, keys, as_of, w)
     newest = _newest_sources(company, keys, as_of)
     areas: list[AreaScore] = []
+    by_area: dict[str, list[_Scored]] = {k: [] for k in keys}
+    for sc in scored:
+        for k in dict.fromkeys(sc.areas):
+            if k in by_area:
+                by_area[k].append(sc)
     for i, area in enumerate(taxonomy.areas):
-        mine = [s for s in scored if area.key in s.areas]
+        mine = by_area[area.key]
         areas.append(_area_score(area.key, area.title, mine, w, (nets[i], steps, as_of), newest.get(area.key)))
-    columns = [list(col) for col in zip(*nets, strict=True)]
-    overall_series = [sum(x * v for x, v in zip(_owa(col, w.overall), col, strict=True)) for col in columns]
+    # The overall series: the same ordered weighted average at each step (largest areas first).
+    top = w.overall
+    overall_series = []
+    for col in zip(*nets, strict=True):
+        ranked = sorted(col, reverse=True)
+        overall_series.append(sum(x * v for x, v in zip(top, ranked, strict=False)))
     overall = _overall(areas, w, (overall_series, steps, as_of))
     gaps = build_gaps(company, taxonomy, as_of, w, tuple(areas), scored)
     questions = build_questions(company, taxonomy, as_of, w, gaps, scored)
@@ -1134,6 +1151,21 @@ def compile_profiles(
 
     This is the one call a brief, a letter or a leaderboard needs for a workspace.
     """
+
+    # Profiles hold no reference cycles, so the cyclic collector has nothing to find; its
+    # full passes over a workspace's worth of live objects would cost a third of the time.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _compile_all(companies, taxonomy, as_of, weights)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _compile_all(
+    companies: Sequence[Company], taxonomy: Taxonomy, as_of: dt.date, weights: Weights
+) -> dict[str, Profile]:
     from .questions import peer_holders, peer_opportunities
 
     profiles = [compile_profile(c, taxonomy, as_of, weights) for c in companies]

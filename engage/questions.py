@@ -422,11 +422,12 @@ def build_opportunities(
     good = [
         c
         for c in company.commitments
-        if c.status in ("achieved", "in-progress") and not is_overdue(c, as_of) and c.date.first_day() <= as_of
+        if c.status in ("achieved", "in-progress") and not is_overdue(c, as_of) and _first(c.date) <= as_of.toordinal()
     ]
+    position = {c.id: i for i, c in enumerate(company.commitments)}
     rank = {"achieved": 0, "in-progress": 1}
     vrank = {"certified": 0, "third-party": 1, "self-reported": 2, "none": 3}
-    for c in sorted(good, key=lambda c: (rank[c.status], vrank[c.verification], company.commitments.index(c))):
+    for c in sorted(good, key=lambda c: (rank[c.status], vrank[c.verification], position[c.id])):
         key = _primary_area(c.areas, keys)
         if c.status == "achieved":
             text = f'{company.name} reports "{c.title}" as achieved ({_VERIFICATION_WORDS[c.verification]}).'
@@ -436,20 +437,25 @@ def build_opportunities(
         out.append(Opportunity("commitment", key, text, (c.id,)))
     # Area levers only where the company's records touch the area; statements that name a
     # material the records name come first.
+    step = as_of.toordinal()
+    materials: dict[str, set[str]] = {}
+    for r in records:
+        if r.materials and _first(r.date) <= step:
+            for k in r.areas:
+                materials.setdefault(k, set()).update(m.replace("-", " ") for m in r.materials)
+    by_key = {a.key: a for a in taxonomy.areas}
     for score in sorted(areas, key=lambda a: (-a.net, keys.index(a.key))):
         if not score.allegations and not score.commitments:
             continue
-        area = taxonomy.area(score.key)
+        area = by_key[score.key]
         if not area.opportunities:
             continue
-        materials = {m for r in records if score.key in r.areas and r.date.first_day() <= as_of for m in r.materials}
-        ranked = sorted(
-            range(len(area.opportunities)),
-            key=lambda i: (not any(m.replace("-", " ") in area.opportunities[i].lower() for m in materials), i),
-        )
-        ids = tuple(c.record_id for c in score.contributions)
+        named = materials.get(score.key, set())
+        lowered = [t.lower() for t in area.opportunities]
+        ranked = sorted(range(len(lowered)), key=lambda i: (not any(m in lowered[i] for m in named), i))
+        ids = tuple(dict.fromkeys(c.record_id for c in score.contributions))
         for i in ranked[: w.opportunities_per_area]:
-            out.append(Opportunity("area", score.key, area.opportunities[i], tuple(dict.fromkeys(ids))))
+            out.append(Opportunity("area", score.key, area.opportunities[i], ids))
     return tuple(out)
 
 
