@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError, UsageError
+from .errors import DataError, Problem, UsageError
 from .records import display_path, find_company_files
 from .spec import Context, Field, Obj, convert_object
-from .yamlsafe import YamlProblem, compose_file
+from .yamlsafe import MappingNode, Node, YamlProblem, compose_file
 
 CONFIG_NAME = "engage.yaml"
 
@@ -103,6 +103,9 @@ class Settings:
     signatories: tuple[Signatory, ...] = ()
     letter: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
     weights: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    #: where each key under ``weights:`` sits: "weights.allegations.recency.floor" -> (line, column)
+    weights_lines: Mapping[str, tuple[int, int]] = field(default_factory=dict, hash=False, compare=False)
+    label: str = CONFIG_NAME
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,27 @@ def find_workspace(
     return ws
 
 
+def _key_lines(node: Node, prefix: str) -> dict[str, tuple[int, int]]:
+    """Return the (line, column) of every key nested under a mapping node, by dotted path."""
+    out: dict[str, tuple[int, int]] = {prefix: (node.start_mark.line + 1, node.start_mark.column + 1)}
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            path = f"{prefix}.{key.value}"
+            out[path] = (key.start_mark.line + 1, key.start_mark.column + 1)
+            out.update({k: v for k, v in _key_lines(value, path).items() if k != path})
+    return out
+
+
+def locate_weights_problem(settings: Settings, message: str) -> Problem:
+    """Return a Problem for a weights message 'weights.a.b: ...', located at the nearest key in engage.yaml."""
+    field_path, _, text = message.partition(": ")
+    path = field_path
+    while path and path not in settings.weights_lines:
+        path = path.rpartition(".")[0]
+    line, column = settings.weights_lines.get(path, (0, 0))
+    return Problem(settings.label, line, column, field_path, text or message)
+
+
 def load_settings(ws: Workspace) -> Settings:
     """Return the workspace's settings (defaults when there is no engage.yaml); raises DataError."""
     path = ws.config_path
@@ -186,7 +210,10 @@ def load_settings(ws: Workspace) -> Settings:
     weights = raw.get("weights") or {}
     if not isinstance(weights, dict):
         raise DataError(f"{label}: weights: expected a mapping of weight names to values")
+    weights_node = ctx.nodes.get("weights")
     return Settings(
+        weights_lines=_key_lines(weights_node, "weights") if weights_node is not None else {},
+        label=label,
         organisation=Organisation(**org) if org else None,
         prepared_by=raw.get("prepared_by"),
         language=raw.get("language", "en"),

@@ -197,3 +197,20 @@ def test_workspace_taxonomy_override(workspace: Path) -> None:
     t = load_taxonomy(workspace)
     assert t.version == 7 and t.area("steel").title == "Steel (ours)" and "palladium" in t.materials
     assert t.area("steel").standards  # kept from the packaged area
+
+
+def test_weight_overrides_are_checked_with_file_and_line(workspace: Path) -> None:
+    (workspace / "engage.yaml").write_text(
+        "prepared_by: Us\nweights:\n  allegations:\n    recency:\n      flor: 0.3\n  sccores: {}\n"
+    )
+    code, _, err = run("check", "-w", str(workspace))
+    assert code == 1
+    assert err.splitlines()[:2] == [
+        "error: engage.yaml:5:7: weights.allegations.recency.flor: unknown key 'flor'; "
+        "known keys: full_months, half_life_months, floor",
+        "error: engage.yaml:6:3: weights.sccores: unknown key 'sccores'; "
+        "known keys: version, allegations, commitments, scores, time, gaps, opportunities",
+    ]
+    (workspace / "engage.yaml").write_text("weights:\n  allegations:\n    recency: {floor: 0.3}\n")
+    code, _, err = run("check", "-w", str(workspace))
+    assert code == 0, err

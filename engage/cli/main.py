@@ -21,10 +21,10 @@ from rich.console import Console
 
 from .. import __version__
 from ..dates import parse_as_of
-from ..errors import EngageError, Problem, UsageError
+from ..errors import DataError, EngageError, Problem, UsageError
 from ..records import Company, load_companies, suggest_id
 from ..taxonomy import Taxonomy, load_taxonomy
-from ..workspace import Settings, Workspace, find_workspace, load_settings
+from ..workspace import Settings, Workspace, find_workspace, load_settings, locate_weights_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -184,9 +184,26 @@ class Loaded:
 
 
 def open_workspace(workspace: str | None) -> tuple[Workspace, Settings, Taxonomy]:
-    """Return the workspace with its settings and taxonomy; raises EngageError."""
+    """Return the workspace with its settings (weights checked) and taxonomy; raises EngageError."""
     ws = find_workspace(workspace)
-    return ws, load_settings(ws), load_taxonomy(ws.root)
+    settings = load_settings(ws)
+    check_weights(settings)
+    return ws, settings, load_taxonomy(ws.root)
+
+
+def check_weights(settings: Settings) -> None:
+    """Raise DataError naming engage.yaml's line for every invalid weight override."""
+    if not settings.weights:
+        return
+    from ..profile import load_weights
+
+    try:
+        load_weights(settings.weights)
+    except DataError as exc:
+        lines = [line for line in str(exc).splitlines() if line.startswith("weights")]
+        if not lines:
+            raise
+        raise DataError([locate_weights_problem(settings, line) for line in lines]) from None
 
 
 def select_ids(ws: Workspace, requested: Sequence[str], all_: bool = False, need_some: bool = True) -> list[str]:
