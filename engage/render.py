@@ -53,6 +53,8 @@ BRIEF_TEMPLATE = "brief.html.j2"
 BRIEF_STYLESHEETS: tuple[str, ...] = ("brief.css",)
 BRIEF_FORMATS: tuple[str, ...] = ("pdf", "html")
 PAPERS: tuple[str, ...] = ("a4", "letter")
+#: The brief lists this many of the ranked questions; the rest are in the profile JSON.
+MAX_QUESTIONS = 15
 
 SEVERITY_ORDER = {"severe": 0, "high": 1, "medium": 2, "low": 3}
 STATUS_LABELS = {
@@ -441,6 +443,7 @@ class BriefView:
     allegations: tuple[AllegationRow, ...]
     commitments: tuple[CommitmentRow, ...]
     questions: tuple[QuestionRow, ...]
+    questions_total: int
     benchmarks: tuple[BenchmarkRow, ...]
     weights_version: str
     taxonomy_version: int
@@ -691,7 +694,7 @@ def build_brief(
             )
         )
 
-    questions = tuple(question_row(q) for q in profile.questions)
+    questions = tuple(question_row(q) for q in profile.questions[:MAX_QUESTIONS])
 
     benchmarks = []
     for b in profile.benchmarks:
@@ -759,6 +762,7 @@ def build_brief(
         allegations=allegation_rows,
         commitments=tuple(commitment_rows),
         questions=questions,
+        questions_total=len(profile.questions),
         benchmarks=tuple(benchmarks),
         weights_version=profile.weights_version,
         taxonomy_version=profile.taxonomy_version,
@@ -939,6 +943,7 @@ class BriefOutcome:
     size: int = 0
     warnings: tuple[str, ...] = ()
     error: EngageError | None = None
+    weasyprint_seconds: float = 0.0  # time spent inside WeasyPrint (parse, layout, write)
 
 
 def write_briefs(
@@ -990,7 +995,19 @@ def write_briefs(
             if fmt == "pdf":
                 result = maker.pdf(view, paper=paper)
                 write_atomic(target, result.pdf)
-                outcomes.append(BriefOutcome(company_id, target, result.pages, len(result.pdf), result.warnings))
+                warnings = result.warnings + tuple(
+                    f"text set in a machine font (no bundled glyphs): {name}" for name in result.machine_fonts
+                )
+                outcomes.append(
+                    BriefOutcome(
+                        company_id,
+                        target,
+                        result.pages,
+                        len(result.pdf),
+                        warnings,
+                        weasyprint_seconds=result.seconds,
+                    )
+                )
             else:
                 text = maker.html(view, paper=paper, standalone=True)
                 write_atomic(target, text)

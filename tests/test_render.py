@@ -1,0 +1,364 @@
+"""Tests for engage.render: the Jinja2 environment, the brief view model, golden HTML, and the PDF read back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from engage.errors import RenderError
+from engage.pdf import Renderer
+from engage.profile import compile_profiles, load_weights
+from engage.records import Company, load_companies
+from engage.regulations import RULES, regulatory_exposure
+from engage.render import BriefMaker, BriefView, References, build_brief, make_environment, safe_url
+from engage.taxonomy import load_taxonomy
+from engage.workspace import find_workspace, load_settings
+from tests.regen_golden import GOLDEN_AS_OF, GOLDEN_COMPANIES, WORKSPACE, golden_html, golden_path
+
+AS_OF = GOLDEN_AS_OF
+
+
+def _load(root: Path) -> tuple[Any, Any, Any, list[Company]]:
+    ws = find_workspace(root)
+    settings = load_settings(ws)
+    taxonomy = load_taxonomy(ws.root)
+    companies, problems = load_companies(ws.company_files(), taxonomy, ws.root)
+    assert not problems
+    return ws, settings, taxonomy, companies
+
+
+def make_views(root: Path, as_of: dt.date = AS_OF) -> dict[str, BriefView]:
+    _ws, settings, taxonomy, companies = _load(root)
+    weights = load_weights(settings.weights or None)
+    profiles = compile_profiles(companies, taxonomy, as_of, weights)
+    return {
+        c.id: build_brief(
+            c, profiles[c.id], taxonomy=taxonomy, settings=settings, weights=weights, peer_count=len(profiles)
+        )
+        for c in companies
+    }
+
+
+@pytest.fixture(scope="module")
+def views() -> dict[str, BriefView]:
+    return make_views(WORKSPACE)
+
+
+@pytest.fixture(scope="module")
+def companies() -> dict[str, Company]:
+    return {c.id: c for c in _load(WORKSPACE)[3]}
+
+
+@pytest.fixture(scope="module")
+def maker() -> BriefMaker:
+    return BriefMaker(None, renderer=Renderer())
+
+
+@pytest.fixture(scope="module")
+def acme_pdf(maker: BriefMaker, views: dict[str, BriefView]) -> bytes:
+    return maker.pdf(views["acme"]).pdf
+
+
+def pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+# ----------------------------------------------------------------- environment
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("https://example.org/a?b=c", "https://example.org/a?b=c"),
+        ("http://example.org", "http://example.org"),
+        ("HTTPS://EXAMPLE.ORG/", "HTTPS://EXAMPLE.ORG/"),
+        ("javascript:alert(1)", None),
+        ("file:///etc/passwd", None),
+        ("ftp://example.org/x", None),
+        ("mailto:a@example.org", None),
+        ("http:/no-host", None),
+        ("//example.org/x", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_safe_url(url: str | None, expected: str | None) -> None:
+    assert safe_url(url) == expected
+
+
+def test_autoescape_everywhere_including_j2(tmp_path: Path) -> None:
+    (tmp_path / "probe.html.j2").write_text("{% import '_macros.html.j2' as m %}{{ value }}|{{ m.link(url) }}")
+    (tmp_path / "plain.txt.j2").write_text("{{ value }}")
+    env = make_environment(tmp_path)
+    html = env.get_template("probe.html.j2").render(value='<b onclick="x">&</b>', url="javascript:alert(1)")
+    assert html.startswith("&lt;b onclick=&#34;x&#34;&gt;&amp;&lt;/b&gt;|")
+    assert "<a" not in html
+    assert env.get_template("plain.txt.j2").render(value="<i>") == "&lt;i&gt;"
+
+
+def test_link_macro_only_links_http(tmp_path: Path) -> None:
+    env = make_environment(None)
+    macros = env.get_template("_macros.html.j2").module
+    assert str(macros.link("https://example.org/x")) == '<a href="https://example.org/x">https://example.org/x</a>'
+    assert str(macros.link("file:///etc/passwd")) == '<span class="url">file:///etc/passwd</span>'
+    assert str(macros.link('https://example.org/"onmouseover="x')).count('"') == 2
+
+
+def test_strict_undefined_fails_loudly(tmp_path: Path, views: dict[str, BriefView]) -> None:
+    (tmp_path / "_summary.html.j2").write_text("{{ brief.no_such_field }}")
+    with pytest.raises(RenderError, match=r"template error in brief\.html\.j2.*no_such_field"):
+        BriefMaker(tmp_path).html(views["acme"])
+
+
+def test_template_syntax_error_is_a_render_error(tmp_path: Path, views: dict[str, BriefView]) -> None:
+    (tmp_path / "_cover.html.j2").write_text("{% if %}")
+    with pytest.raises(RenderError, match=r"template error in brief.html.j2 \(.*_cover.html.j2:1\)"):
+        BriefMaker(tmp_path).html(views["acme"])
+
+
+def test_workspace_template_overrides_by_name_and_extends_the_original(
+    tmp_path: Path, views: dict[str, BriefView]
+) -> None:
+    (tmp_path / "brief.html.j2").write_text(
+        '{% extends "engage/brief.html.j2" %}'
+        '{% block methodology %}<section id="methodology"><h2>House method</h2></section>{% endblock %}'
+    )
+    (tmp_path / "_questions.html.j2").write_text('<section id="questions"><h2>Our questions</h2></section>')
+    html = BriefMaker(tmp_path).html(views["acme"])
+    assert "House method" in html and "Our questions" in html
+    assert "<h2>Methodology and sources</h2>" not in html
+    assert "Executive summary" in html  # the rest still comes from the packaged template
+
+
+# ----------------------------------------------------------------- references and view
+
+
+def test_references_number_in_order_and_deduplicate() -> None:
+    from engage.records import Source
+
+    refs = References()
+    a = Source("Report", "NGO", "https://example.org/r")
+    b = Source("Other", None, None)
+    assert refs.cite([b, a]) == (1, 2)
+    assert refs.cite([Source("Report", "NGO", "https://example.org/r/")]) == (2,)
+    assert refs.cite_one("Rule", None, "ftp://example.org/rule", None) == 3
+    items = refs.items
+    assert [r.number for r in items] == [1, 2, 3]
+    assert items[2].url is None and items[2].raw_url == "ftp://example.org/rule"
+
+
+def test_view_ignores_records_and_sources_after_the_as_of_date(views: dict[str, BriefView]) -> None:
+    acme = views["acme"]
+    titles = [a.title for a in acme.allegations]
+    assert "An allegation dated after the as-of date" not in titles
+    ref_titles = [r.title for r in acme.references]
+    assert "Future source" not in ref_titles
+    assert "Later source on steel" not in ref_titles
+
+
+def test_view_numbers_records_and_cites_every_source(
+    views: dict[str, BriefView], companies: dict[str, Company]
+) -> None:
+    acme = views["acme"]
+    assert [a.label for a in acme.allegations] == ["A1", "A2"]
+    assert [c.label for c in acme.commitments] == ["C1", "C2"]
+    assert all(a.refs for a in acme.allegations) and all(c.refs for c in acme.commitments)
+    numbers = {r.number for r in acme.references}
+    assert numbers == set(range(1, len(acme.references) + 1))
+    # every reference number used is in the list
+    used = {n for a in acme.allegations for n in a.refs} | {n for c in acme.commitments for n in c.refs}
+    assert used <= numbers
+
+
+def test_commitment_credibility_and_overdue(views: dict[str, BriefView]) -> None:
+    by_title = {c.title: c for c in views["acme"].commitments}
+    steel = by_title["Near-zero steel offtake agreement"]
+    assert steel.credible and all(met for _, met in steel.criteria)
+    battery = by_title["Recycled battery materials target"]
+    assert battery.status == "overdue"
+    assert dict(battery.criteria) == {
+        "Quantified target": True,
+        "Time-bound": False,
+        "Independently verified": False,
+        "On track": False,
+    }
+
+
+def test_regulations_follow_the_records(companies: dict[str, Company]) -> None:
+    keys = {e.rule.key for e in regulatory_exposure(companies["acme"], AS_OF)}
+    # cobalt -> batteries regulation; CN -> UFLPA; aluminium -> CBAM; DE -> LkSG, CSRD (disclosure? no)
+    assert {"batteries", "uflpa", "cbam", "lksg", "csddd", "eu-forced-labour"} <= keys
+    assert regulatory_exposure(companies["quiet"], AS_OF) == []
+    peer = {e.rule.key for e in regulatory_exposure(companies["peer"], AS_OF)}
+    assert "lksg" not in peer  # a German law, Peer Auto is Swedish
+
+
+def test_regulation_table_is_ordered_and_dated() -> None:
+    for rule in RULES:
+        dates = [m.date for m in rule.milestones]
+        assert dates == sorted(dates), rule.key
+        assert rule.url.startswith("https://"), rule.key
+
+
+def test_chart_has_a_text_alternative(views: dict[str, BriefView]) -> None:
+    chart = views["acme"].chart
+    assert len(chart.rows) == 13
+    assert "Workers' rights" in chart.description and "peer median" in chart.description
+
+
+# ----------------------------------------------------------------- golden HTML
+
+
+@pytest.mark.parametrize("company_id", GOLDEN_COMPANIES)
+def test_golden_html(company_id: str) -> None:
+    expected = golden_path(company_id).read_text(encoding="utf-8")
+    assert golden_html(company_id) == expected, (
+        "brief HTML changed; if intended, run `.venv/bin/python -m tests.regen_golden` and review the diff"
+    )
+
+
+def test_html_escapes_record_text(views: dict[str, BriefView], maker: BriefMaker) -> None:
+    html = maker.html(views["acme"])
+    assert "<script>" not in html and "<b>linked</b>" not in html
+    assert "&lt;script&gt;" in html and "&lt;b&gt;linked&lt;/b&gt;" in html
+    hrefs = re.findall(r'href="([^"#][^"]*)"', html)
+    assert hrefs and all(h.startswith(("http://", "https://")) for h in hrefs)
+
+
+def test_standalone_html_inlines_css(views: dict[str, BriefView], maker: BriefMaker) -> None:
+    html = maker.html(views["acme"], standalone=True, paper="letter")
+    assert "<style>" in html and "@page { size: letter; }" in html
+    assert "@font-face" not in html  # the bundled fonts are for the PDF only
+    assert html.count("</style>") == 1
+
+
+# ----------------------------------------------------------------- the PDF, read back
+
+
+def test_pdf_structure_and_metadata(acme_pdf: bytes, views: dict[str, BriefView]) -> None:
+    reader = PdfReader(io.BytesIO(acme_pdf))
+    cover = reader.pages[0].extract_text() or ""
+    assert "not investment advice" in cover  # the cover fits on one page, note included
+    assert len(reader.pages) >= 6
+    info = reader.metadata
+    assert info is not None
+    assert info.title == views["acme"].title
+    assert info.author == "Example Investors LLP"
+    assert str(info["/CreationDate"]).startswith("D:20261101")
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en-GB"
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"] in (True, "true")
+    assert reader.attachments == {}
+    assert b"/Figure" in acme_pdf or _has_figure_with_alt(reader)
+
+
+def _has_figure_with_alt(reader: PdfReader) -> bool:
+    found = False
+
+    def walk(node: Any, depth: int = 0) -> None:
+        nonlocal found
+        if found or depth > 60:
+            return
+        node = node.get_object()
+        if isinstance(node, dict):
+            if node.get("/S") == "/Figure" and "Bar chart of net risk" in str(node.get("/Alt", "")):
+                found = True
+                return
+            kids = node.get("/K")
+            if kids is not None:
+                walk(kids, depth + 1)
+        elif isinstance(node, list):
+            for kid in node:
+                walk(kid, depth + 1)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+def test_chart_figure_carries_alt_text(acme_pdf: bytes) -> None:
+    assert _has_figure_with_alt(PdfReader(io.BytesIO(acme_pdf)))
+
+
+def test_pdf_text_holds_every_record_and_source(
+    acme_pdf: bytes, views: dict[str, BriefView], companies: dict[str, Company]
+) -> None:
+    text = pdf_text(acme_pdf)
+    view = views["acme"]
+    for row in view.allegations:
+        assert squash(row.title) in text, row.title
+    for row in view.commitments:
+        assert squash(row.title) in text, row.title
+    for ref in view.references:
+        assert squash(ref.title) in text, ref.title
+    for heading in (
+        "Executive summary",
+        "Risk map",
+        "Regulatory exposure",
+        "Allegations",
+        "Commitments",
+        "Opportunities, and where peers lead",
+        "Questions for management",
+        "Methodology and sources",
+    ):
+        assert heading in text
+    pages = len(PdfReader(io.BytesIO(acme_pdf)).pages)
+    assert f"Page 2 of {pages}" in text and f"Page {pages} of {pages}" in text
+    assert "Stewardship team, Example Investors LLP" in text
+
+
+def test_brief_for_a_company_with_no_records(maker: BriefMaker, views: dict[str, BriefView]) -> None:
+    result = maker.pdf(views["quiet"])
+    text = pdf_text(result.pdf)
+    assert "No allegations are on record for Quiet Cars" in text
+    assert "No commitments are on record for Quiet Cars" in text
+    assert result.machine_fonts == ()
+
+
+def test_identical_inputs_give_identical_pdfs(maker: BriefMaker, acme_pdf: bytes) -> None:
+    again = maker.pdf(make_views(WORKSPACE)["acme"]).pdf
+    assert again == acme_pdf
+
+
+def test_two_hundred_allegations_render(tmp_path: Path, maker: BriefMaker) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(WORKSPACE, root)
+    lines = ["name: Busy Motors", "country: FR", "allegations:"]
+    severities = ["low", "medium", "high", "severe"]
+    for i in range(200):
+        lines += [
+            f"  - id: case-{i:03d}",
+            f"    title: Allegation number {i:03d} about a supplier in the battery chain",
+            f"    date: {2020 + i % 6}-{1 + i % 12:02d}",
+            "    areas: [batteries, workers-rights]",
+            f"    severity: {severities[i % 4]}",
+            "    status: alleged",
+            "    regions: [CN]",
+            "    summary: A long summary that takes a couple of lines in the table cell, to exercise page breaks.",
+            "    sources:",
+            f"      - {{title: Source {i:03d}, publisher: Publisher {i % 7}, url: 'https://example.org/{i}'}}",
+        ]
+    (root / "companies" / "busy.yaml").write_text("\n".join(lines) + "\n")
+    view = make_views(root)["busy"]
+    result = maker.pdf(view)
+    assert result.pages > 20
+    pages = [" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(result.pdf)).pages]
+    text = " ".join(pages)
+    for i in (0, 57, 199):
+        assert f"Allegation number {i:03d}" in text
+        assert f"Source {i:03d}" in text
+    # the allegations table repeats its header on every page it spans
+    headed = sum(1 for p in pages if "What and where" in p)
+    assert headed >= 10
+    assert f"ranked of {view.questions_total} questions" in text  # 15 of them are listed
