@@ -297,7 +297,7 @@ def regulatory_exposure(company: Company, as_of: dt.date, rules: Sequence[Rule] 
         if not ids:
             continue
         if rule.home:
-            reasons.append(f"headquartered in {company.country}")
+            reasons.append(f"home: {company.country}")
         past = [m for m in rule.milestones if m.date <= as_of]
         future = [m for m in rule.milestones if m.date > as_of]
         nxt = future[0] if future else None

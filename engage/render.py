@@ -651,7 +651,7 @@ def build_brief(
     # Regulatory exposure.
     regulation_rows: list[RegulationRow] = []
     for exposure in regulatory_exposure(company, as_of):
-        regulation_rows.append(_regulation_row(exposure, as_of, refs, links, commitment_links))
+        regulation_rows.append(_regulation_row(exposure, as_of, refs, links, commitment_links, taxonomy))
 
     # Allegations and commitments (every source cited).
     allegation_rows = tuple(
@@ -785,6 +785,7 @@ def _regulation_row(
     refs: References,
     links: Mapping[str, RecordLink],
     commitment_links: Mapping[str, RecordLink],
+    taxonomy: Taxonomy,
 ) -> RegulationRow:
     rule = exposure.rule
     number = refs.cite_one(f"{rule.name}, {rule.citation}", None, rule.url, None)
@@ -810,13 +811,35 @@ def _regulation_row(
         status=status,
         milestones=milestones,
         next_label=next_label,
-        reasons=", ".join(
-            dict.fromkeys(r.split(": ", 1)[1].replace("-", " ") if ": " in r else r for r in exposure.reasons)
-        ),
+        reasons=_reasons_text(exposure.reasons, taxonomy),
         records=tuple(sorted(records, key=lambda r: (r.label[0], int(r.label[1:])))),
         note=rule.note,
         refs=(number,),
     )
+
+
+def _reasons_text(reasons: Sequence[str], taxonomy: Taxonomy) -> str:
+    """Return why a rule bites, in words: 'Areas: Steel; materials: steel, coal; regions: China'."""
+    groups: dict[str, list[str]] = {}
+    other: list[str] = []
+    for reason in reasons:
+        kind, _, value = reason.partition(": ")
+        if not value:
+            other.append(reason)
+            continue
+        if kind == "area":
+            value = taxonomy.area(value).short if value in taxonomy.keys else value
+        elif kind in ("region", "home"):
+            value = country_name(value)
+        else:
+            value = value.replace("-", " ")
+        bucket = groups.setdefault(kind, [])
+        if value not in bucket:
+            bucket.append(value)
+    names = {"area": "areas", "material": "materials", "region": "regions", "home": "headquartered in"}
+    parts = [f"{names.get(k, k)}{' ' if k == 'home' else ': '}{', '.join(v)}" for k, v in groups.items()] + other
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def _weights_summary(w: Weights) -> dict[str, Any]:
