@@ -702,13 +702,14 @@ def build_brief(
         if b.rank is not None:
             bits.append(f"rank {b.rank}" + (f" of {b.of}" if b.of else ""))
         elif b.of:
-            bits.append(f"unranked of {b.of}")
+            # A rank the sources do not give is unknown, not "unranked".
+            bits.append(f"rank not stated ({b.of} assessed)")
         if b.score_pct is not None:
             bits.append(f"{b.score_pct:g}%")
         cited = list(refs.cite(b.sources))
         if b.url:
             cited.append(refs.cite_one(f"{b.name} {b.year}", None, b.url, None))
-        benchmarks.append(BenchmarkRow(b.name, b.year, ", ".join(bits) or "listed", b.notes, tuple(sorted(set(cited)))))
+        benchmarks.append(BenchmarkRow(b.name, b.year, ", ".join(bits) or "no figure stated", b.notes, tuple(sorted(set(cited)))))
 
     overall_refs: set[int] = set()
     for row in allegation_rows:
