@@ -36,6 +36,8 @@ BANDS: tuple[str, ...] = ("low", "moderate", "elevated", "high")
 GAP_KINDS: tuple[str, ...] = ("no-response", "allegation", "no-commitment", "missed", "overdue", "unverified", "stale")
 OPEN_STATUSES = frozenset({"alleged", "under-investigation", "legal-action", "substantiated"})
 _DAYS_PER_MONTH = 30.4375
+# Recency by age in whole days, per (full_months, half_life_months, floor): a memo of a pure function.
+_RECENCY_MEMOS: dict[tuple[float, float, float], dict[int, float]] = {}
 
 # --------------------------------------------------------------------------- weights
 
@@ -496,22 +498,6 @@ def _last(d: PartialDate) -> int:
     return dt.date(d.year, 12, 31).toordinal()
 
 
-def _anchor(dates: Iterable[PartialDate], step: int) -> int | None:
-    """Return the ordinal of the latest dated development on or before ``step`` (None if none).
-
-    A partial date counts from its first day; its age runs from its last day, or from the
-    step if that is earlier, so '2024' is neither missed nor aged early.
-    """
-    best: int | None = None
-    for d in dates:
-        first = _first(d)
-        if first <= step:
-            anchor = min(_last(d), step)
-            if best is None or anchor > best:
-                best = anchor
-    return best
-
-
 def publisher_key(publisher: str | None, url: str | None) -> str:
     """Return the independence key of a source: its publisher, else its web domain."""
     if publisher and not publisher.isspace():
@@ -539,13 +525,65 @@ class _Scored:
     note: str
 
 
-def _allegation_dates(a: Allegation) -> list[PartialDate]:
-    return [a.date] + ([a.updated] if a.updated else []) + [s.date for s in a.sources if s.date]
+class _Facts:
+    """A record's date ordinals and publisher keys, computed once per profile.
 
+    The as-of score, the 24 monthly history steps, the newest-source dates and the questions
+    all need the same ordinals and publisher keys; computing them once per record (rather
+    than in each of those passes) removes most of the date arithmetic of a workspace.
 
-def _independent_sources(a: Allegation, step: int) -> int:
-    keys = {publisher_key(s.publisher, s.url) for s in a.sources if _first(s.date or a.date) <= step}
-    return max(1, len(keys))
+    ``devs`` are the (first, last) ordinals of the dated developments (the record's date,
+    an allegation's ``updated`` date, its dated sources), sorted; ``src_firsts`` the first
+    ordinal of each source's date (the record's date for an undated source), in source order;
+    ``pubs`` (allegations only) the sorted (first ordinal, publisher key) of each source.
+    """
+
+    __slots__ = ("devs", "keys", "last", "pubs", "settled", "src_firsts", "start")
+
+    def __init__(self, r: Allegation | Commitment, allegation: bool) -> None:
+        start = _first(r.date)
+        devs = [(start, _last(r.date))]
+        if allegation:
+            upd = r.updated  # type: ignore[union-attr]
+            if upd:
+                devs.append((_first(upd), _last(upd)))
+        firsts = []
+        for src in r.sources:
+            d = src.date
+            if d:
+                f = _first(d)
+                devs.append((f, _last(d)))
+                firsts.append(f)
+            else:
+                firsts.append(start)
+        devs.sort()
+        self.start = start
+        self.devs = devs
+        self.settled = max(f for f, _ in devs)  # every development is known from this day on
+        self.last = max(lo for _, lo in devs)
+        self.src_firsts = firsts
+        if allegation:
+            pubs = sorted(zip(firsts, [publisher_key(x.publisher, x.url) for x in r.sources], strict=True))
+            self.pubs = pubs
+            self.keys = len({k for _, k in pubs})
+        else:
+            self.pubs = []
+            self.keys = 0
+
+    def anchor(self, step: int) -> int:
+        """Return the latest dated development on or before ``step``, aged from min(its last day, step).
+
+        max(min(last, step)) over the developments so far = min(max(last), step).
+        """
+        if self.settled <= step:
+            return min(self.last, step)
+        return min(max(lo for f, lo in self.devs if f <= step), step)
+
+    def sources_known(self, step: int) -> int:
+        """Return the number of independent sources dated on or before ``step`` (at least 1)."""
+        if self.settled <= step:
+            return max(1, self.keys)
+        return max(1, len({k for f, k in self.pubs if f <= step}))
 
 
 def _corroboration(n: int, w: Weights) -> float:
@@ -557,17 +595,19 @@ def _response_factor(a: Allegation, w: Weights) -> float:
 
 
 def _score_allegation(a: Allegation, as_of: dt.date, w: Weights) -> _Scored | None:
-    step = as_of.toordinal()
-    if _first(a.date) > step:
+    return _score_allegation_facts(a, _Facts(a, True), as_of.toordinal(), w)
+
+
+def _score_allegation_facts(a: Allegation, facts: _Facts, step: int, w: Weights) -> _Scored | None:
+    if facts.start > step:
         return None
-    anchor = _anchor(_allegation_dates(a), step)
-    assert anchor is not None
+    anchor = facts.anchor(step)
     age = (step - anchor) / _DAYS_PER_MONTH
     sev = w.severity[a.severity]
     status = w.allegation_status[a.status]
     response = _response_factor(a, w)
     recency = recency_factor(age, w)
-    n = _independent_sources(a, step)
+    n = facts.sources_known(step)
     corr = _corroboration(n, w)
     points = _r2(sev * status * response * recency * corr)
     latest = dt.date.fromordinal(anchor)
@@ -609,8 +649,12 @@ def commitment_role(c: Commitment, as_of: dt.date) -> str | None:
 
 
 def _score_commitment(c: Commitment, as_of: dt.date, w: Weights) -> _Scored | None:
+    return _score_commitment_facts(c, _Facts(c, False), as_of, w)
+
+
+def _score_commitment_facts(c: Commitment, facts: _Facts, as_of: dt.date, w: Weights) -> _Scored | None:
     step = as_of.toordinal()
-    if _first(c.date) > step:
+    if facts.start > step:
         return None
     overdue = is_overdue(c, as_of)
     if c.status in ("missed", "withdrawn") or (overdue and c.status == "announced"):
@@ -619,8 +663,7 @@ def _score_commitment(c: Commitment, as_of: dt.date, w: Weights) -> _Scored | No
         if kind == "overdue":
             recency, age = 1.0, 0.0  # still overdue today: no decay
         else:
-            anchor = _anchor([c.date] + [s.date for s in c.sources if s.date], step)
-            assert anchor is not None
+            anchor = facts.anchor(step)
             age = (step - anchor) / _DAYS_PER_MONTH
             recency = recency_factor(age, w)
         points = _r2(base * recency)
@@ -880,7 +923,11 @@ def _overall(
 
 
 def _history(
-    company: Company, keys: Sequence[str], as_of: dt.date, w: Weights
+    allegations: Sequence[tuple[Allegation, _Facts]],
+    commitments: Sequence[tuple[Commitment, _Facts]],
+    keys: Sequence[str],
+    as_of: dt.date,
+    w: Weights,
 ) -> tuple[list[list[float]], list[dt.date]]:
     """Return net per step per area (steps 1..peak_months back; step 0 is computed in full elsewhere).
 
@@ -902,26 +949,30 @@ def _history(
     full_days = full * _DAYS_PER_MONTH
     floor_days = (full + hl * math.log2(1 / floor)) * _DAYS_PER_MONTH if floor > 0 else math.inf
 
-    def recency(age_days: float) -> float:
-        over = age_days / _DAYS_PER_MONTH - full
-        return 1.0 if over <= 0 else max(floor, 0.5 ** (over / hl))
+    # Ages are whole days and repeat across records, steps and companies: look each up once.
+    memo = _RECENCY_MEMOS.setdefault((full, hl, floor), {})
 
-    for a in company.allegations:
-        start = _first(a.date)
+    def recency(age_days: int) -> float:
+        r = memo.get(age_days)
+        if r is None:
+            over = age_days / _DAYS_PER_MONTH - full
+            r = memo[age_days] = 1.0 if over <= 0 else max(floor, 0.5 ** (over / hl))
+        return r
+
+    for a, facts in allegations:
+        start = facts.start
         included = n - bisect.bisect_left(ascending, start)  # steps 0..included-1 are on/after the record
         if not included:
             continue
         base = w.severity[a.severity] * w.allegation_status[a.status] * _response_factor(a, w)
         if base == 0:
             continue
-        devs = [(_first(d), _last(d)) for d in _allegation_dates(a)]
-        pubs = [(_first(s.date or a.date), publisher_key(s.publisher, s.url)) for s in a.sources]
-        settled = max(max(f for f, _ in devs), max(p for p, _ in pubs))
+        devs, pubs = facts.devs, facts.pubs  # both sorted
         idx = [index[k] for k in a.areas if k in index]
         earliest = ords[included - 1]
-        if settled <= earliest:
-            last = max(lo for _, lo in devs)
-            b = base * _corroboration(len({k for _, k in pubs}), w)
+        if facts.settled <= earliest:
+            last = facts.last
+            b = base * _corroboration(facts.keys, w)
             oldest_age = ords[0] - min(last, ords[0])
             youngest_age = earliest - min(last, earliest)
             if oldest_age <= full_days or youngest_age >= floor_days:
@@ -934,8 +985,6 @@ def _history(
         else:
             # Walk the steps oldest first, admitting developments and sources as they appear:
             # the anchor is min(latest development so far, step), since max(min(lo, s)) = min(max(lo), s).
-            devs.sort()
-            pubs.sort()
             vec = [0.0] * included
             di = pi = 0
             latest = -1
@@ -953,8 +1002,8 @@ def _history(
             row = e_pts[i]
             for j, v in enumerate(vec):
                 row[j] += v
-    for c in company.commitments:
-        start = _first(c.date)
+    for c, facts in commitments:
+        start = facts.start
         included = n - bisect.bisect_left(ascending, start)
         if not included:
             continue
@@ -975,7 +1024,8 @@ def _history(
                 c_diff[i][0] += v
                 c_diff[i][included] -= v
             continue
-        devs = [(_first(d), _last(d)) for d in [c.date] + [x.date for x in c.sources if x.date]]
+        devs = facts.devs  # sorted by first day
+        di, latest = 0, -1
         credit = (
             0.0
             if negative
@@ -986,11 +1036,15 @@ def _history(
                 + w.commitment_status[c.status]
             )
         )
-        for j in range(included):
+        # Oldest step first, so the latest development so far is a running maximum.
+        for j in range(included - 1, -1, -1):
             s = ords[j]
             overdue = open_ and c.target_year is not None and c.target_year < steps[j].year
             if negative:
-                anchor = max(min(lo, s) for f, lo in devs if f <= s)
+                while di < len(devs) and devs[di][0] <= s:
+                    latest = max(latest, devs[di][1])
+                    di += 1
+                anchor = min(latest, s)
                 v, rows = w.penalty[c.status] * recency(s - anchor), e_pts
             elif overdue and c.status == "announced":
                 v, rows = w.penalty["overdue"], e_pts
@@ -1052,17 +1106,21 @@ def compile_profile(company: Company, taxonomy: Taxonomy, as_of: dt.date, weight
 
     w = weights
     keys = taxonomy.keys
+    step = as_of.toordinal()
+    # Records dated after as-of play no part anywhere (history steps are all before it).
+    fa = [(a, f) for a in company.allegations if (f := _Facts(a, True)).start <= step]
+    fc = [(c, f) for c in company.commitments if (f := _Facts(c, False)).start <= step]
     scored: list[_Scored] = []
-    for a in company.allegations:
-        s = _score_allegation(a, as_of, w)
+    for a, f in fa:
+        s = _score_allegation_facts(a, f, step, w)
         if s is not None:
             scored.append(s)
-    for c in company.commitments:
-        s = _score_commitment(c, as_of, w)
+    for c, f in fc:
+        s = _score_commitment_facts(c, f, as_of, w)
         if s is not None:
             scored.append(s)
-    nets, steps = _history(company, keys, as_of, w)
-    newest = _newest_sources(company, keys, as_of)
+    nets, steps = _history(fa, fc, keys, as_of, w)
+    newest = _newest_sources([*fa, *fc], keys, step)
     areas: list[AreaScore] = []
     by_area: dict[str, list[_Scored]] = {k: [] for k in keys}
     for sc in scored:
@@ -1097,17 +1155,16 @@ def compile_profile(company: Company, taxonomy: Taxonomy, as_of: dt.date, weight
     )
 
 
-def _newest_sources(company: Company, keys: Sequence[str], as_of: dt.date) -> dict[str, PartialDate]:
-    """Return per area the newest source date on or before ``as_of`` (a record's date stands in for undated sources)."""
+def _newest_sources(
+    records: Sequence[tuple[Allegation | Commitment, _Facts]], keys: Sequence[str], step: int
+) -> dict[str, PartialDate]:
+    """Return per area the newest source date on or before ``step`` (a record's date stands in for undated sources)."""
     out: dict[str, PartialDate] = {}
-    step = as_of.toordinal()
-    records: list[Allegation | Commitment] = [*company.allegations, *company.commitments]
-    for r in records:
-        if _first(r.date) > step:
+    for r, f in records:
+        if f.start > step:
             continue
-        dates = [s.date or r.date for s in r.sources]
-        dates = [d for d in dates if _first(d) <= step] or [r.date]
-        newest = max(dates, key=_ymd)
+        dates = [s.date or r.date for s, first in zip(r.sources, f.src_firsts, strict=True) if first <= step]
+        newest = max(dates or [r.date], key=_ymd)
         for k in r.areas:
             if k in keys and (k not in out or _ymd(newest) > _ymd(out[k])):
                 out[k] = newest

@@ -459,7 +459,22 @@ def build_opportunities(
     return tuple(out)
 
 
-PeerHolders = dict[str, list[tuple[Company, Commitment]]]
+PeerHolders = dict[str, "PeerPool"]
+
+
+class PeerPool:
+    """The companies holding a verified commitment in good standing in one area, with their best one.
+
+    ``ids`` and ``id_set`` are computed once per workspace: each company's peer opportunity
+    would otherwise rebuild the holder list, making peer practice O(companies²).
+    """
+
+    __slots__ = ("id_set", "ids", "pairs")
+
+    def __init__(self, pairs: list[tuple[Company, Commitment]]) -> None:
+        self.pairs = pairs
+        self.ids = tuple(p.id for p, _ in pairs)
+        self.id_set = frozenset(self.ids)
 
 
 def _good_standing(c: Commitment, as_of: dt.date, w: Weights) -> bool:
@@ -471,7 +486,7 @@ def peer_holders(companies: Sequence[Company], taxonomy: Taxonomy, as_of: dt.dat
 
     Computed once per workspace (companies sorted by name) so peer practice costs O(companies), not O(n²).
     """
-    out: PeerHolders = {k: [] for k in taxonomy.keys}
+    out: dict[str, list[tuple[Company, Commitment]]] = {k: [] for k in taxonomy.keys}
     for peer in sorted(companies, key=lambda p: (p.name.casefold(), p.id)):
         best: dict[str, Commitment] = {}
         for c in peer.commitments:
@@ -489,7 +504,7 @@ def peer_holders(companies: Sequence[Company], taxonomy: Taxonomy, as_of: dt.dat
         for k, c in best.items():
             if k in out:
                 out[k].append((peer, c))
-    return out
+    return {k: PeerPool(v) for k, v in out.items()}
 
 
 def peer_opportunities(
@@ -503,13 +518,20 @@ def peer_opportunities(
     mine = {k for c in company.commitments if _good_standing(c, as_of, w) for k in c.areas}
     out: list[Opportunity] = []
     order = {a.key: (-a.net, i) for i, a in enumerate(profile.areas)}
-    for key in sorted(taxonomy.keys, key=lambda k: order.get(k, (0.0, 99))):
+    areas = {a.key: a for a in taxonomy.areas}
+    for key in sorted(areas, key=lambda k: order.get(k, (0.0, 99))):
         if key in mine:
             continue
-        holders = [(p, c) for p, c in holders_by_area.get(key, ()) if p.id != company.id]
-        if not holders:
+        pool = holders_by_area.get(key)
+        if pool is None or not pool.pairs:
             continue
-        area = taxonomy.area(key)
+        holders, ids = pool.pairs, pool.ids
+        if company.id in pool.id_set:  # only rebuild the list when the company is among the holders
+            holders = [(p, c) for p, c in holders if p.id != company.id]
+            ids = tuple(p.id for p, _ in holders)
+            if not holders:
+                continue
+        area = areas[key]
         named = [
             f'{p.name} ("{c.title}", {_VERIFICATION_WORDS[c.verification]}'
             + (f", {_STATUS_WORDS[c.status]}" if c.status != "announced" else "")
@@ -521,5 +543,5 @@ def peer_opportunities(
             f"Peer practice on {area.short}: {join_words(named)}{more}. "
             f"{company.name} holds no commitment in good standing in this area."
         )
-        out.append(Opportunity("peer", key, text, (), tuple(p.id for p, _ in holders)))
+        out.append(Opportunity("peer", key, text, (), ids))
     return tuple(out)
