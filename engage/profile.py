@@ -489,6 +489,19 @@ def _ymd(d: PartialDate) -> tuple[int, int, int]:
     return (d.year, d.month, d.day)
 
 
+# (first, last) ordinals by (year, month, day): a workspace's records share few distinct dates.
+_SPANS: dict[tuple[int, int, int], tuple[int, int]] = {}
+
+
+def _span(d: PartialDate) -> tuple[int, int]:
+    """Return (_first(d), _last(d)), memoised."""
+    key = (d.year, d.month, d.day)
+    span = _SPANS.get(key)
+    if span is None:
+        span = _SPANS[key] = (_first(d), _last(d))
+    return span
+
+
 def _last(d: PartialDate) -> int:
     """Return the ordinal of the last day ``d`` can mean."""
     if d.day:
@@ -541,19 +554,20 @@ class _Facts:
     __slots__ = ("devs", "keys", "last", "pubs", "settled", "src_firsts", "start")
 
     def __init__(self, r: Allegation | Commitment, allegation: bool) -> None:
-        start = _first(r.date)
-        devs = [(start, _last(r.date))]
+        span = _span
+        devs = [span(r.date)]
+        start = devs[0][0]
         if allegation:
             upd = r.updated  # type: ignore[union-attr]
             if upd:
-                devs.append((_first(upd), _last(upd)))
+                devs.append(span(upd))
         firsts = []
         for src in r.sources:
             d = src.date
             if d:
-                f = _first(d)
-                devs.append((f, _last(d)))
-                firsts.append(f)
+                fl = span(d)
+                devs.append(fl)
+                firsts.append(fl[0])
             else:
                 firsts.append(start)
         devs.sort()
@@ -718,9 +732,12 @@ def _apportion(total_cents: int, shares: Sequence[float]) -> list[int]:
     if len(shares) <= 1:
         return [total_cents] if shares else []
     raw = [s * 100 for s in shares]
-    out = [math.floor(x) for x in raw]
+    out = list(map(math.floor, raw))
     rem = total_cents - sum(out)
-    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - out[i]), i))
+    if not rem:
+        return out
+    # Largest remainder first, ties by position: (o - r) is exactly -(r - o).
+    order = [i for _, i in sorted(zip([o - r for r, o in zip(raw, out, strict=True)], range(len(raw)), strict=True))]
     i = 0
     while rem > 0:
         out[order[i % len(order)]] += 1
@@ -764,8 +781,8 @@ def _area_score(
         return _with_trend(key, title, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, history[2], 0.0, newest, 0, 0, (), w)
     risk = [s for s in scored if s.role != "credit"]
     credit = [s for s in scored if s.role == "credit"]
-    e_points = sum(_cents(s.points) for s in risk) / 100
-    c_points = sum(_cents(s.points) for s in credit) / 100
+    e_points = sum([round(s.points * 100) for s in risk]) / 100  # _cents, inlined
+    c_points = sum([round(s.points * 100) for s in credit]) / 100
     exposure = saturate(e_points, w.exposure_scale)
     mitigation = saturate(c_points, w.mitigation_scale)
     net = exposure * (1.0 - w.mitigation_cap * mitigation / 100)
@@ -825,25 +842,28 @@ def _with_trend(
 ) -> AreaScore:
     delta = _r2(net - year_ago)
     trend = "rising" if delta >= w.trend_threshold else "falling" if delta <= -w.trend_threshold else "steady"
+    # Positional, in field order (key, title, exposure, mitigation, offset, net, band, exposure_points,
+    # credit_points, peak, peak_on, year_ago, trend, trend_delta, newest_source, allegations,
+    # commitments, contributions): keyword calls cost more, and there are 14 per company.
     return AreaScore(
-        key=key,
-        title=title,
-        exposure=exposure,
-        mitigation=mitigation,
-        offset=offset,
-        net=net,
-        band=w.band(net),
-        exposure_points=e_points,
-        credit_points=c_points,
-        peak=peak,
-        peak_on=peak_on,
-        year_ago=year_ago,
-        trend=trend,
-        trend_delta=delta,
-        newest_source=newest,
-        allegations=n_allegations,
-        commitments=n_commitments,
-        contributions=contributions,
+        key,
+        title,
+        exposure,
+        mitigation,
+        offset,
+        net,
+        w.band(net),
+        e_points,
+        c_points,
+        peak,
+        peak_on,
+        year_ago,
+        trend,
+        delta,
+        newest,
+        n_allegations,
+        n_commitments,
+        contributions,
     )
 
 
@@ -860,24 +880,30 @@ def _overall(
     x_c, m_c, n_c = _cents(exposure), _cents(mitigation), _cents(net)
     n_c = min(n_c, x_c)
     # One overall contribution per (record, role); its shares are the weighted area shares.
-    keyed: dict[tuple[str, str, str], dict[str, Any]] = {}
+    # entry: [first contribution, weighted exposure, mitigation and net shares, area keys]
+    keyed: dict[tuple[str, str, str], list[Any]] = {}
     for i, a in enumerate(areas):
+        if not a.contributions:
+            continue
+        fx, fm, fn, ak = wx[i], wm[i], wn[i], a.key
         for c in a.contributions:
             k = (c.record_kind, c.record_id, c.role)
-            entry = keyed.setdefault(k, {"c": c, "x": 0.0, "m": 0.0, "n": 0.0, "areas": []})
-            entry["x"] += wx[i] * c.exposure
-            entry["m"] += wm[i] * c.mitigation
-            entry["n"] += wn[i] * c.net
-            entry["areas"].append(a.key)
+            entry = keyed.get(k)
+            if entry is None:
+                entry = keyed[k] = [c, 0.0, 0.0, 0.0, []]
+            entry[1] += fx * c.exposure
+            entry[2] += fm * c.mitigation
+            entry[3] += fn * c.net
+            entry[4].append(ak)
     entries = list(keyed.values())
-    x_sh = _apportion(x_c, [e["x"] for e in entries])
-    m_sh = _apportion(m_c, [e["m"] for e in entries])
-    n_sh = _apportion(n_c, [e["n"] for e in entries])
+    x_sh = _apportion(x_c, [e[1] for e in entries])
+    m_sh = _apportion(m_c, [e[2] for e in entries])
+    n_sh = _apportion(n_c, [e[3] for e in entries])
     weight_labels = {a.key: f"{a.key} x{wn[i]:.2f}" for i, a in enumerate(areas) if wn[i]}
     contributions = []
     for e, x, m, n in zip(entries, x_sh, m_sh, n_sh, strict=True):
-        c = e["c"]
-        used = ", ".join(weight_labels[k] for k in e["areas"] if k in weight_labels)
+        c = e[0]
+        used = ", ".join([weight_labels[k] for k in e[4] if k in weight_labels])
         note = c.note + (f"; overall weights: {used}" if used else "; overall weight 0 (not among the top areas)")
         contributions.append(
             Contribution(
@@ -906,8 +932,8 @@ def _overall(
         m_c / 100,
         (x_c - n_c) / 100,
         net_v,
-        sum(_cents(p) for p in risk_points.values()) / 100,
-        sum(_cents(p) for p in credit_points.values()) / 100,
+        sum([round(p * 100) for p in risk_points.values()]) / 100,  # _cents, inlined
+        sum([round(p * 100) for p in credit_points.values()]) / 100,
         max(peak, net_v),
         peak_on,
         year_ago,
@@ -981,7 +1007,7 @@ def _history(
                     e_diff[i][0] += v
                     e_diff[i][included] -= v
                 continue
-            vec = [b * recency(s - min(last, s)) for s in ords[:included]]
+            vec = [b * (memo.get(age) or recency(age)) for age in [s - min(last, s) for s in ords[:included]]]
         else:
             # Walk the steps oldest first, admitting developments and sources as they appear:
             # the anchor is min(latest development so far, step), since max(min(lo, s)) = min(max(lo), s).
@@ -989,19 +1015,25 @@ def _history(
             di = pi = 0
             latest = -1
             seen: set[str] = set()
+            n_devs, n_pubs = len(devs), len(pubs)
+            bc = base * _corroboration(1, w)  # base x corroboration, recomputed when a new publisher appears
             for j in range(included - 1, -1, -1):
                 s = ords[j]
-                while di < len(devs) and devs[di][0] <= s:
-                    latest = max(latest, devs[di][1])
+                while di < n_devs and devs[di][0] <= s:
+                    if devs[di][1] > latest:
+                        latest = devs[di][1]
                     di += 1
-                while pi < len(pubs) and pubs[pi][0] <= s:
-                    seen.add(pubs[pi][1])
-                    pi += 1
-                vec[j] = base * _corroboration(max(1, len(seen)), w) * recency(s - min(latest, s))
+                if pi < n_pubs and pubs[pi][0] <= s:
+                    while pi < n_pubs and pubs[pi][0] <= s:
+                        seen.add(pubs[pi][1])
+                        pi += 1
+                    bc = base * _corroboration(max(1, len(seen)), w)
+                age = s - min(latest, s)
+                vec[j] = bc * (memo.get(age) or recency(age))
         for i in idx:
+            # Same additions as row[j] += vec[j] (record by record), as one list operation.
             row = e_pts[i]
-            for j, v in enumerate(vec):
-                row[j] += v
+            row[:included] = [x + v for x, v in zip(row, vec, strict=False)]
     for c, facts in commitments:
         start = facts.start
         included = n - bisect.bisect_left(ascending, start)

@@ -29,6 +29,7 @@ from .profile import (
     _first,
     _score_allegation,
     _Scored,
+    _ymd,
     commitment_role,
     is_overdue,
     months_before,
@@ -163,7 +164,8 @@ def _count(n: int, noun: str) -> str:
 def _first_source(record: Allegation | Commitment) -> tuple[str, PartialDate]:
     """Return (publisher phrase, date) of the earliest dated source, else of the record."""
     dated = [s for s in record.sources if s.date]
-    src = min(dated, key=lambda s: s.date or record.date) if dated else record.sources[0]
+    # _ymd is PartialDate's own order, without its slower generated comparison methods.
+    src = min(dated, key=lambda s: _ymd(s.date or record.date)) if dated else record.sources[0]
     publisher = src.publisher or "a published source"
     return publisher, src.date or record.date
 
@@ -176,15 +178,16 @@ def _primary_area(areas: Sequence[str], keys: Sequence[str]) -> str:
 
 
 def _allegation_context(a: Allegation, company: Company, area: Area, as_of: dt.date) -> dict[str, str]:
-    publisher, _first = _first_source(a)
-    latest = a.latest
+    publisher, _first_date = _first_source(a)
+    # a.latest, ordered by _ymd (PartialDate's own order) rather than its generated comparisons.
+    latest = max([a.date] + ([a.updated] if a.updated else []) + [s.date for s in a.sources if s.date], key=_ymd)
     regions = [COUNTRY_NAMES.get(r, r) for r in a.regions]
     return {
         "company": company.name,
         "area": area.short,
         "title": a.title.rstrip(". "),
         "month_year": month_year(a.date),
-        "latest_month_year": month_year(latest) if latest.first_day() <= as_of else month_year(a.date),
+        "latest_month_year": month_year(latest) if _first(latest) <= as_of.toordinal() else month_year(a.date),
         "publisher": publisher,
         "severity": a.severity,
         "status": _STATUS_WORDS[a.status],
@@ -221,13 +224,15 @@ def build_gaps(
 ) -> tuple[Gap, ...]:
     """Return the profile's gaps, highest priority first (priority = the risk behind the gap, 0-100)."""
     keys = taxonomy.keys
+    position = {k: i for i, k in reversed(list(enumerate(keys)))}  # keys.index, as a lookup
+    shorts = {a.key: a.short for a in reversed(taxonomy.areas)}  # taxonomy.area(key).short
     by_area = {a.key: a for a in areas}
     points = {(s.kind, s.record_id): s for s in scored}
     gaps: list[tuple[tuple[float, int, int, int], Gap]] = []
 
     def add(kind: str, area: str, record_id: str | None, priority: float, text: str, order: int) -> None:
         priority = round(min(100.0, max(0.0, priority)), 2)
-        sort_key = (-priority, GAP_ORDER[kind], keys.index(area) if area in keys else 99, order)
+        sort_key = (-priority, GAP_ORDER[kind], position.get(area, 99), order)
         gaps.append((sort_key, Gap(kind, area, record_id, priority, text)))
 
     for i, a in enumerate(company.allegations):
@@ -280,7 +285,7 @@ def build_gaps(
                 score.key,
                 None,
                 score.net,
-                f"{taxonomy.area(score.key).short}: exposure {score.exposure:.1f} from "
+                f"{shorts[score.key]}: exposure {score.exposure:.1f} from "
                 f"{_count(score.allegations, 'allegation')} and no credible commitment.",
                 j,
             )
@@ -290,7 +295,7 @@ def build_gaps(
                 score.key,
                 None,
                 max(5.0, 0.5 * score.exposure),
-                f"{taxonomy.area(score.key).short}: no source since {month_year(score.newest_source)}, "
+                f"{shorts[score.key]}: no source since {month_year(score.newest_source)}, "
                 f"more than {w.stale_months} months before {as_of.isoformat()}.",
                 j,
             )
@@ -345,8 +350,9 @@ def build_questions(
     used: dict[tuple[str, str], int] = {}
     out: list[Question] = []
     seen: set[str] = set()
+    by_key = {a.key: a for a in reversed(taxonomy.areas)}  # taxonomy.area(key), as a lookup
     for gap in gaps:
-        area = taxonomy.area(gap.area)
+        area = by_key.get(gap.area) or taxonomy.area(gap.area)
         kind = gap.kind if gap.kind in QUESTION_KINDS else "general"
         record_ids: tuple[str, ...] = ()
         sources: tuple[SourceRef, ...] = ()
@@ -377,10 +383,8 @@ def build_questions(
             if text in seen:
                 continue
             seen.add(text)
-            out.append(Question(0, area.key, gap.kind, text, record_ids, sources, gap.priority))
-    return tuple(
-        Question(i + 1, q.area, q.kind, q.text, q.record_ids, q.sources, q.priority) for i, q in enumerate(out)
-    )
+            out.append(Question(len(out) + 1, area.key, gap.kind, text, record_ids, sources, gap.priority))
+    return tuple(out)
 
 
 def _no_commitment_context(
