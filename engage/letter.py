@@ -125,7 +125,7 @@ class SourceNote:
     def citation(self) -> str:
         """Return 'Publisher, "Title", 20 November 2023' (no url)."""
         parts = [self.publisher] if self.publisher else []
-        parts.append(f'"{self.title}"')
+        parts.append(f'"{self.title.replace(chr(34), chr(39))}"')  # quotes inside a title become single
         if self.date is not None:
             parts.append(self.date.label())
         return ", ".join(parts)
@@ -318,7 +318,11 @@ def _anchor_text(record: Allegation | Commitment, with_title: bool = True) -> st
         return text
     facts = [f"announced {record.date.label()}"]
     if record.target:
-        facts.append(_clean(record.target) + (f" by {record.target_year}" if record.target_year else ""))
+        target = _clean(record.target)
+        # "… 160 GWh by 2030" already names its year: no second "by 2030".
+        if record.target_year and str(record.target_year) not in target:
+            target += f" by {record.target_year}"
+        facts.append(target)
     elif record.target_year:
         facts.append(f"target year {record.target_year}")
     if record.status != "announced":  # "announced <date>" already says so
@@ -939,6 +943,9 @@ def letter_to_docx(letter: Letter) -> bytes:
             p.add_run(line)
         return p
 
+    _widen_list_number(document, Cm(0.9))
+    _running_head_and_foot(document, letter)
+
     def refs(p: Any, notes: Sequence[int]) -> None:
         if notes:
             run = p.add_run(",".join(str(n) for n in notes))
@@ -980,6 +987,7 @@ def letter_to_docx(letter: Letter) -> bytes:
             refs(p, q.notes)
             for a in q.anchors:
                 basis = document.add_paragraph(style="List Continue")
+                basis.paragraph_format.left_indent = Cm(0.9)
                 label = basis.add_run("On record: ")
                 label.italic = True
                 run = basis.add_run(a.text)
@@ -987,10 +995,16 @@ def letter_to_docx(letter: Letter) -> bytes:
                 label.font.size = Pt(9.5)
                 refs(basis, a.notes)
     for text in (letter.meeting, letter.deadline_text, *letter.closing):
-        document.add_paragraph(text)
-    document.add_paragraph(letter.valediction).paragraph_format.space_after = Pt(36)  # room to sign
+        last = document.add_paragraph(text)
+    # The sign-off never stands alone at the top of a page: the last paragraph comes along,
+    # and the valediction stays with the first signatory.
+    last.paragraph_format.keep_with_next = True
+    valediction = document.add_paragraph(letter.valediction)
+    valediction.paragraph_format.space_after = Pt(36)  # room to sign
+    valediction.paragraph_format.keep_with_next = True
     for s in letter.signatories:
         p = document.add_paragraph()
+        p.paragraph_format.keep_together = True
         name_run = p.add_run(s.name)
         name_run.bold = True
         extra = [x for x in (s.title, s.organisation) if x]
@@ -1030,6 +1044,76 @@ def letter_to_docx(letter: Letter) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return _normalise_zip(buffer.getvalue(), letter.date)
+
+
+def _widen_list_number(document: Any, indent: Any) -> None:
+    """Give Word's numbered list room for two-digit numbers: "10." no longer touches its text."""
+    from docx.oxml.ns import qn
+
+    style = document.styles["List Number"]
+    style_num = style.element.find(qn("w:pPr")).find(qn("w:numPr")).find(qn("w:numId")).get(qn("w:val"))
+    numbering = document.part.numbering_part.element
+    twips = str(int(indent.twips))
+    for num in numbering.findall(qn("w:num")):
+        if num.get(qn("w:numId")) != style_num:
+            continue
+        abstract_id = num.find(qn("w:abstractNumId")).get(qn("w:val"))
+        for abstract in numbering.findall(qn("w:abstractNum")):
+            if abstract.get(qn("w:abstractNumId")) != abstract_id:
+                continue
+            for lvl in abstract.findall(qn("w:lvl")):
+                if lvl.get(qn("w:ilvl")) != "0":
+                    continue
+                ppr = lvl.find(qn("w:pPr"))
+                for tab in ppr.iter(qn("w:tab")):
+                    tab.set(qn("w:pos"), twips)
+                ind = ppr.find(qn("w:ind"))
+                ind.set(qn("w:left"), twips)
+                ind.set(qn("w:hanging"), twips)
+
+
+def _running_head_and_foot(document: Any, letter: Letter) -> None:
+    """Give the Word letter the PDF's running lines: "Letter to X" from page 2, and on every
+    page "<author> · <date>" with "Page X of Y" at the right margin."""
+    from docx.enum.text import WD_TAB_ALIGNMENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Inches, Pt, RGBColor
+
+    section = document.sections[0]
+    section.different_first_page_header_footer = True  # the letterhead replaces the header
+    width = section.page_width - section.left_margin - section.right_margin
+
+    def small(p: Any, text: str) -> None:
+        run = p.add_run(text)
+        run.font.size = Pt(8)
+        run.font.color.rgb = RGBColor(*_MUTED)
+
+    def field(p: Any, instruction: str) -> None:
+        simple = OxmlElement("w:fldSimple")
+        simple.set(qn("w:instr"), instruction)
+        run = OxmlElement("w:r")
+        props = OxmlElement("w:rPr")
+        size = OxmlElement("w:sz")
+        size.set(qn("w:val"), "16")
+        props.append(size)
+        run.append(props)
+        text = OxmlElement("w:t")
+        text.text = "1"
+        run.append(text)
+        simple.append(run)
+        p._p.append(simple)
+
+    small(section.header.paragraphs[0], f"Letter to {letter.company_name}")
+    for footer in (section.footer, section.first_page_footer):
+        p = footer.paragraphs[0]
+        for stop in (Inches(3.25), Inches(6.5)):  # the Footer style's centre and right stops
+            p.paragraph_format.tab_stops.add_tab_stop(stop, WD_TAB_ALIGNMENT.CLEAR)
+        p.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+        small(p, f"{letter.author} · {long_date(letter.date)}\tPage ")
+        field(p, "PAGE")
+        small(p, " of ")
+        field(p, "NUMPAGES")
 
 
 def _restarted_numbering(document: Any, style_name: str) -> int:
