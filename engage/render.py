@@ -709,7 +709,9 @@ def build_brief(
         cited = list(refs.cite(b.sources))
         if b.url:
             cited.append(refs.cite_one(f"{b.name} {b.year}", None, b.url, None))
-        benchmarks.append(BenchmarkRow(b.name, b.year, ", ".join(bits) or "no figure stated", b.notes, tuple(sorted(set(cited)))))
+        benchmarks.append(
+            BenchmarkRow(b.name, b.year, ", ".join(bits) or "no figure stated", b.notes, tuple(sorted(set(cited))))
+        )
 
     overall_refs: set[int] = set()
     for row in allegation_rows:
