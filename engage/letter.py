@@ -183,6 +183,7 @@ class LetterOptions:
     respond_by: dt.date | None = None
     signatories: tuple[Signatory, ...] | None = None
     max_questions: int = DEFAULT_MAX_QUESTIONS
+    paper: str = "a4"  # a4 | letter (PDF only)
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,7 @@ class Letter:
     agm: dt.date | None = None
     omitted_questions: int = 0
     keywords: tuple[str, ...] = field(default=())
+    paper: str = "a4"
 
     @property
     def questions(self) -> tuple[LetterQuestion, ...]:
@@ -724,6 +726,7 @@ def build_letter(
     orgs = _organisations(signatories)
     author = org.name if org else (orgs[0] if orgs else signatories[0].name)
     return Letter(
+        paper=options.paper,
         company_id=company.id,
         company_name=name,
         stage=options.stage,
@@ -814,6 +817,7 @@ def letter_to_pdf(letter: Letter, renderer: Renderer) -> bytes:
         subject=f"Engagement letter to {letter.company_name}",
         keywords=letter.keywords,
         stylesheets=(STYLESHEET,),
+        paper=letter.paper,
     )
 
 

@@ -189,3 +189,15 @@ def test_a_broken_company_is_reported_and_the_rest_written(ws: Path) -> None:
     assert len(out.splitlines()) == 4
     assert "error: companies/severity-typo.yaml:9:15: allegations[0].severity:" in err
     assert err.splitlines()[-1] == "wrote 4 letters (md) to briefs/; 1 failed"
+
+
+def test_paper_letter_sets_the_pdf_page_size(ws: Path) -> None:
+    from pypdf import PdfReader
+
+    code, _, err = run("full-record", "-w", str(ws), "--as-of", "2026-11-01", "--format", "pdf", "--paper", "letter")
+    assert code == 0, err
+    box = PdfReader(ws / "briefs" / "full-record" / "letter.pdf").pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)  # 8.5 x 11 in
+    code, _, err = run("full-record", "-w", str(ws), "--as-of", "2026-11-01", "--format", "pdf")
+    box = PdfReader(ws / "briefs" / "full-record" / "letter.pdf").pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4

@@ -79,6 +79,13 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     type=click.Choice(STAGES),
     help="first (default), follow-up (notes what went unanswered) or pre-agm (what will weigh in the vote).",
 )
+@click.option(
+    "--paper",
+    type=click.Choice(("a4", "letter")),
+    default="a4",
+    show_default=True,
+    help="Paper size of the PDF.",
+)
 @out_option
 @workspace_option
 def letter(
@@ -89,6 +96,7 @@ def letter(
     signatories_file: str | None,
     respond_by: dt.date | None,
     stage: str | None,
+    paper: str,
     out: str | None,
     workspace: str | None,
 ) -> None:
@@ -106,6 +114,7 @@ def letter(
       engage letter volkswagen --as-of 2026-11-01
       engage letter bmw mercedes-benz --stage pre-agm --format docx,md
       engage letter --all --signatories coalition.csv --respond-by 2027-03-31
+      engage letter ford --paper letter --format pdf
     """
     app = get_app()
     if all_ and companies:
@@ -119,7 +128,9 @@ def letter(
     ws, settings, taxonomy = open_workspace(workspace)
     ids = select_ids(ws, companies, all_=all_)
     signatories = load_signatories(Path(signatories_file)) if signatories_file else None
-    options = options_from_settings(settings, stage=stage, respond_by=respond_by, signatories=signatories)
+    options = options_from_settings(
+        settings, stage=stage, respond_by=respond_by, signatories=signatories, paper=paper
+    )
     resolve_signatories(settings, options)  # no one to sign: say so once, not once per company
     chosen = formats or tuple(settings.letter.get("formats") or FORMATS)
     out_dir = Path(out) if out else ws.default_out
