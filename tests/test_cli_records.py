@@ -214,3 +214,25 @@ def test_weight_overrides_are_checked_with_file_and_line(workspace: Path) -> Non
     (workspace / "engage.yaml").write_text("weights:\n  allegations:\n    recency: {floor: 0.3}\n")
     code, _, err = run("check", "-w", str(workspace))
     assert code == 0, err
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for name in cli.commands:
+        code, out, _ = run(name, "--help")
+        assert code == 0, name
+        assert "Example" in out, f"engage {name} --help has no example"
+        assert "-q, --quiet" in out and "-v, --verbose" in out, name
+
+
+def test_options_can_be_set_from_engage_environment_variables(workspace: Path) -> None:
+    env = {"ENGAGE_WORKSPACE": str(workspace), "ENGAGE_AS_OF": "2024-06-01"}
+    code, _, _ = run("check", "minimal-record", env=env)
+    assert code == 0
+    code, _, err = run("check", "full-record", env={**env, "ENGAGE_CHECK_STRICT": "1"})
+    assert code == 1 and "warning:" in err
+
+
+def test_no_color_and_non_terminal_output_carry_no_escape_codes(workspace: Path) -> None:
+    shutil.copy(DATA / "invalid" / "severity-typo.yaml", workspace / "companies")
+    code, out, err = run("check", "-w", str(workspace), env={"NO_COLOR": "1"})
+    assert code == 1 and "\x1b[" not in out + err
