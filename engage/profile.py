@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
+import functools
 import gc
 import hashlib
 import json
@@ -22,6 +23,7 @@ import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from itertools import accumulate
 from types import MappingProxyType
 from typing import Any
 
@@ -511,6 +513,22 @@ def _last(d: PartialDate) -> int:
     return dt.date(d.year, 12, 31).toordinal()
 
 
+# publisher_key by (publisher, url) for named publishers: a workspace cites few distinct ones.
+_PUBLISHER_KEYS: dict[str, str] = {}
+
+
+def _publisher_key(publisher: str | None, url: str | None) -> str:
+    """Return publisher_key(publisher, url), memoised by publisher name."""
+    if publisher:
+        key = _PUBLISHER_KEYS.get(publisher)
+        if key is None:
+            key = publisher_key(publisher, url)
+            if not publisher.isspace():  # a blank name falls back to the url: not memoisable by name
+                _PUBLISHER_KEYS[publisher] = key
+        return key
+    return publisher_key(publisher, url)
+
+
 def publisher_key(publisher: str | None, url: str | None) -> str:
     """Return the independence key of a source: its publisher, else its web domain."""
     if publisher and not publisher.isspace():
@@ -573,11 +591,11 @@ class _Facts:
         devs.sort()
         self.start = start
         self.devs = devs
-        self.settled = max(f for f, _ in devs)  # every development is known from this day on
-        self.last = max(lo for _, lo in devs)
+        self.settled = devs[-1][0]  # every development is known from this day on (devs are sorted)
+        self.last = max([lo for _, lo in devs]) if len(devs) > 1 else devs[0][1]
         self.src_firsts = firsts
         if allegation:
-            pubs = sorted(zip(firsts, [publisher_key(x.publisher, x.url) for x in r.sources], strict=True))
+            pubs = sorted(zip(firsts, [_publisher_key(x.publisher, x.url) for x in r.sources], strict=True))
             self.pubs = pubs
             self.keys = len({k for _, k in pubs})
         else:
@@ -737,7 +755,8 @@ def _apportion(total_cents: int, shares: Sequence[float]) -> list[int]:
     if not rem:
         return out
     # Largest remainder first, ties by position: (o - r) is exactly -(r - o).
-    order = [i for _, i in sorted(zip([o - r for r, o in zip(raw, out, strict=True)], range(len(raw)), strict=True))]
+    # The sort is stable, so equal remainders keep their positions' order.
+    order = sorted(range(len(raw)), key=[o - r for r, o in zip(raw, out, strict=True)].__getitem__)
     i = 0
     while rem > 0:
         out[order[i % len(order)]] += 1
@@ -954,7 +973,7 @@ def _history(
     keys: Sequence[str],
     as_of: dt.date,
     w: Weights,
-) -> tuple[list[list[float]], list[dt.date]]:
+) -> tuple[list[list[float]], Sequence[dt.date]]:
     """Return net per step per area (steps 1..peak_months back; step 0 is computed in full elsewhere).
 
     Per-record factors are computed once; each step only re-evaluates what time changes:
@@ -962,9 +981,7 @@ def _history(
     whose points do not change over the steps it is included in (recency still full, or
     already at the floor) is added once through a difference array instead of per step.
     """
-    steps = [months_before(as_of, k) for k in range(1, w.peak_months + 1)]
-    ords = [d.toordinal() for d in steps]  # newest first
-    ascending = ords[::-1]
+    steps, ords, ascending = _steps(as_of, w.peak_months)
     n = len(steps)
     index = {k: i for i, k in enumerate(keys)}
     e_pts = [[0.0] * n for _ in keys]
@@ -1007,7 +1024,9 @@ def _history(
                     e_diff[i][0] += v
                     e_diff[i][included] -= v
                 continue
-            vec = [b * (memo.get(age) or recency(age)) for age in [s - min(last, s) for s in ords[:included]]]
+            # s - min(last, s), written as a conditional (no call): the age in days at each step.
+            ages = [s - last if last < s else 0 for s in ords[:included]]
+            vec = [b * (memo.get(age) or recency(age)) for age in ages]
         else:
             # Walk the steps oldest first, admitting developments and sources as they appear:
             # the anchor is min(latest development so far, step), since max(min(lo, s)) = min(max(lo), s).
@@ -1028,7 +1047,7 @@ def _history(
                         seen.add(pubs[pi][1])
                         pi += 1
                     bc = base * _corroboration(max(1, len(seen)), w)
-                age = s - min(latest, s)
+                age = s - latest if latest < s else 0  # s - min(latest, s)
                 vec[j] = bc * (memo.get(age) or recency(age))
         for i in idx:
             # Same additions as row[j] += vec[j] (record by record), as one list operation.
@@ -1088,22 +1107,34 @@ def _history(
     cap = w.mitigation_cap / 100
     xs, ms = w.exposure_scale, w.mitigation_scale
     nets: list[list[float]] = []
+    zeros = [0.0] * n
     for i in range(len(keys)):
-        e_row, c_row, ed, cd = e_pts[i], c_pts[i], e_diff[i], c_diff[i]
-        acc_e = acc_c = 0.0
+        # The running sums of the difference arrays, as in acc += d[j] from 0.0 (0.0 + x is x exactly).
+        es = [x + acc for x, acc in zip(e_pts[i], accumulate(e_diff[i][:n]), strict=True)]
+        if max(es) <= 1e-12:  # nothing in this area in the window
+            nets.append(list(zeros))
+            continue
+        cs = [x + acc for x, acc in zip(c_pts[i], accumulate(c_diff[i][:n]), strict=True)]
         row = []
-        for j in range(n):
-            acc_e += ed[j]
-            acc_c += cd[j]
-            e = e_row[j] + acc_e
+        for e, credit in zip(es, cs, strict=True):
             if e <= 1e-12:
                 row.append(0.0)
                 continue
             x = 100.0 * (1.0 - exp(-e / xs))
-            credit = c_row[j] + acc_c
             row.append(x * (1.0 - cap * 100.0 * (1.0 - exp(-credit / ms))) if credit > 1e-12 else x)
         nets.append(row)
     return nets, steps
+
+
+@functools.lru_cache(maxsize=32)
+def _steps(as_of: dt.date, months: int) -> tuple[tuple[dt.date, ...], tuple[int, ...], tuple[int, ...]]:
+    """Return the history's monthly steps (newest first), their ordinals, and the ordinals oldest first.
+
+    The same for every company of a workspace, hence computed once.
+    """
+    steps = tuple(months_before(as_of, k) for k in range(1, months + 1))
+    ords = tuple(d.toordinal() for d in steps)
+    return steps, ords, ords[::-1]
 
 
 def _summarise(
@@ -1192,14 +1223,23 @@ def _newest_sources(
 ) -> dict[str, PartialDate]:
     """Return per area the newest source date on or before ``step`` (a record's date stands in for undated sources)."""
     out: dict[str, PartialDate] = {}
+    newest_key: dict[str, tuple[int, int, int]] = {}  # _ymd(out[k])
+    areas = set(keys)
     for r, f in records:
         if f.start > step:
             continue
-        dates = [s.date or r.date for s, first in zip(r.sources, f.src_firsts, strict=True) if first <= step]
-        newest = max(dates or [r.date], key=_ymd)
+        if f.settled <= step:  # every source is dated on or before step
+            dates = [s.date or r.date for s in r.sources]
+        else:
+            dates = [s.date or r.date for s, first in zip(r.sources, f.src_firsts, strict=True) if first <= step]
+        newest = (max(dates, key=_ymd) if len(dates) > 1 else dates[0]) if dates else r.date
+        nk = _ymd(newest)
         for k in r.areas:
-            if k in keys and (k not in out or _ymd(newest) > _ymd(out[k])):
-                out[k] = newest
+            if k in areas:
+                held = newest_key.get(k)
+                if held is None or nk > held:
+                    out[k] = newest
+                    newest_key[k] = nk
     return out
 
 
