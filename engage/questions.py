@@ -40,7 +40,18 @@ from .taxonomy import QUESTION_KINDS, Area, Taxonomy
 
 _COMMON = frozenset({"company", "area"})
 _ALLEGATION = frozenset(
-    {"title", "month_year", "latest_month_year", "publisher", "severity", "status", "supplier", "region", "materials"}
+    {
+        "title",
+        "reported",
+        "month_year",
+        "latest_month_year",
+        "publisher",
+        "severity",
+        "status",
+        "supplier",
+        "region",
+        "materials",
+    }
 )
 _COMMITMENT = frozenset({"title", "target", "target_year", "month_year", "status", "verification", "materials"})
 
@@ -57,9 +68,9 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
 
 # Used only when a (workspace) taxonomy leaves a kind and 'general' empty for an area.
 FALLBACK_QUESTIONS: dict[str, str] = {
-    "allegation": 'In {month_year} {publisher} reported "{title}". What did your investigation find, '
+    "allegation": "{reported}. What did your investigation find, "
     "what remedy was provided, and how will you prevent recurrence?",
-    "no-response": 'In {month_year} {publisher} reported "{title}". We find no public response from {company}. '
+    "no-response": "{reported}. We find no public response from {company}. "
     "Will you publish one, with the findings of your investigation and the remedy provided?",
     "no-commitment": '{company} faces {allegations} on {area}, most recently "{top_title}" ({top_month_year}), '
     "but has no credible commitment in this area. What time-bound, verifiable commitment will you make?",
@@ -170,6 +181,38 @@ def _first_source(record: Allegation | Commitment) -> tuple[str, PartialDate]:
     return publisher, src.date or record.date
 
 
+def quotable(title: str) -> str:
+    """Return ``title`` ready to sit inside double quotes: its own double quotes become single ones."""
+    title = title.rstrip(". ")
+    if '"' not in title:
+        return title
+    out, opening = [], True
+    for ch in title:
+        if ch == '"':
+            out.append("\u2018" if opening else "\u2019")
+            opening = not opening
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def reported_sentence(title: str, publisher: str, when: str) -> str:
+    """Return 'In <when>, <who> reported: <title>' without saying who reported twice (no final stop).
+
+    Titles are often sentences already naming their publisher ("Global Witness named ...");
+    those are used as they stand.
+    """
+    title = title.rstrip(". ")
+    if publisher != "a published source" and title.lower().startswith(publisher.lower()):
+        return f"In {when}, {title}"
+    if title.startswith("Report "):  # "Report alleged ..." reads as "a report alleged ..."
+        return f"In {when}, a report{title[len('Report'):]}"
+    if title.startswith("Reports of "):
+        return f"In {when}, there were reports of {title[len('Reports of '):]}"
+    who = "it was" if publisher == "a published source" else publisher
+    return f"In {when}, {who} reported: {title}"
+
+
 def _primary_area(areas: Sequence[str], keys: Sequence[str]) -> str:
     for k in areas:
         if k in keys:
@@ -185,7 +228,8 @@ def _allegation_context(a: Allegation, company: Company, area: Area, as_of: dt.d
     return {
         "company": company.name,
         "area": area.short,
-        "title": a.title.rstrip(". "),
+        "title": quotable(a.title),
+        "reported": reported_sentence(a.title, publisher, month_year(a.date)),
         "month_year": month_year(a.date),
         "latest_month_year": month_year(latest) if _first(latest) <= as_of.toordinal() else month_year(a.date),
         "publisher": publisher,
@@ -201,7 +245,7 @@ def _commitment_context(c: Commitment, company: Company, area: Area) -> dict[str
     return {
         "company": company.name,
         "area": area.short,
-        "title": c.title.rstrip(". "),
+        "title": quotable(c.title),
         "target": (c.target or c.title).rstrip(". "),
         "target_year": str(c.target_year) if c.target_year else "its target date",
         "month_year": month_year(c.date),
@@ -397,7 +441,7 @@ def _no_commitment_context(
     ctx = {
         "company": company.name,
         "area": area.short,
-        "top_title": top.title.rstrip(". "),
+        "top_title": quotable(top.title),
         "top_month_year": month_year(top.date),
         "top_publisher": publisher,
         "allegations": _count(len(scored), "allegation"),

@@ -401,3 +401,18 @@ def test_deterministic_for_an_as_of(shipped, taxonomy, weights) -> None:  # type
     b = compile_profiles(list(shipped), taxonomy, GOLDEN_AS_OF, load_weights())
     assert [p.to_json() for p in a.values()] == [p.to_json() for p in b.values()]
     assert math.isfinite(sum(p.overall.net for p in a.values()))
+
+
+def test_reported_sentences_never_name_the_reporter_twice_or_nest_double_quotes() -> None:
+    from engage.questions import quotable, reported_sentence
+
+    assert reported_sentence("Global Witness named X among companies at risk", "Global Witness", "2022") == (
+        "In 2022, Global Witness named X among companies at risk"
+    )
+    assert reported_sentence("Report alleged forced labour.", "a published source", "February 2024") == (
+        "In February 2024, a report alleged forced labour"
+    )
+    assert reported_sentence("River pollution at a smelter", "NGO", "May 2023") == (
+        "In May 2023, NGO reported: River pollution at a smelter"
+    )
+    assert quotable('"Short circuits" report found gaps.') == "\u2018Short circuits\u2019 report found gaps"
