@@ -784,20 +784,21 @@ def plan_batch(
     options: BatchOptions,
     *,
     kinds: Mapping[str, DocumentKind] | None = None,
-    fast_path: bool = True,
+    judge_only: bool = False,
 ) -> Plan:
     """Return the plan of a run: the selected companies and, per document, render or skip and why.
 
-    Raises DataError when the settings, taxonomy or weights are invalid (every company
-    needs them) and UsageError for a bad selection; an invalid company record becomes a
-    failed item and the others go on.
+    Raises DataError when the settings, taxonomy or weights are invalid or letters have no
+    signatories (every company needs them) and UsageError for a bad selection; an invalid
+    company record becomes a failed item and the others go on. ``judge_only`` (for the
+    agenda) always compares fingerprints and does not check what only rendering needs.
     """
     options.selection.check()
     chosen = _resolve_kinds(options.kinds, kinds or KINDS)
     out_dir = (options.out_dir or ws.default_out).resolve()
     inputs = hash_inputs(ws, options.signatories_file)
     manifest = read_manifest(out_dir)
-    fast = _fast_plan(ws, options, out_dir, inputs, manifest) if fast_path else None
+    fast = None if judge_only else _fast_plan(ws, options, out_dir, inputs, manifest)
     if fast is not None:
         fast.kinds = chosen
         return fast
@@ -813,7 +814,7 @@ def plan_batch(
         from .signatories import load_signatories
 
         signatories = load_signatories(options.signatories_file, ws.root)
-    if "letter" in chosen and chosen["letter"] is KINDS["letter"]:
+    if "letter" in chosen and chosen["letter"] is KINDS["letter"] and not judge_only:
         from .letter import options_from_settings, resolve_signatories
 
         # No one to sign is a problem of the run, not of each company: say it once.
@@ -1461,20 +1462,39 @@ def _run_pool(
     touched: set[Path],
     summary: BatchSummary,
 ) -> None:
-    """Feed the pool a few tasks ahead of the workers, retire it when memory grows, stop on Ctrl-C."""
+    """Feed the pool a few tasks ahead of the workers, retire it when memory grows, stop on Ctrl-C.
+
+    When a worker dies (a crash in a C library, the out-of-memory killer), every task in
+    flight fails with it and nobody knows which one did it: each is retried once, alone in
+    a fresh pool, so only the culprit is reported as failed.
+    """
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
     pending = deque(work)
     in_flight: dict[Future[CompanyResult], PlanItem] = {}
+    suspects: set[str] = set()
     retiring = False
     ahead = pool.jobs * 2  # one queued task per worker keeps it busy while a result travels back
+
+    def submit(item: PlanItem) -> None:
+        touched.add(plan.out_dir / item.company_id)
+        task = _task_for(plan, item)
+        try:
+            future = pool.get().submit(_render_task, task)
+        except BrokenProcessPool:  # broke before any of its futures told us
+            pool.discard()
+            future = pool.get().submit(_render_task, task)
+        in_flight[future] = item
+
     try:
         while pending or in_flight:
             while pending and not retiring and len(in_flight) < ahead:
-                item = pending.popleft()
-                touched.add(plan.out_dir / item.company_id)
-                in_flight[pool.get().submit(_render_task, _task_for(plan, item))] = item
+                if any(i.company_id in suspects for i in in_flight.values()):
+                    break  # a suspect runs alone
+                if pending[0].company_id in suspects and in_flight:
+                    break
+                submit(pending.popleft())
             completed, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
             broken = False
             for future in completed:
@@ -1483,13 +1503,18 @@ def _run_pool(
                     result = future.result()
                 except BrokenProcessPool:
                     broken = True
+                    if item.company_id not in suspects:
+                        suspects.add(item.company_id)
+                        pending.appendleft(item)
+                        continue
                     result = CompanyResult(
                         item.company_id,
-                        error="the worker process died while rendering (crash or out of memory); run again to retry",
+                        error="the worker process died while rendering it (a crash or out of memory)",
                         error_kind="render",
                     )
                 except Exception as exc:  # a result that could not travel back (pickling)
                     result = CompanyResult(item.company_id, error=_one_line(exc), error_kind="render")
+                suspects.discard(item.company_id)
                 finish(result)
                 if result.rss_mb > RECYCLE_MB:
                     retiring = True
@@ -1813,6 +1838,7 @@ def agenda(
     *,
     out_dir: Path | None = None,
     kinds: Sequence[str] = DEFAULT_KINDS,
+    registry: Mapping[str, DocumentKind] | None = None,
 ) -> list[AgendaRow]:
     """Return the AGMs from ``as_of`` to ``within_days`` later, soonest first, with their documents' state.
 
@@ -1824,8 +1850,11 @@ def agenda(
         raise UsageError("--within must not be negative")
     out = (out_dir or ws.default_out).resolve()
     manifest = read_manifest(out)
-    options = BatchOptions(as_of=as_of, selection=Selection(agm_within=within_days), kinds=tuple(kinds), index=False)
-    plan = plan_batch(ws, dataclasses.replace(options, force=False), kinds=KINDS)
+    options = BatchOptions(
+        as_of=as_of, selection=Selection(agm_within=within_days), kinds=tuple(kinds), out_dir=out, index=False
+    )
+    registry = registry or KINDS
+    plan = plan_batch(ws, options, kinds=registry, judge_only=True)
     # Fingerprints depend on the as-of date; judge each document against the date it was made for.
     rows = []
     replans: dict[str, Plan] = {}
@@ -1861,7 +1890,8 @@ def agenda(
                             dataclasses.replace(
                                 options, as_of=dt.date.fromisoformat(doc_date), selection=Selection(all=True)
                             ),
-                            kinds=KINDS,
+                            kinds=registry,
+                            judge_only=True,
                         )
                     )
                 replanned = next((i for i in replans[doc_date].items if i.company_id == item.company_id), None)

@@ -1,0 +1,421 @@
+"""Tests for engage.batch: selection, fingerprints, the fast path, manifests, failures, the pool, the agenda.
+
+Most tests use the fake document kinds of tests/batch_fakes.py (no WeasyPrint) and render in
+process; a few run the real pool. Real PDFs are rendered once, in test_batch_cli.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from batch_fakes import FAKE_KINDS, fake_renderer
+
+from engage import batch
+from engage.batch import (
+    BatchOptions,
+    BatchSummary,
+    Plan,
+    Selection,
+    agenda,
+    build_index,
+    merge_manifests,
+    parse_shard,
+    plan_batch,
+    read_manifest,
+    run_batch,
+    shard_of,
+)
+from engage.errors import UsageError
+from engage.workspace import Workspace, find_workspace
+
+AS_OF = dt.date(2026, 11, 1)
+SETTINGS = """\
+organisation: {name: Example Stewardship}
+signatories:
+  - {name: Alex Example, title: Head of Stewardship}
+"""
+
+
+def company_yaml(name: str, agm: str | None = None, severity: str = "high", allegations: int = 2) -> str:
+    """Return a small valid record."""
+    lines = [f"name: {name}", "country: DE"]
+    if agm:
+        lines.append(f"agm: {agm}")
+    lines.append("allegations:")
+    for i in range(allegations):
+        lines.append(
+            f"  - {{id: a{i}, title: Allegation {i}, date: 2025-0{i + 1}, areas: [minerals], severity: {severity}, "
+            f"status: alleged, sources: [{{title: Report {i}, url: 'https://example.org/{i}', date: 2025-0{i + 1}}}]}}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+COMPANIES = {
+    "alpha": company_yaml("Alpha Motors", "2026-12-01"),
+    "beta": company_yaml("Beta Cars", "2026-11-20", severity="low"),
+    "gamma": company_yaml("Gamma Auto", "2027-05-01", severity="medium"),
+    "delta": company_yaml("Delta Vehicles"),
+}
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    """Return a workspace of four small companies (three with an AGM) and signatories."""
+    (tmp_path / "companies").mkdir()
+    for cid, text in COMPANIES.items():
+        (tmp_path / "companies" / f"{cid}.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "engage.yaml").write_text(SETTINGS, encoding="utf-8")
+    return find_workspace(tmp_path)
+
+
+def write(ws: Workspace, cid: str, text: str) -> None:
+    ws.company_path(cid).write_text(text, encoding="utf-8")
+
+
+def plan(ws: Workspace, **options: object) -> Plan:
+    opts: dict[str, object] = {"as_of": AS_OF, "selection": Selection(all=True)}
+    opts.update(options)
+    return plan_batch(ws, BatchOptions(**opts), kinds=FAKE_KINDS)  # type: ignore[arg-type]
+
+
+def run(p: Plan, **kwargs: object) -> BatchSummary:
+    kwargs.setdefault("in_process", True)
+    return run_batch(p, renderer_factory=fake_renderer, **kwargs)  # type: ignore[arg-type]
+
+
+def actions(p: Plan) -> dict[str, dict[str, str]]:
+    """Return {company: {kind: 'render: reason' | 'skip'}}."""
+    out: dict[str, dict[str, str]] = {}
+    for item in p.items:
+        if item.error is not None:
+            out[item.company_id] = {"*": "fail"}
+            continue
+        out[item.company_id] = {
+            d.kind: (f"render: {d.reason}" if d.action == "render" else "skip") for d in item.documents
+        }
+    return out
+
+
+def rendering(p: Plan) -> set[tuple[str, str]]:
+    return {(i.company_id, d.kind) for i in p.items for d in i.documents if d.action == "render"}
+
+
+def manifest(ws: Workspace) -> dict:  # type: ignore[type-arg]
+    return json.loads((ws.default_out / "manifest.json").read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def test_parse_shard_accepts_k_of_n_and_refuses_the_impossible() -> None:
+    assert parse_shard("2/4") == (2, 4)
+    assert parse_shard(" 1 / 1 ") == (1, 1)
+    for bad in ("0/3", "4/3", "1/0", "a/b", "3"):
+        with pytest.raises(UsageError):
+            parse_shard(bad)
+
+
+def test_shards_partition_the_sorted_selection_evenly() -> None:
+    ids = [f"c{i:02d}" for i in range(11)][::-1]
+    shards = [shard_of(ids, (k, 3)) for k in (1, 2, 3)]
+    assert sorted(c for s in shards for c in s) == sorted(ids)
+    assert [len(s) for s in shards] == [4, 4, 3]
+    assert shards[0] == ["c00", "c03", "c06", "c09"]
+    assert shard_of(ids, (2, 3)) == shards[1]  # same answer on every machine
+
+
+def test_selection_needs_exactly_one_way() -> None:
+    with pytest.raises(UsageError, match="name companies, or pass --all"):
+        Selection().check()
+    with pytest.raises(UsageError, match="choose one of"):
+        Selection(ids=("alpha",), all=True).check()
+
+
+def test_agm_window_selects_upcoming_meetings_only(ws: Workspace) -> None:
+    p = plan(ws, selection=Selection(agm_within=30))
+    assert [i.company_id for i in p.items] == ["alpha", "beta"]
+    p = plan(ws, selection=Selection(agm_before=dt.date(2027, 6, 30)))
+    assert [i.company_id for i in p.items] == ["alpha", "beta", "gamma"]
+    # An AGM already past is not selected.
+    p = plan(ws, selection=Selection(agm_within=30), as_of=dt.date(2026, 11, 25))
+    assert [i.company_id for i in p.items] == ["alpha"]
+
+
+def test_unknown_company_id_is_a_usage_error_with_a_suggestion(ws: Workspace) -> None:
+    with pytest.raises(UsageError, match="did you mean 'alpha'"):
+        plan(ws, selection=Selection(ids=("alpah",)))
+
+
+def test_invalid_record_is_selected_by_its_readable_agm(ws: Workspace) -> None:
+    write(ws, "beta", COMPANIES["beta"].replace("severity: low", "severity: lowish"))
+    write(ws, "delta", "name: Delta\ncountry: DE\nagm: 2030-01-01\nallegations: [oops\n")
+    p = plan(ws, selection=Selection(agm_within=30))
+    # beta is invalid but its AGM is readable and in the window; delta's file does not parse at all.
+    assert actions(p) == {
+        "alpha": {"brief": "render: new", "letter": "render: new"},
+        "beta": {"*": "fail"},
+        "delta": {"*": "fail"},
+    }
+    beta = next(i for i in p.items if i.company_id == "beta")
+    assert beta.agm == dt.date(2026, 11, 20)
+    assert "companies/beta.yaml:" in (beta.error or "") and "severity" in (beta.error or "")
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+
+def test_first_run_renders_everything_and_the_second_nothing(ws: Workspace) -> None:
+    p = plan(ws)
+    assert rendering(p) == {(c, k) for c in COMPANIES for k in ("brief", "letter")}
+    assert {d.reason for i in p.items for d in i.documents} == {"new"}
+    summary = run(p)
+    assert summary.exit_code == 0 and not summary.failed and len(summary.rendered) == 4
+    assert (ws.default_out / "alpha" / "brief.pdf").read_bytes().startswith(b"%PDF-fake brief alpha")
+    recorded = manifest(ws)["companies"]["alpha"]["documents"]["brief"]
+    assert recorded["status"] == "ok" and recorded["as_of"] == AS_OF.isoformat()
+    assert set(recorded["outputs"]) == {"alpha/brief.pdf"}
+
+    again = plan(ws)
+    assert again.fast and rendering(again) == set()
+    second = run(again)
+    assert second.exit_code == 0 and second.skipped == sorted(COMPANIES) and not second.results
+
+
+def test_editing_one_record_renders_only_what_it_changes(ws: Workspace) -> None:
+    run(plan(ws))
+    # A new name changes alpha's documents but no score: nobody else's documents move.
+    write(ws, "alpha", COMPANIES["alpha"].replace("Alpha Motors", "Alpha Motors Group"))
+    p = plan(ws)
+    assert not p.fast
+    assert rendering(p) == {("alpha", "brief"), ("alpha", "letter")}
+    assert actions(p)["alpha"]["brief"] == "render: record changed"
+    run(p)
+    # A heavier allegation moves alpha's score and therefore the peer ranks and medians in
+    # every brief; letters use only the company's own questions and stay.
+    write(ws, "alpha", company_yaml("Alpha Motors Group", "2026-12-01", severity="severe", allegations=2))
+    p = plan(ws)
+    assert ("alpha", "letter") in rendering(p) and ("alpha", "brief") in rendering(p)
+    others = {(c, k) for c, k in rendering(p) if c != "alpha"}
+    assert others and all(k == "brief" for _, k in others)
+    assert {actions(p)[c][k] for c, k in others} == {"render: peer ranks or peer practice changed"}
+
+
+def test_shared_inputs_and_options_name_their_reason(ws: Workspace) -> None:
+    run(plan(ws))
+    (ws.root / "engage.yaml").write_text(SETTINGS + "prepared_by: Research team\n", encoding="utf-8")
+    assert {d.reason for i in plan(ws).items for d in i.documents} == {"engage.yaml changed"}
+    run(plan(ws))
+    (ws.root / "templates").mkdir()
+    (ws.root / "templates" / "brief.css").write_text("h1 { color: red; }\n", encoding="utf-8")
+    assert {d.reason for i in plan(ws).items for d in i.documents} == {"templates/ changed"}
+    run(plan(ws))
+    p = plan(ws, paper="letter")
+    assert rendering(p) == {(c, "brief") for c in COMPANIES}
+    assert actions(p)["alpha"]["brief"] == "render: options changed"
+    p = plan(ws, as_of=AS_OF + dt.timedelta(days=1))
+    assert all(d.reason.startswith("as-of date changed") for i in p.items for d in i.documents)
+    assert rendering(plan(ws, force=True)) == {(c, k) for c in COMPANIES for k in ("brief", "letter")}
+
+
+def test_fast_path_is_not_fooled_by_a_run_with_other_options(ws: Workspace) -> None:
+    run(plan(ws))
+    run(plan(ws, paper="letter"))  # replaces every brief
+    p = plan(ws)
+    assert not p.fast
+    assert rendering(p) == {(c, "brief") for c in COMPANIES}
+
+
+def test_missing_or_modified_output_is_rendered_again(ws: Workspace) -> None:
+    run(plan(ws))
+    (ws.default_out / "alpha" / "brief.pdf").unlink()
+    (ws.default_out / "beta" / "letter.md").write_bytes(b"edited by hand")
+    p = plan(ws)
+    assert not p.fast
+    assert rendering(p) == {("alpha", "brief"), ("beta", "letter")}
+    assert actions(p)["beta"]["letter"] == "render: output missing or modified"
+
+
+def test_unreadable_manifest_counts_as_none(ws: Workspace) -> None:
+    ws.default_out.mkdir()
+    (ws.default_out / "manifest.json").write_text("{not json", encoding="utf-8")
+    assert {d.reason for i in plan(ws).items for d in i.documents} == {"new"}
+    assert run(plan(ws)).exit_code == 0
+    assert manifest(ws)["schema"] == batch.MANIFEST_SCHEMA
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_invalid_record_fails_alone_with_its_first_problem(ws: Workspace) -> None:
+    write(ws, "beta", COMPANIES["beta"].replace("severity: low", "severity: lowish"))
+    summary = run(plan(ws))
+    assert summary.exit_code == 1
+    assert [r.company_id for r in summary.failed] == ["beta"]
+    assert summary.failed[0].failure_kind == "data"
+    assert "companies/beta.yaml:" in (summary.failed[0].reason or "")
+    assert {r.company_id for r in summary.rendered} == {"alpha", "gamma", "delta"}
+    entry = manifest(ws)["companies"]["beta"]
+    assert entry["error"]["kind"] == "data" and "severity" in entry["error"]["message"]
+    # Still failing next time (no fast path over a failure), and fine once fixed.
+    assert not plan(ws).fast and run(plan(ws)).exit_code == 1
+    write(ws, "beta", COMPANIES["beta"])
+    # Back among the peers: every brief's ranks change; the others' letters do not.
+    assert rendering(plan(ws)) == {("beta", "letter")} | {(c, "brief") for c in COMPANIES}
+
+
+@pytest.mark.parametrize("marker", ["render-fail", "base-fail"])
+def test_failed_render_keeps_the_old_file_and_the_others_go_on(ws: Workspace, marker: str) -> None:
+    run(plan(ws))
+    old = (ws.default_out / "gamma" / "brief.pdf").read_bytes()
+    write(ws, "gamma", COMPANIES["gamma"].replace("Gamma Auto", f"Gamma Auto {marker}"))
+    write(ws, "alpha", COMPANIES["alpha"].replace("Alpha Motors", "Alpha Motors Group"))
+    summary = run(plan(ws))
+    assert summary.exit_code == 3
+    assert [r.company_id for r in summary.failed] == ["gamma"]
+    assert summary.failed[0].failure_kind == "render"
+    assert "brief: " in (summary.failed[0].reason or "")
+    assert (ws.default_out / "gamma" / "brief.pdf").read_bytes() == old
+    assert (ws.default_out / "alpha" / "brief.pdf").read_bytes().startswith(b"%PDF-fake brief alpha Alpha Motors Group")
+    doc = manifest(ws)["companies"]["gamma"]["documents"]["brief"]
+    assert doc["status"] == "failed" and doc["outputs"]  # the old good file stays recorded
+    assert actions(plan(ws))["gamma"]["brief"] == "render: failed last time"
+
+
+def test_letters_without_signatories_fail_the_run_once(ws: Workspace) -> None:
+    (ws.root / "engage.yaml").write_text("organisation: {name: Example}\n", encoding="utf-8")
+    from engage.errors import DataError
+
+    with pytest.raises(DataError, match="no signatories"):
+        plan_batch(ws, BatchOptions(as_of=AS_OF, selection=Selection(all=True)))
+    # Briefs alone need none.
+    assert plan_batch(ws, BatchOptions(as_of=AS_OF, selection=Selection(all=True), kinds=("brief",))).items
+
+
+def test_a_second_writer_is_refused(ws: Workspace) -> None:
+    p = plan(ws)
+    with batch._lock(p.out_dir, None), pytest.raises(UsageError, match="another engage batch"):
+        run(p)
+
+
+def test_temporary_files_are_swept(tmp_path: Path) -> None:
+    (tmp_path / ".brief.pdf.abc123.tmp").write_bytes(b"half")
+    (tmp_path / "brief.pdf").write_bytes(b"whole")
+    removed = batch._sweep_temporaries([tmp_path])
+    assert [p.name for p in removed] == [".brief.pdf.abc123.tmp"]
+    assert [p.name for p in tmp_path.iterdir()] == ["brief.pdf"]
+
+
+# --------------------------------------------------------------------------- shards and manifests
+
+
+def test_shard_manifests_are_disjoint_and_read_as_one(ws: Workspace) -> None:
+    first = run(plan(ws, shard=(1, 2)))
+    second = run(plan(ws, shard=(2, 2)))
+    assert [i.company_id for i in first.plan.items] == ["alpha", "delta"]
+    assert [i.company_id for i in second.plan.items] == ["beta", "gamma"]
+    out = ws.default_out
+    one = json.loads((out / "manifest.shard-1-of-2.json").read_text())
+    two = json.loads((out / "manifest.shard-2-of-2.json").read_text())
+    assert set(one["companies"]) == {"alpha", "delta"} and set(two["companies"]) == {"beta", "gamma"}
+    assert first.index_files and not second.index_files  # shard 1 keeps the index
+    assert not (out / "manifest.json").exists()
+    assert set(read_manifest(out)["companies"]) == set(COMPANIES)
+    # An unsharded run sees the shards' work as done.
+    assert rendering(plan(ws)) == set()
+    path, merged = merge_manifests(out)
+    assert path.name == "manifest.json" and len(merged) == 2
+    assert sorted(p.name for p in out.glob("manifest*.json")) == ["manifest.json"]
+    assert set(manifest(ws)["companies"]) == set(COMPANIES)
+
+
+def test_newest_entry_wins_when_manifests_disagree(ws: Workspace) -> None:
+    run(plan(ws, shard=(1, 1)))
+    write(ws, "alpha", COMPANIES["alpha"].replace("Alpha Motors", "Alpha Motors Group"))
+    run(plan(ws, selection=Selection(ids=("alpha",))))  # newer, in manifest.json
+    merged = read_manifest(ws.default_out)
+    assert merged["companies"]["alpha"]["name"] == "Alpha Motors Group"
+    assert rendering(plan(ws)) == set()
+
+
+# --------------------------------------------------------------------------- index
+
+
+def test_index_lists_companies_by_agm_with_relative_links_and_escapes(ws: Workspace) -> None:
+    write(ws, "delta", company_yaml("Delta <script>alert(1)</script> & Co"))
+    summary = run(plan(ws))
+    assert summary.index_files == ("index.html", "index.pdf")
+    html = (ws.default_out / "index.html").read_text(encoding="utf-8")
+    order = [html.index(f'id="company-{c}"') for c in ("beta", "alpha", "gamma", "delta")]
+    assert order == sorted(order)  # by AGM date, then those without one
+    assert 'href="alpha/brief.pdf"' in html and 'href="alpha/letter.md"' in html
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert (ws.default_out / "index.pdf").read_bytes().startswith(b"%PDF-fake index")
+    # Unchanged index: not rendered again.
+    write(ws, "alpha", COMPANIES["alpha"].replace("Alpha Motors", "Alpha Motors Group"))
+    assert run(plan(ws)).index_files == ("index.html", "index.pdf")  # the name is in the index
+    write(ws, "alpha", COMPANIES["alpha"].replace("Alpha Motors", "Alpha Motors Group") + "# comment\n")
+    assert run(plan(ws)).index_files == ()
+
+
+def test_index_view_sections(ws: Workspace) -> None:
+    p = plan(ws, as_of=dt.date(2026, 11, 25))
+    run(plan(ws))
+    view = build_index(p, read_manifest(ws.default_out))
+    assert [r.company_id for r in view.upcoming] == ["alpha", "gamma"]
+    assert [r.company_id for r in view.past] == ["beta"]
+    assert [r.company_id for r in view.no_agm] == ["delta"]
+    assert view.upcoming[0].days_away == 6 and view.upcoming[0].band
+
+
+# --------------------------------------------------------------------------- the pool
+
+
+def test_pool_renders_in_worker_processes(ws: Workspace) -> None:
+    summary = run(plan(ws, jobs=2), in_process=False)
+    assert summary.exit_code == 0 and len(summary.rendered) == 4
+    pids = {r.pid for r in summary.rendered}
+    assert pids and 0 not in pids and all(r.peak_mb > 0 for r in summary.rendered)
+    assert summary.worker_peak_mb == max(r.peak_mb for r in summary.rendered)
+    assert manifest(ws)["worker_peak_mb"] > 0
+    assert not list(ws.default_out.rglob("*.tmp"))
+
+
+def test_a_crashing_company_fails_alone_and_the_others_finish(ws: Workspace) -> None:
+    write(ws, "beta", COMPANIES["beta"].replace("Beta Cars", "Beta Cars crash"))
+    summary = run(plan(ws, jobs=2), in_process=False)
+    assert [r.company_id for r in summary.failed] == ["beta"]
+    assert "worker process died" in (summary.failed[0].reason or "")
+    assert {r.company_id for r in summary.rendered} == {"alpha", "gamma", "delta"}
+    assert summary.exit_code == 3
+
+
+def test_workers_are_recycled_when_memory_grows(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "RECYCLE_MB", 0.0)
+    summary = run(plan(ws, jobs=1, index=False), in_process=False)
+    assert summary.exit_code == 0
+    assert len({r.pid for r in summary.results}) >= 2  # a fresh worker after every two companies
+
+
+# --------------------------------------------------------------------------- agenda
+
+
+def test_agenda_states(ws: Workspace) -> None:
+    rows = agenda(ws, AS_OF, 200, registry=FAKE_KINDS)
+    assert [(r.company_id, r.state) for r in rows] == [("beta", "missing"), ("alpha", "missing"), ("gamma", "missing")]
+    run(plan(ws))
+    rows = agenda(ws, AS_OF, 200, registry=FAKE_KINDS)
+    assert {r.state for r in rows} == {"up to date"}
+    assert rows[0].days_away == 19 and rows[0].documents_as_of == AS_OF and rows[0].band
+    # Judged against the date they were made for: a later agenda still calls them up to date.
+    assert {r.state for r in agenda(ws, AS_OF + dt.timedelta(days=7), 200, registry=FAKE_KINDS)} == {"up to date"}
+    write(ws, "alpha", COMPANIES["alpha"].replace("Alpha Motors", "Alpha Motors Group"))
+    write(ws, "gamma", COMPANIES["gamma"].replace("Gamma Auto", "Gamma Auto render-fail"))
+    run(plan(ws, selection=Selection(ids=("gamma",))))
+    write(ws, "beta", COMPANIES["beta"].replace("severity: low", "severity: lowish"))
+    rows = {r.company_id: r for r in agenda(ws, AS_OF, 200, registry=FAKE_KINDS)}
+    assert rows["alpha"].state == "stale" and "record changed" in rows["alpha"].detail
+    assert rows["gamma"].state == "failed last time" and "boom" in rows["gamma"].detail
+    assert rows["beta"].state == "invalid record"
