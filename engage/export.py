@@ -8,6 +8,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .output import stamp_zip
 from .profile import OVERALL, SCHEMA_VERSION, AreaScore, Profile, leaderboard
 
 BAND_FILLS = {"low": "C6EFCE", "moderate": "FFEB9C", "elevated": "F8CBAD", "high": "FFC7CE"}
@@ -91,13 +92,26 @@ def board_json(profiles: Mapping[str, Profile] | Sequence[Profile], area: str = 
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
+# A spreadsheet evaluates a cell that starts with one of these as a formula (OWASP: CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """Return ``value`` safe for a spreadsheet: text that would start a formula gets a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def board_csv(profiles: Mapping[str, Profile] | Sequence[Profile], area: str = OVERALL) -> str:
-    """Return the leaderboard of ``area`` as CSV text with a header row."""
+    """Return the leaderboard of ``area`` as CSV text with a header row; record text never becomes a formula."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([key for key, _ in COLUMNS])
     for row in board_rows(profiles, area):
-        writer.writerow(["" if row[k] is None else row[k] for k, _ in COLUMNS])
+        writer.writerow([csv_cell(row[k]) for k, _ in COLUMNS])
     return buf.getvalue()
 
 
@@ -105,8 +119,12 @@ def board_xlsx(profiles: Mapping[str, Profile] | Sequence[Profile], areas: Seque
     """Return an .xlsx workbook: one sheet per (key, sheet title) in ``areas``, 'overall' first.
 
     Numbers are stored as numbers, bands are filled with their colour, the header row is
-    frozen and filtered, and the last column holds each score's top reasons.
+    frozen and filtered, and the last column holds each score's top reasons. Text is stored
+    as text, never as a formula, and an 'About' sheet says as of when and with which weights
+    the numbers were made; the workbook's dates are the as-of date, so it is reproducible.
     """
+    import datetime as dt
+
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -127,6 +145,9 @@ def board_xlsx(profiles: Mapping[str, Profile] | Sequence[Profile], areas: Seque
         band_col = [k for k, _ in COLUMNS].index("band") + 1
         for row in board_rows(profiles, key):
             ws.append([row[k] for k, _ in COLUMNS])
+            for cell in ws[ws.max_row]:
+                if cell.data_type == "f":  # openpyxl reads text starting with '=' as a formula
+                    cell.data_type = "s"
             cell = ws.cell(row=ws.max_row, column=band_col)
             if row["band"] in fills:
                 cell.fill = fills[row["band"]]
@@ -137,9 +158,30 @@ def board_xlsx(profiles: Mapping[str, Profile] | Sequence[Profile], areas: Seque
                     c.number_format = "0.0"
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(ws.max_row, 1)}"
+    items = list(profiles.values()) if isinstance(profiles, Mapping) else list(profiles)
+    about = wb.create_sheet(_sheet_name("About", used))
+    from . import __version__
+
+    for label, value in (
+        ("As of", items[0].as_of.isoformat() if items else ""),
+        ("Weights version", items[0].weights_version if items else ""),
+        ("Companies", len(items)),
+        ("Made by", f"engage {__version__}"),
+        ("Rank", "1 = lowest net risk among the companies of the workspace"),
+        ("External benchmarks", "shown beside engage's numbers, never blended into them"),
+        ("Method", "docs/methodology.md in the engage repository"),
+    ):
+        about.append([label, value])
+        about.cell(row=about.max_row, column=1).font = bold
+    about.column_dimensions["A"].width = 22
+    about.column_dimensions["B"].width = 70
+    if items:
+        stamp = dt.datetime.combine(items[0].as_of, dt.time())
+        wb.properties.created = wb.properties.modified = stamp
+    wb.properties.creator = wb.properties.lastModifiedBy = f"engage {__version__}"
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return stamp_zip(buf.getvalue(), items[0].as_of) if items else buf.getvalue()
 
 
 def _sheet_name(title: str, used: set[str]) -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
+import zipfile
+from datetime import date
 from pathlib import Path
 
 from .errors import RenderError
@@ -84,3 +87,21 @@ _UMASK = _read_umask()
 def _reason(exc: OSError) -> str:
     """Return the human part of an OSError ('No space left on device')."""
     return exc.strerror or str(exc)
+
+
+def stamp_zip(data: bytes, day: date) -> bytes:
+    """Return the zip archive ``data`` (a .docx or .xlsx) with every entry dated ``day``, for reproducible files.
+
+    python-docx and openpyxl stamp each entry with the clock; identical inputs must give
+    identical bytes.
+    """
+    stamp = (max(day.year, 1980), day.month, day.day, 0, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            entry.create_system = 3
+            dst.writestr(entry, src.read(info.filename))
+    return out.getvalue()

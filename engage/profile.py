@@ -221,8 +221,9 @@ def load_weights(overrides: Mapping[str, Any] | None = None) -> Weights:
     """Return the packaged weights with ``overrides`` (engage.yaml's ``weights:``) merged in.
 
     Raises DataError naming every unknown key, mistyped value or broken constraint. With
-    overrides the version becomes ``<version>+<hash of the overrides>`` unless they set
-    ``version`` themselves, so a profile always says which numbers made it.
+    overrides the version becomes ``<version>+<hash of the overrides>`` (their own ``version``
+    if they set one, else the packaged one), so a profile always says which numbers made it:
+    naming a version never hides changed numbers.
     """
     base = _packaged_weights()
     problems: list[str] = []
@@ -232,8 +233,9 @@ def load_weights(overrides: Mapping[str, Any] | None = None) -> Weights:
     if problems:
         raise DataError("invalid weights:\n" + "\n".join(problems))
     version = str(data["version"])
-    if overrides and "version" not in overrides:
-        digest = hashlib.sha256(json.dumps(_plain(overrides), sort_keys=True).encode()).hexdigest()[:8]
+    changes = {k: v for k, v in (overrides or {}).items() if k != "version"}
+    if changes:
+        digest = hashlib.sha256(json.dumps(_plain(changes), sort_keys=True).encode()).hexdigest()[:8]
         version = f"{version}+{digest}"
         data = {**data, "version": version}
     a, c, s, t = data["allegations"], data["commitments"], data["scores"], data["time"]
@@ -1214,7 +1216,10 @@ def compile_profile(company: Company, taxonomy: Taxonomy, as_of: dt.date, weight
         gaps=gaps,
         questions=questions,
         opportunities=opportunities,
-        benchmarks=tuple(sorted(company.benchmarks, key=lambda b: (-b.year, b.name))),
+        # An edition from a later year than the as-of date was not yet published then.
+        benchmarks=tuple(
+            sorted((b for b in company.benchmarks if b.year <= as_of.year), key=lambda b: (-b.year, b.name))
+        ),
     )
 
 

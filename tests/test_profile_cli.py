@@ -125,7 +125,9 @@ def test_compare_xlsx_workbook(ws: Path, tmp_path: Path) -> None:
     code, _, err = run("compare", "-w", str(ws), "--as-of", AS_OF, "--xlsx", str(out))
     assert code == 0 and "wrote" in err
     wb = load_workbook(out)
-    assert wb.sheetnames[0] == "Overall" and len(wb.sheetnames) == 14
+    assert wb.sheetnames[0] == "Overall" and wb.sheetnames[-1] == "About" and len(wb.sheetnames) == 15
+    about = {row[0].value: row[1].value for row in wb["About"].iter_rows()}
+    assert about["As of"] == AS_OF and about["Weights version"].startswith("20")
     ws0 = wb["Overall"]
     assert ws0.freeze_panes == "A2" and ws0.auto_filter.ref.startswith("A1:")
     header = [c.value for c in ws0[1]]
@@ -136,3 +138,55 @@ def test_compare_xlsx_workbook(ws: Path, tmp_path: Path) -> None:
     assert band.value in ("low", "moderate", "elevated", "high")
     assert band.fill.start_color.rgb.endswith(("C6EFCE", "FFEB9C", "F8CBAD", "FFC7CE"))
     assert not list(out.parent.glob(".*.tmp"))
+
+
+FORMULA_COMPANY = """\
+name: "=HYPERLINK(\\"https://evil.example\\", \\"click\\")"
+country: DE
+allegations:
+  - id: injected
+    title: "=1+2"
+    date: 2025-01
+    areas: [steel]
+    severity: high
+    status: alleged
+    sources: [{title: "@SUM(A1)", url: "https://example.org/a"}]
+"""
+
+
+def test_exports_never_turn_record_text_into_formulas(ws: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    (ws / "companies" / "formula.yaml").write_text(FORMULA_COMPANY, encoding="utf-8")
+    code, out, _ = run("compare", "-w", str(ws), "--as-of", AS_OF, "--csv")
+    assert code == 0
+    row = next(r for r in csv.DictReader(io.StringIO(out)) if r["company_id"] == "formula")
+    assert row["company"] == "'=HYPERLINK(\"https://evil.example\", \"click\")"
+    assert row["top_reasons"].startswith("'=1+2")
+    book = tmp_path / "board.xlsx"
+    assert run("compare", "-w", str(ws), "--as-of", AS_OF, "--xlsx", str(book))[0] == 0
+    sheet = load_workbook(book)["Overall"]
+    cells = [c for r in sheet.iter_rows(min_row=2) for c in r if c.value and str(c.value).startswith("=")]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_xlsx_is_reproducible(ws: Path, tmp_path: Path) -> None:
+    for name in ("a.xlsx", "b.xlsx"):
+        assert run("compare", "-w", str(ws), "--as-of", AS_OF, "--xlsx", str(tmp_path / name))[0] == 0
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
+
+def test_benchmarks_published_after_the_as_of_date_are_not_shown(ws: Path) -> None:
+    doc = json.loads(run("profile", "tesla", "-w", str(ws), "--as-of", "2023-06-01", "--json")[1])
+    years = [b["year"] for b in doc["benchmarks"]]
+    assert years and max(years) == 2023
+    later = json.loads(run("profile", "tesla", "-w", str(ws), "--as-of", "2026-01-01", "--json")[1])
+    assert max(b["year"] for b in later["benchmarks"]) == 2025
+
+
+def test_a_named_weights_version_still_carries_the_hash_of_changed_numbers(ws: Path) -> None:
+    (ws / "engage.yaml").write_text(
+        "weights: {version: '2025.1', allegations: {recency: {floor: 0.9}}}\n", encoding="utf-8"
+    )
+    doc = json.loads(run("profile", "tesla", "-w", str(ws), "--as-of", AS_OF, "--json")[1])
+    assert doc["weights_version"].startswith("2025.1+") and len(doc["weights_version"]) == len("2025.1+") + 8
