@@ -76,14 +76,23 @@ class PartialDate:
         return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
 
 
+MAX_DAYS = 100 * 365
+AS_OF_RANGE = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
+
+
 def parse_as_of(text: str | None, today: dt.date | None = None) -> dt.date:
     """Return the as-of date for ``--as-of`` (YYYY-MM-DD, 'today'); raises ValueError."""
     if text is None or text.strip().lower() in ("", "today"):
         return today or dt.date.today()
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"'{text}' is not a date; expected YYYY-MM-DD, for example 2026-11-01") from None
+    if not AS_OF_RANGE[0] <= day <= AS_OF_RANGE[1]:
+        # Profiles look 24 months back and letters weeks ahead; the calendar's ends are not dates anyone means.
+        first, last = (d.isoformat() for d in AS_OF_RANGE)
+        raise ValueError(f"'{text}' is outside the dates engage works with ({first} to {last})")
+    return day
 
 
 def parse_days(text: str) -> int:
@@ -91,7 +100,10 @@ def parse_days(text: str) -> int:
     match = _DURATION.match(text)
     if not match:
         raise ValueError(f"'{text}' is not a duration; expected a number of days like 60d, 8w or 3m")
-    return int(match.group(1)) * _UNIT_DAYS[match.group(2).lower()]
+    days = int(match.group(1)) * _UNIT_DAYS[match.group(2).lower()]
+    if days > MAX_DAYS:
+        raise ValueError(f"'{text}' is too long a span; give at most {MAX_DAYS // 365} years")
+    return days
 
 
 def months_between(earlier: dt.date, later: dt.date) -> float:

@@ -352,6 +352,18 @@ def _cross_checks(raw: dict[str, Any], ctx: Context) -> None:
                 f"benchmarks[{i}].rank",
                 f"rank {b['rank']} is beyond of {b['of']}",
             )
+    # Ids are unique across the whole file: questions, footnotes and --explain name records by id.
+    allegation_lines = {
+        a["id"]: getattr(ctx.nodes.get(f"allegations[{i}].id"), "start_mark", None)
+        for i, a in enumerate(raw.get("allegations", []))
+        if isinstance(a, dict) and "id" in a
+    }
+    for i, c in enumerate(raw.get("commitments", [])):
+        if isinstance(c, dict) and c.get("id") in allegation_lines:
+            mark = allegation_lines[c["id"]]
+            where = f"commitments[{i}].id"
+            first = f" (line {mark.line + 1})" if mark is not None else ""
+            ctx.error(ctx.nodes.get(where), where, f"id '{c['id']}' is already used by an allegation{first}")
     for i, c in enumerate(raw.get("commitments", [])):
         year = c.get("target_year")
         if year is not None and year < c["date"].year:
@@ -362,8 +374,9 @@ def _cross_checks(raw: dict[str, Any], ctx: Context) -> None:
 def display_path(path: Path, root: Path | None) -> str:
     """Return ``path`` relative to ``root`` when inside it (for messages), else as given."""
     if root is not None:
+        # The folder, not the file, is resolved: a record that is a symlink keeps its own name.
         try:
-            return str(path.resolve().relative_to(root.resolve()))
+            return str(path.parent.resolve().relative_to(root.resolve()) / path.name)
         except ValueError:
             pass
     return str(path)
@@ -407,13 +420,15 @@ def load_company(path: Path, taxonomy: Taxonomy, root: Path | None = None) -> Co
 
 
 def find_company_files(companies_dir: Path) -> list[Path]:
-    """Return the record files in ``companies_dir``, sorted by name (hidden files skipped)."""
+    """Return the record files in ``companies_dir``, sorted by name (hidden files skipped).
+
+    Anything named like a record is returned, even a directory, a broken link or ``X.YAML``,
+    so that loading it reports why it is not a usable record instead of skipping it silently.
+    """
     if not companies_dir.is_dir():
         return []
     return sorted(
-        p
-        for p in companies_dir.iterdir()
-        if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file()
+        p for p in companies_dir.iterdir() if p.suffix.lower() in (".yaml", ".yml") and not p.name.startswith(".")
     )
 
 

@@ -139,8 +139,11 @@ class Workspace:
         return find_company_files(self.companies_dir)
 
     def company_path(self, company_id: str) -> Path:
-        """Return the path of a company's record file (it may not exist)."""
-        return self.companies_dir / f"{company_id}.yaml"
+        """Return the path of a company's record file (it may not exist); `X.YAML` or `x.yml` when that is the file."""
+        path = self.companies_dir / f"{company_id}.yaml"
+        if path.exists() or path.is_symlink():
+            return path
+        return next((p for p in self.company_files() if p.stem == company_id), path)
 
     def label(self, path: Path) -> str:
         """Return ``path`` as shown in messages: relative to the workspace when inside it."""

@@ -236,3 +236,43 @@ def test_no_color_and_non_terminal_output_carry_no_escape_codes(workspace: Path)
     shutil.copy(DATA / "invalid" / "severity-typo.yaml", workspace / "companies")
     code, out, err = run("check", "-w", str(workspace), env={"NO_COLOR": "1"})
     assert code == 1 and "\x1b[" not in out + err
+
+
+def test_every_option_reads_the_environment_variable_named_after_its_flag(workspace: Path) -> None:
+    shared = {"ENGAGE_AS_OF", "ENGAGE_WORKSPACE", "ENGAGE_OUT"}
+    for name, command in cli.commands.items():
+        for param in command.params:
+            longs = [o for o in getattr(param, "opts", []) if o.startswith("--")]
+            if not longs or not param.expose_value:
+                continue
+            expected = f"ENGAGE_{name.upper()}_{longs[0][2:].upper().replace('-', '_')}"
+            assert param.envvar in shared | {expected}, (name, longs[0], param.envvar)
+    code, out, _ = run("list", env={"ENGAGE_WORKSPACE": str(workspace), "ENGAGE_LIST_JSON": "1"})
+    assert code == 0 and json.loads(out)
+
+
+def test_files_named_like_records_are_never_skipped_silently(workspace: Path) -> None:
+    companies = workspace / "companies"
+    (companies / "folder.yaml").mkdir()
+    (companies / "dangling.yaml").symlink_to(workspace / "nowhere.yaml")
+    shutil.copy(companies / "minimal-record.yaml", companies / "shouting.YAML")
+    code, _, err = run("check", "-w", str(workspace), "-q", "--as-of", "2024-06-01")
+    assert code == 1
+    assert "error: companies/folder.yaml: cannot read file: Is a directory" in err
+    assert "error: companies/dangling.yaml: cannot read file: No such file or directory" in err
+    assert "error: companies/shouting.YAML: record files must end in .yaml" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("check", "--as-of", "0001-01-01"), "'0001-01-01' is outside the dates engage works with"),
+        (("agenda", "--as-of", "9999-12-31"), "'9999-12-31' is outside the dates engage works with"),
+        (("agenda", "--within", "99999999d"), "'99999999d' is too long a span; give at most 100 years"),
+    ],
+)
+def test_dates_beyond_what_engage_works_with_are_usage_errors(
+    workspace: Path, args: tuple[str, ...], message: str
+) -> None:
+    code, _, err = run(*args, "-w", str(workspace))
+    assert code == 2 and message in err

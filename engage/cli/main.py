@@ -267,6 +267,14 @@ def _register_commands() -> None:
                 continue
             raise
         module.register(cli)
+    # ENGAGE_<COMMAND>_<OPTION>, named after the option as users type it (--json -> ENGAGE_LIST_JSON),
+    # not after the Python parameter behind it, which is what click's auto_envvar_prefix would use.
+    for command_name, command in cli.commands.items():
+        for param in command.params:
+            if isinstance(param, click.Option) and param.envvar is None and param.expose_value:
+                longs = [opt for opt in param.opts if opt.startswith("--")]
+                if longs:
+                    param.envvar = f"ENGAGE_{_env_name(command_name)}_{_env_name(longs[0][2:])}"
     # -q and -v work after the command name too (`engage check -q`), as users type them.
     for command in cli.commands.values():
         names = {opt for p in command.params for opt in getattr(p, "opts", [])}
@@ -290,6 +298,10 @@ def _register_commands() -> None:
                     help="Print more detail.",
                 )
             )
+
+
+def _env_name(text: str) -> str:
+    return text.upper().replace("-", "_")
 
 
 def _set_flag(name: str) -> Callable[[click.Context, click.Parameter, bool], None]:
