@@ -527,16 +527,35 @@ def merge_manifests(out_dir: Path) -> tuple[Path, list[Path]]:
     return path, shards
 
 
+def lock_name(shard: tuple[int, int] | None) -> str:
+    """Return the lock file of a run's manifest: ``.manifest.json.lock`` (``.manifest.shard-K-of-N.json.lock``)."""
+    return f".{manifest_name(shard)}.lock"
+
+
+#: What a lock file says to someone who finds it in the output folder.
+LOCK_NOTE = (
+    "engage batch lock for {manifest}: a running `engage batch` holds it while it writes to this folder.\n"
+    "It is kept on purpose (deleting a lock another run may be opening lets two runs write at once);\n"
+    "it holds no data and is safe to delete when no batch is running.\n"
+)
+
+
 @contextlib.contextmanager
 def _lock(out_dir: Path, shard: tuple[int, int] | None) -> Iterator[None]:
-    """Hold an exclusive lock on the run's manifest so two runs never write the same one; raise UsageError."""
+    """Hold an exclusive lock on the run's manifest so two runs never write the same one; raise UsageError.
+
+    The lock file stays after the run. Unlinking it on exit would race: a second run that
+    opened the file just before the unlink would lock the deleted inode while a third run
+    creates and locks a new file, and both would write the manifest. So the file is kept,
+    and says in its text what it is.
+    """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX
         yield
         return
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f".{manifest_name(shard)}.lock"
+    path = out_dir / lock_name(shard)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
@@ -545,6 +564,11 @@ def _lock(out_dir: Path, shard: tuple[int, int] | None) -> Iterator[None]:
             raise UsageError(
                 f"another engage batch is writing to {out_dir} ({manifest_name(shard)}); wait for it to finish"
             ) from None
+        note = LOCK_NOTE.format(manifest=manifest_name(shard)).encode("utf-8")
+        with contextlib.suppress(OSError):  # the note is a courtesy; the lock is what matters
+            if os.pread(fd, len(note) + 1, 0) != note:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, note, 0)
         yield
     finally:
         os.close(fd)
@@ -1266,6 +1290,7 @@ class _Pool:
         self.preload = list(preload)
         self.executor: ProcessPoolExecutor | None = None
         self.generations = 0
+        self._workers: dict[int, Any] = {}
 
     def get(self) -> ProcessPoolExecutor:
         if self.executor is None:
@@ -1285,21 +1310,38 @@ class _Pool:
         if self.executor is not None:
             self.executor.shutdown(wait=True)
             self.executor = None
+        self._workers = {}
 
     def discard(self) -> None:
         """Drop a broken executor without waiting on it."""
         if self.executor is not None:
+            self._snapshot()
             self.executor.shutdown(wait=False, cancel_futures=True)
             self.executor = None
 
+    def _snapshot(self) -> list[Any]:
+        """Return the workers of the current executor, remembered across its shutdown.
+
+        No public API lists them; ``_processes`` is stable from 3.8 through 3.13, but
+        ``shutdown()`` sets it to None, so it must be read before.
+        """
+        if self.executor is not None:
+            for pid, process in (getattr(self.executor, "_processes", None) or {}).items():
+                self._workers[pid] = process
+        return list(self._workers.values())
+
+    def cancel_queued(self) -> None:
+        """Cancel the tasks not yet started; running ones go on (terminate() stops them)."""
+        if self.executor is not None:
+            self._snapshot()
+            self.executor.shutdown(wait=False, cancel_futures=True)
+
     def terminate(self) -> None:
         """Stop every worker now (SIGTERM: a worker mid-write removes its temporary file first)."""
-        executor = self.executor
-        if executor is None:
-            return
-        executor.shutdown(wait=False, cancel_futures=True)
-        # No public API lists the workers; _processes is stable from 3.8 through 3.13.
-        processes = list((getattr(executor, "_processes", None) or {}).values())
+        processes = self._snapshot()
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        self._workers = {}
         for p in processes:
             with contextlib.suppress(Exception):
                 p.terminate()
@@ -1534,8 +1576,7 @@ def _drain(
     """After Ctrl-C: cancel queued tasks, give running ones a moment to finish, then stop the workers."""
     from concurrent.futures import wait
 
-    if pool.executor is not None:
-        pool.executor.shutdown(wait=False, cancel_futures=True)
+    pool.cancel_queued()
     running = [f for f in in_flight if not f.cancelled()]
     try:
         completed, _ = wait(running, timeout=INTERRUPT_GRACE_SECONDS)
@@ -1624,6 +1665,11 @@ class IndexLink:
     label: str
     href: str
 
+    @property
+    def file(self) -> str:
+        """Return the file name alone: 'letter.pdf'."""
+        return self.href.rsplit("/", 1)[-1]
+
 
 @dataclass(frozen=True)
 class IndexRow:
@@ -1637,6 +1683,12 @@ class IndexRow:
     net: float | None
     links: tuple[IndexLink, ...]
     problem: str | None
+
+    @property
+    def folder(self) -> str:
+        """Return the folder of the company's documents relative to the output folder: 'volkswagen/'."""
+        folders = {link.href.rsplit("/", 1)[0] for link in self.links if "/" in link.href}
+        return f"{folders.pop()}/" if len(folders) == 1 else ""
 
 
 @dataclass(frozen=True)
@@ -1653,6 +1705,17 @@ class IndexView:
     past: tuple[IndexRow, ...]
     no_agm: tuple[IndexRow, ...]
     counts: Mapping[str, int]
+    version: str = __version__
+
+    @property
+    def any_agm(self) -> bool:
+        """Return whether some company in the index has an AGM date (else the AGM columns say nothing)."""
+        return bool(self.upcoming or self.past)
+
+    @property
+    def footer(self) -> str:
+        """Return the line at the foot of every page: 'engage 0.1.0 · as of 2026-11-29'."""
+        return f"engage {self.version} · as of {self.as_of.isoformat()}"
 
 
 _LINK_LABELS = {"brief.pdf": "Brief (PDF)", "letter.pdf": "Letter (PDF)", "letter.docx": "Letter (Word)"}

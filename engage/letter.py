@@ -44,17 +44,20 @@ __all__ = [
     "LetterSection",
     "SourceNote",
     "build_letter",
+    "is_working_day",
     "letter_html",
     "letter_path",
     "letter_to_docx",
     "letter_to_markdown",
     "letter_to_pdf",
     "md_escape",
+    "no_agm_warning",
     "options_from_settings",
     "render_company_letter",
     "render_letter",
     "resolve_signatories",
     "response_deadline",
+    "weekend_warning",
     "write_letter",
 ]
 
@@ -123,12 +126,26 @@ class SourceNote:
 
     @property
     def citation(self) -> str:
-        """Return 'Publisher, "Title", 20 November 2023' (no url)."""
-        parts = [self.publisher] if self.publisher else []
-        parts.append(f'"{self.title.replace(chr(34), chr(39))}"')  # quotes inside a title become single
+        """Return 'Title (Publisher, 20 November 2023)' (no url, no final full stop).
+
+        The title is not put in quotes: in the shipped data it is often a description of the
+        page ("Report on ..."), not its real title (docs/data-sources.md, "Source titles"),
+        and quotes would claim otherwise. The publisher is left out when the title already
+        starts with it ("Global Witness investigation of ...").
+        """
+        title = self.title.rstrip(".") if self.publisher or self.date else self.title
+        details = []
+        if self.publisher and not _starts_with_name(self.title, self.publisher):
+            details.append(self.publisher)
         if self.date is not None:
-            parts.append(self.date.label())
-        return ", ".join(parts)
+            details.append(self.date.label().replace(" ", "\u00a0"))  # "17 May 2023" on one line
+        return f"{title} ({', '.join(details)})" if details else title
+
+    @property
+    def entry(self) -> str:
+        """Return the citation as a sentence for the list of sources: with a full stop unless it ends in one."""
+        text = self.citation
+        return text if text.endswith((".", "?", "!")) else text + "."
 
     @property
     def link(self) -> str | None:
@@ -219,6 +236,8 @@ class Letter:
     omitted_questions: int = 0
     keywords: tuple[str, ...] = field(default=())
     paper: str = "a4"
+    #: What the sender should know before sending (a pre-AGM letter without an AGM date); never printed in it.
+    warnings: tuple[str, ...] = ()
 
     @property
     def questions(self) -> tuple[LetterQuestion, ...]:
@@ -237,6 +256,47 @@ def options_from_settings(settings: Settings, **overrides: Any) -> LetterOptions
     return LetterOptions(**{**base.__dict__, **values})
 
 
+#: Days no office answers on, whatever the country: (month, day). Weekends are not working days either.
+CLOSED_DAYS: frozenset[tuple[int, int]] = frozenset({(12, 25), (12, 26), (1, 1)})
+
+
+def no_agm_warning(company_id: str, file_name: str, recorded: dt.date | None = None) -> str:
+    """Return the warning for a pre-AGM letter to a company without an upcoming AGM (``recorded``: a past one)."""
+    had = f" (the recorded one, {recorded.isoformat()}, has passed)" if recorded else ""
+    return (
+        f"{company_id}: no upcoming AGM is recorded{had}, so the pre-AGM letter names no meeting date; "
+        f"add 'agm: YYYY-MM-DD' to {file_name} to name it"
+    )
+
+
+def is_working_day(day: dt.date) -> bool:
+    """Return False for Saturdays, Sundays, 25 and 26 December and 1 January; True otherwise."""
+    return day.weekday() < 5 and (day.month, day.day) not in CLOSED_DAYS
+
+
+def _working_day_on_or_before(day: dt.date) -> dt.date:
+    while not is_working_day(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def _moved(rule_text: str, wanted: dt.date, got: dt.date) -> str:
+    if wanted == got:
+        return rule_text
+    return f"{rule_text}, moved back from {wanted.strftime('%A')} {wanted.isoformat()} to a working day"
+
+
+def weekend_warning(respond_by: dt.date) -> str | None:
+    """Return a warning when an explicit response date is not a working day (it is kept as given), else None."""
+    if is_working_day(respond_by):
+        return None
+    what = "a " + respond_by.strftime("%A") if respond_by.weekday() >= 5 else "a public holiday in most countries"
+    return (
+        f"--respond-by {respond_by.isoformat()} is {what}; the letter asks for a response on that day as given "
+        f"(the last working day before it is {_working_day_on_or_before(respond_by).isoformat()})"
+    )
+
+
 def response_deadline(
     letter_date: dt.date,
     agm: dt.date | None,
@@ -245,9 +305,11 @@ def response_deadline(
 ) -> Deadline:
     """Return the response deadline; raises UsageError when ``respond_by`` is not after the letter date.
 
-    The rule: an explicit ``respond_by`` wins; else ``respond_before_agm_days`` (default 21)
-    before a recorded AGM, when that still leaves at least ``MIN_RESPONSE_DAYS`` (14) after
-    the letter date; else ``respond_within_days`` (default 28) after the letter date.
+    The rule: an explicit ``respond_by`` wins, as given; else ``respond_before_agm_days``
+    (default 21) before a recorded AGM, when that still leaves at least ``MIN_RESPONSE_DAYS``
+    (14) after the letter date; else ``respond_within_days`` (default 28) after the letter
+    date, but never on or after the AGM. A computed date that falls on a weekend (or 25-26
+    December, 1 January) moves back to the working day before it.
     """
     cfg = letter_settings or {}
     if respond_by is not None:
@@ -258,11 +320,21 @@ def response_deadline(
         return Deadline(respond_by, "respond-by", f"given explicitly ({respond_by.isoformat()})")
     before = int(cfg.get("respond_before_agm_days", DEFAULT_RESPOND_BEFORE_AGM_DAYS))
     within = int(cfg.get("respond_within_days", DEFAULT_RESPOND_WITHIN_DAYS))
+    earliest = letter_date + dt.timedelta(days=MIN_RESPONSE_DAYS)
     if agm is not None:
-        candidate = agm - dt.timedelta(days=before)
-        if candidate >= letter_date + dt.timedelta(days=MIN_RESPONSE_DAYS):
-            return Deadline(candidate, "before-agm", f"{before} days before the AGM on {agm.isoformat()}")
-    return Deadline(letter_date + dt.timedelta(days=within), "after-letter", f"{within} days after the letter date")
+        wanted = agm - dt.timedelta(days=before)
+        candidate = _working_day_on_or_before(wanted)
+        if candidate >= earliest:
+            why = _moved(f"{before} days before the AGM on {agm.isoformat()}", wanted, candidate)
+            return Deadline(candidate, "before-agm", why)
+    wanted = letter_date + dt.timedelta(days=within)
+    candidate = _working_day_on_or_before(wanted)
+    if agm is not None and candidate >= agm:
+        # A reply after the meeting is no use to a vote: the last working day before it, if any is left.
+        last = _working_day_on_or_before(agm - dt.timedelta(days=1))
+        if last > letter_date:
+            return Deadline(last, "before-agm", f"the last working day before the AGM on {agm.isoformat()}")
+    return Deadline(candidate, "after-letter", _moved(f"{within} days after the letter date", wanted, candidate))
 
 
 def long_date(day: dt.date) -> str:
@@ -343,6 +415,12 @@ def _quoted(title: str) -> str:
 
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _starts_with_name(text: str, name: str) -> bool:
+    """Return whether ``text`` begins with ``name`` as whole words ("Global Witness investigation ...")."""
+    text, name = _clean(text).casefold(), _clean(name).casefold()
+    return text.startswith(name) and (len(text) == len(name) or not text[len(name)].isalnum())
 
 
 class _Notes:
@@ -606,7 +684,9 @@ def _writers(signatories: Sequence[Signatory]) -> str:
     orgs = _organisations(signatories)
     if len(orgs) > 1:
         return f"a group of {_number_word(len(orgs))} investors, whose names appear at the end of this letter,"
-    return orgs[0] if orgs else "the investors who sign this letter"
+    if orgs:
+        return orgs[0]
+    return "the investor who signs this letter" if len(signatories) == 1 else "the investors who sign this letter"
 
 
 def _questions_intro(name: str, total: int, fallback: bool, has_records: bool) -> str:
@@ -658,6 +738,7 @@ def build_letter(
     listed_intro = ""
     weigh: tuple[str, ...] = ()
     weigh_intro = ""
+    warnings: list[str] = []
     if options.stage == "first":
         opening = [
             f"We write on behalf of {writers} about how {name} identifies and addresses human rights and "
@@ -686,15 +767,21 @@ def build_letter(
             )
         opening.append(expectations)
     else:
+        if agm is None:
+            warnings.append(no_agm_warning(company.id, company.path.name, company.agm))
+        # Without a recorded date the letter does not pretend to know one.
         meeting = (
-            f"the annual general meeting of {name} on {long_date(agm)}" if agm else "the next annual general meeting"
+            f"the annual general meeting of {name} on {long_date(agm)}"
+            if agm
+            else "the company's next annual general meeting"
         )
         opening = [
             f"Ahead of {meeting}, we write on behalf of {writers} about human rights and environmental risks in the "
             f"supply chains of {name}.",
             expectations,
         ]
-        weigh_intro = "In deciding how to vote, the signatories will weigh:"
+        # "we", as everywhere else in the letter: right for one signatory and for a coalition.
+        weigh_intro = "In deciding how to vote, we will weigh:"
         weigh = _weigh(company, as_of, unanswered)
 
     # A record the letter has already described (in the follow-up list) is cited, not repeated.
@@ -771,6 +858,7 @@ def build_letter(
         agm=agm,
         omitted_questions=omitted,
         keywords=("engagement letter", name, company.id),
+        warnings=tuple(warnings),
     )
 
 
@@ -850,7 +938,8 @@ def md_escape(text: str) -> str:
 
 
 def _md_refs(notes: Sequence[int]) -> str:
-    return f" [{', '.join(str(n) for n in notes)}]" if notes else ""
+    """Return ' [3, 4]' with no-break spaces, so an email client never wraps the marker onto a line alone."""
+    return "\u00a0[" + ",\u00a0".join(str(n) for n in notes) + "]" if notes else ""
 
 
 def letter_to_markdown(letter: Letter) -> str:
@@ -894,7 +983,7 @@ def letter_to_markdown(letter: Letter) -> str:
         blocks.append("## Sources")
         lines = []
         for note in letter.sources:
-            line = f"{note.number}. {md_escape(note.citation)}."
+            line = f"{note.number}. {md_escape(note.entry)}"
             if note.link and not re.search(r"[\s<>]", note.link):
                 line += f" <{note.link}>"
             elif note.url:
@@ -1023,7 +1112,7 @@ def letter_to_docx(letter: Letter) -> bytes:
         for note in letter.sources:
             p = document.add_paragraph(style="List Number")
             _set_numbering(p, num_id)
-            p.add_run(note.citation + ".")
+            p.add_run(note.entry)
             if note.url:
                 p.add_run(" ")
                 if note.link:
@@ -1045,9 +1134,66 @@ def letter_to_docx(letter: Letter) -> bytes:
     props.modified = stamp
     props.last_printed = stamp
     props.revision = 1
+    _set_proofing_language(document, letter.language)
+    _replace_template_leftovers(document)
     buffer = io.BytesIO()
     document.save(buffer)
     return _normalise_zip(buffer.getvalue(), letter.date)
+
+
+def _set_proofing_language(document: Any, language: str) -> None:
+    """Make Word spell-check the letter in the settings' language (python-docx's template says en-US)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:  # pragma: no cover - python-docx's template always has them
+        defaults = OxmlElement("w:docDefaults")
+        styles.insert(0, defaults)
+    rpr_default = defaults.find(qn("w:rPrDefault"))
+    if rpr_default is None:  # pragma: no cover
+        rpr_default = OxmlElement("w:rPrDefault")
+        defaults.insert(0, rpr_default)
+    rpr = rpr_default.find(qn("w:rPr"))
+    if rpr is None:  # pragma: no cover
+        rpr = OxmlElement("w:rPr")
+        rpr_default.append(rpr)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:  # pragma: no cover
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), language)
+    settings = document.settings.element
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:val"), language)
+    # The template claims it was proofread ("clean"): Word would not check the letter's text.
+    for proof_state in settings.findall(qn("w:proofState")):
+        settings.remove(proof_state)
+
+
+def _replace_template_leftovers(document: Any) -> None:
+    """Say engage made the file, not "Microsoft Macintosh Word" with Normal.dotm, and drop the template's thumbnail."""
+    from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    from . import __version__
+
+    package = document.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype in (RELATIONSHIP_TYPE.THUMBNAIL, RELATIONSHIP_TYPE.EXTENDED_PROPERTIES):
+            del package.rels[rel_id]  # a part no relationship reaches is not saved
+    app = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+        f"<Application>engage {__version__}</Application><DocSecurity>0</DocSecurity>"
+        "<LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>"
+        "<HyperlinksChanged>false</HyperlinksChanged></Properties>"
+    ).encode()
+    part = Part(PackURI("/docProps/app.xml"), CONTENT_TYPE.OFC_EXTENDED_PROPERTIES, app, package)
+    package.relate_to(part, RELATIONSHIP_TYPE.EXTENDED_PROPERTIES)
 
 
 def _widen_list_number(document: Any, indent: Any) -> None:

@@ -7,16 +7,21 @@ process; a few run the real pool. Real PDFs are rendered once, in test_batch_cli
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from batch_fakes import FAKE_KINDS, fake_renderer
 
-from engage import batch
+from engage import __version__, batch
 from engage.batch import (
     BatchOptions,
     BatchSummary,
+    IndexLink,
+    IndexRow,
+    IndexView,
     Plan,
     Selection,
     agenda,
@@ -25,6 +30,7 @@ from engage.batch import (
     parse_shard,
     plan_batch,
     read_manifest,
+    render_index,
     run_batch,
     shard_of,
 )
@@ -419,3 +425,111 @@ def test_agenda_states(ws: Workspace) -> None:
     assert rows["alpha"].state == "stale" and "record changed" in rows["alpha"].detail
     assert rows["gamma"].state == "failed last time" and "boom" in rows["gamma"].detail
     assert rows["beta"].state == "invalid record"
+
+
+# --------------------------------------------------------------------------- the index, reviewed
+
+
+class CapturingRenderer:
+    """Keeps the HTML the index PDF is made from."""
+
+    def __init__(self) -> None:
+        self.html = ""
+
+    def render(self, html: str, **kwargs: object) -> object:
+        self.html = html
+        return SimpleNamespace(pdf=b"%PDF-captured")
+
+
+def index_html(p: Plan) -> tuple[str, str]:
+    """Return (standalone index.html, the HTML the PDF is made from) of a finished run."""
+    view = build_index(p, read_manifest(p.out_dir))
+    renderer = CapturingRenderer()
+    assert p.context is not None
+    out = render_index(view, p.context, renderer)
+    return out["index.html"].decode("utf-8"), renderer.html
+
+
+def test_index_pdf_names_the_files_as_text_not_links(ws: Workspace) -> None:
+    run(plan(ws))
+    html, for_pdf = index_html(plan(ws, force=True))
+    assert 'href="alpha/brief.pdf"' in html  # the HTML index links
+    assert 'href="alpha/' not in for_pdf  # the PDF keeps only http(s) links: the paths are text
+    assert '<span class="url">alpha/</span>: brief.pdf, letter.md' in for_pdf
+    assert "Files are named relative to the folder that holds this index." in for_pdf
+
+
+def test_index_without_any_agm_says_so_once_instead_of_empty_columns(ws: Workspace) -> None:
+    for cid in ("alpha", "beta", "gamma"):
+        write(ws, cid, COMPANIES[cid].replace("agm: ", "# agm: "))
+    run(plan(ws))
+    html, for_pdf = index_html(plan(ws, force=True))
+    for page in (html, for_pdf):
+        assert '<th scope="col">AGM</th>' not in page and ">Days</th>" not in page
+        assert page.count("No AGM date is recorded for any of these companies") == 1
+        assert "–</td>" not in page.split('id="company-alpha"')[1].split("</tr>")[0]
+    # With one AGM on record the columns come back.
+    write(ws, "alpha", COMPANIES["alpha"])
+    run(plan(ws))
+    html, _ = index_html(plan(ws, force=True))
+    assert '<th scope="col">AGM</th>' in html and "No AGM date is recorded for any" not in html
+
+
+def test_index_pdf_has_one_header_and_one_footer_per_page() -> None:
+    """Sixty companies: two pages at least, the table header repeated, the footer on every page."""
+    from pypdf import PdfReader
+
+    from engage.pdf import Renderer
+
+    rows = tuple(
+        IndexRow(
+            f"company-{i:02d}",
+            f"Company {i:02d}",
+            None,
+            None,
+            "low",
+            float(i),
+            (IndexLink("Letter (PDF)", f"company-{i:02d}/letter.pdf"),),
+            None,
+        )
+        for i in range(60)
+    )
+    view = IndexView(
+        "Engagement documents as of 2026-11-01",
+        "en-GB",
+        "Example Stewardship",
+        "Index",
+        ("engage",),
+        AS_OF,
+        (),
+        (),
+        rows,
+        {"companies": 60, "with_problems": 0, "documents": 60},
+    )
+    context = SimpleNamespace(templates_dir=None, paper="a4")
+    pdf = render_index(view, context, Renderer())["index.pdf"]  # type: ignore[arg-type]
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) >= 2
+    assert "Engagement documents · 1 November 2026" not in pages[0]  # the kicker says it, upper case
+    for number, text in enumerate(pages, start=1):
+        assert text.count(f"engage {__version__} · as of 2026-11-01") == 1, f"page {number}"
+        assert "Net risk" in text, f"page {number}: the table header is repeated"
+    for text in pages[1:]:
+        assert "Engagement documents · 1 November 2026" in text  # the running header
+    assert "company-59/: letter.pdf" in pages[-1]
+
+
+def test_the_lock_file_stays_and_says_what_it_is(ws: Workspace) -> None:
+    run(plan(ws))
+    lock = ws.default_out / ".manifest.json.lock"
+    text = lock.read_text(encoding="utf-8")
+    assert text.startswith("engage batch lock for manifest.json")
+    assert "safe to delete when no batch is running" in text
+    run(plan(ws, shard=(2, 2)))
+    assert (
+        (ws.default_out / ".manifest.shard-2-of-2.json.lock")
+        .read_text()
+        .startswith("engage batch lock for manifest.shard-2-of-2.json")
+    )
+    run(plan(ws, force=True))  # a second run reuses it
+    assert lock.read_text(encoding="utf-8") == text

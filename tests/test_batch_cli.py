@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -113,6 +114,24 @@ def test_plain_progress_lines_summary_and_second_run(ws: Path, fakes: None) -> N
     ]
 
 
+def test_pre_agm_letters_without_an_agm_and_weekend_deadlines_are_warned_about(ws: Path, fakes: None) -> None:
+    args = ("batch", "--all", "-w", str(ws), "--as-of", AS_OF, "--only", "letter", "--stage", "pre-agm")
+    code, _, err = run(*args, "--respond-by", "2026-12-26")
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: --respond-by 2026-12-26 is a Saturday; the letter asks for a response on that day as given "
+        "(the last working day before it is 2026-12-24)",
+        "warning: delta: no upcoming AGM is recorded, so the pre-AGM letter names no meeting date; "
+        "add 'agm: YYYY-MM-DD' to delta.yaml to name it",
+    ]
+    (ws / "companies" / "gamma.yaml").write_text(company_yaml("Gamma Auto"), encoding="utf-8")
+    code, _, err = run(*args, "--force")
+    assert "warning: 2 companies have no upcoming AGM on record (delta, gamma)" in err
+    code, _, err = run(*args)  # nothing to render: nothing to warn about
+    assert "warning:" not in err
+
+
 def test_quiet_prints_failures_only(ws: Path, fakes: None) -> None:
     (ws / "companies" / "beta.yaml").write_text(COMPANIES["beta"].replace("severity: low", "severity: lowish"))
     code, out, err = run("batch", "--all", "-w", str(ws), "--as-of", AS_OF, "-q")
@@ -172,7 +191,8 @@ def test_shards_then_merge(ws: Path, fakes: None) -> None:
 def _start(ws: Path, tmp_path: Path, *args: str, slow: bool) -> subprocess.Popen[str]:
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER, encoding="utf-8")
-    env = {**os.environ, "FAKE_SLOW": "0.4", "PYTHONPATH": f"{TESTS}{os.pathsep}{REPO}"}
+    # Slow enough that workers left running after Ctrl-C (the queued tasks run to the end) blow the limit below.
+    env = {**os.environ, "FAKE_SLOW": "1.5", "PYTHONPATH": f"{TESTS}{os.pathsep}{REPO}"}
     if slow:
         env["FAKE_SLOW_ALL"] = "1"
     return subprocess.Popen(
@@ -211,7 +231,7 @@ def test_ctrl_c_stops_promptly_cleanly_and_the_next_run_finishes(ws: Path, tmp_p
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert err.splitlines()[0] == f"12 selected: {12 - len(done)} to do, {len(done)} up to date"
-    rendered = {line.split()[1].rstrip(":") for line in err.splitlines() if line.startswith("[")}
+    rendered = {m.group(1) for m in re.finditer(r"^\[\s*\d+/\d+\] ([^:]+):", err, re.M)}
     assert rendered == ({f"extra-{i}" for i in range(8)} | set(COMPANIES)) - done
 
 

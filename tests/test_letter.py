@@ -18,17 +18,24 @@ from pypdf import PdfReader
 from engage.dates import PartialDate
 from engage.errors import DataError, UsageError
 from engage.letter import (
+    Anchor,
     Letter,
     LetterOptions,
+    LetterQuestion,
+    LetterSection,
+    SourceNote,
     build_letter,
+    is_working_day,
     letter_html,
     letter_to_docx,
     letter_to_markdown,
+    letter_to_pdf,
     md_escape,
     options_from_settings,
     render_company_letter,
     render_letter,
     response_deadline,
+    weekend_warning,
 )
 from engage.pdf import Renderer
 from engage.profile import Profile, compile_profile, load_weights
@@ -158,13 +165,17 @@ def test_deadline_rule_before_agm_when_it_leaves_at_least_14_days() -> None:
     assert (got.date, got.rule) == (AGM - dt.timedelta(days=21), "before-agm")
     got = response_deadline(AS_OF, AGM, {"respond_before_agm_days": 30})
     assert got.date == AGM - dt.timedelta(days=30)
-    # 21 days before an AGM on 6 December is 15 November: 14 days after the letter, still enough.
-    assert response_deadline(AS_OF, dt.date(2026, 12, 6), {}).rule == "before-agm"
+    # 21 days before an AGM on 7 December is Monday 16 November: 15 days after the letter, enough.
+    assert response_deadline(AS_OF, dt.date(2026, 12, 7), {}).rule == "before-agm"
+    # 21 days before 6 December is a Sunday; the Friday before leaves only 12 days, so the
+    # fallback applies: 28 days after the letter is Sunday 29 November, so Friday 27 November.
+    assert response_deadline(AS_OF, dt.date(2026, 12, 6), {}).date == dt.date(2026, 11, 27)
 
 
 def test_deadline_rule_falls_back_to_days_after_the_letter() -> None:
     too_close = response_deadline(AS_OF, dt.date(2026, 12, 5), {})  # 21 days before = 14 Nov: only 13 days
-    assert (too_close.date, too_close.rule) == (AS_OF + dt.timedelta(days=28), "after-letter")
+    # 28 days after the letter is Sunday 29 November: the Friday before.
+    assert (too_close.date, too_close.rule) == (dt.date(2026, 11, 27), "after-letter")
     no_agm = response_deadline(AS_OF, None, {"respond_within_days": 40})
     assert (no_agm.date, no_agm.rule) == (AS_OF + dt.timedelta(days=40), "after-letter")
 
@@ -275,7 +286,8 @@ def test_follow_up_when_everything_was_answered(tricky: Company) -> None:
 def test_pre_agm_says_what_will_weigh_in_the_vote(tricky: Company) -> None:
     letter = letter_for(tricky, stage="pre-agm")
     assert letter.opening[0].startswith(f"Ahead of the annual general meeting of {TRICKY} on 14 May 2027")
-    assert letter.weigh_intro == "In deciding how to vote, the signatories will weigh:"
+    assert letter.weigh_intro == "In deciding how to vote, we will weigh:"
+    assert not letter.warnings  # the AGM is recorded
     weigh = " ".join(letter.weigh)
     assert "the 1 allegation on which we have found no response" in weigh
     assert '"Near-zero steel offtake"' in weigh  # targeted 2025, still only announced
@@ -485,3 +497,153 @@ def test_workspace_template_overrides_and_extends_the_packaged_letter(tmp_path: 
     page = letter_html(rendered.letter, tmp_path)
     assert 'class="letter custom-letter"' in page
     assert "AT&amp;T &lt;Inc&gt;" in page
+
+
+# --------------------------------------------------------------------------- reviewed defects
+
+
+def test_a_computed_deadline_is_a_working_day_and_never_after_the_agm() -> None:
+    # 28 days after 29 November 2026 is Sunday 27 December; 26 and 25 December are closed too.
+    got = response_deadline(dt.date(2026, 11, 29), None, {})
+    assert (got.date, got.rule) == (dt.date(2026, 12, 24), "after-letter")
+    assert "moved back from Sunday 2026-12-27" in got.explanation
+    # An AGM 20 days away: 21 days before it is too soon, and 28 days after the letter is after it.
+    soon = response_deadline(AS_OF, dt.date(2026, 11, 21), {})
+    assert (soon.date, soon.rule) == (dt.date(2026, 11, 20), "before-agm")
+    start = dt.date(2026, 1, 1)
+    for offset in range(0, 400, 3):
+        letter_date = start + dt.timedelta(days=offset)
+        for agm in (None, letter_date + dt.timedelta(days=10), letter_date + dt.timedelta(days=40)):
+            deadline = response_deadline(letter_date, agm, {}).date
+            assert is_working_day(deadline) and deadline > letter_date, (letter_date, agm)
+            assert agm is None or deadline < agm, (letter_date, agm)
+
+
+def test_an_explicit_weekend_deadline_is_kept_with_a_warning() -> None:
+    got = response_deadline(AS_OF, None, {}, respond_by=dt.date(2026, 12, 27))
+    assert (got.date, got.rule) == (dt.date(2026, 12, 27), "respond-by")
+    assert weekend_warning(dt.date(2026, 12, 27)) == (
+        "--respond-by 2026-12-27 is a Sunday; the letter asks for a response on that day as given "
+        "(the last working day before it is 2026-12-24)"
+    )
+    assert weekend_warning(dt.date(2026, 12, 15)) is None
+
+
+def test_pre_agm_without_an_agm_warns_and_names_no_date(tricky: Company) -> None:
+    letter = letter_for(replace(tricky, agm=None), stage="pre-agm")
+    assert letter.opening[0].startswith("Ahead of the company's next annual general meeting, we write")
+    assert letter.warnings == (
+        "att-inc: no upcoming AGM is recorded, so the pre-AGM letter names no meeting date; "
+        "add 'agm: YYYY-MM-DD' to att-inc.yaml to name it",
+    )
+    past = letter_for(replace(tricky, agm=dt.date(2026, 5, 1)), stage="pre-agm")
+    assert "(the recorded one, 2026-05-01, has passed)" in past.warnings[0]
+    assert not letter_for(replace(tricky, agm=None)).warnings  # a first letter needs no AGM
+
+
+def test_one_signatory_is_never_called_the_signatories(tricky: Company) -> None:
+    alone = Settings(signatories=(Signatory("Sam Sample", "Trustee"),))
+    letter = letter_for(tricky, settings=alone, stage="pre-agm")
+    text = letter_to_markdown(letter)
+    assert "signatories" not in text
+    assert "In deciding how to vote, we will weigh:" in text
+    assert "on behalf of the investor who signs this letter about" in text
+    many = Settings(signatories=(Signatory("Sam Sample"), Signatory("Kim Other")))
+    assert "on behalf of the investors who sign this letter" in letter_to_markdown(letter_for(tricky, settings=many))
+
+
+def test_source_citations_do_not_quote_descriptions_or_repeat_the_publisher() -> None:
+    own = SourceNote(1, "Global Witness investigation of rare earth mining", "Global Witness", None, None)
+    assert own.citation == "Global Witness investigation of rare earth mining"
+    other = SourceNote(2, "Report on nickel supply chains.", "BusinessGreen", PartialDate(2023, 5, 17), None)
+    assert other.citation == "Report on nickel supply chains (BusinessGreen, 17\u00a0May\u00a02023)"
+    assert other.entry == other.citation + "."
+    # A publisher that is only the start of a word is not the title's first words.
+    word = SourceNote(3, "Globalisation report", "Global", None, None)
+    assert word.citation == "Globalisation report (Global)"
+    assert SourceNote(4, "Is it safe?", None, None, None).entry == "Is it safe?"
+
+
+def test_every_format_lists_sources_the_same_way(rendered: Rendered) -> None:
+    md = rendered.outputs["md"].decode("utf-8")
+    document = Document(io.BytesIO(rendered.outputs["docx"]))
+    docx_text = "\n".join(p.text for p in document.paragraphs)
+    pdf_text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(rendered.outputs["pdf"])).pages)
+    for note in rendered.letter.sources:
+        assert not note.citation.startswith('"')
+        assert note.entry in docx_text
+        assert md_escape(note.entry) in md
+        assert flat(note.entry) in flat(pdf_text)
+    assert 'NGO \\<Watch>, "' not in md  # the old 'Publisher, "Title"' form
+
+
+def test_markdown_markers_never_wrap_alone(rendered: Rendered) -> None:
+    md = rendered.outputs["md"].decode("utf-8")
+    assert re.search(r"\S\u00a0\[\d+(,\u00a0\d+)*\]", md)
+    assert not re.search(r" \[\d", md)
+
+
+def _page_lines(page: object) -> list[str]:
+    """Return a PDF page's text as lines from top to bottom, by position (a superscript joins its line)."""
+    parts: list[tuple[float, float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: object) -> None:
+        if text.strip():
+            y = tm[5] * cm[3] + tm[4] * cm[1] + cm[5]
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            parts.append((y, x, text.strip()))
+
+    page.extract_text(visitor_text=visit)  # type: ignore[attr-defined]
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for y, x, text in parts:
+        key = next((k for k in rows if abs(k - y) < 5), y)
+        rows.setdefault(key, []).append((x, text))
+    return [" ".join(t for _, t in sorted(row)) for _, row in sorted(rows.items(), key=lambda kv: -kv[0])]
+
+
+def test_pdf_keeps_questions_with_their_notes_and_markers_with_their_words(
+    rendered: Rendered, renderer: Renderer
+) -> None:
+    """Forty questions whose last word grows a letter at a time, each with a note: line ends and
+    page breaks fall everywhere."""
+    base = rendered.letter
+    words = "Will the company say what it has done about this matter and when it will report".split()
+    questions = tuple(
+        LetterQuestion(
+            i + 1,
+            " ".join(words[: 6 + i % len(words)]) + " " + "x" * (1 + i % 25) + "?",
+            (Anchor(f"r{i}", "Reported March 2024; alleged. " * (1 + i % 3), (1, 2)),),
+            (1, 2, 3) if i % 2 else (1,),
+        )
+        for i in range(40)
+    )
+    letter = replace(base, sections=(LetterSection("minerals", "Minerals", questions),))
+    reader = PdfReader(io.BytesIO(letter_to_pdf(letter, renderer)))
+    assert len(reader.pages) >= 3
+    for number, page in enumerate(reader.pages, start=1):
+        lines = _page_lines(page)
+        body = [line for line in lines if not line.startswith("Letter to ")]
+        assert not body[0].startswith("On record"), f"page {number} starts with a question's note"
+        alone = [line for line in lines if re.fullmatch(r"\[[\d,\s\u200a]+\]", line)]
+        assert not alone, f"page {number}: markers on a line of their own: {alone}"
+
+
+def test_pdf_bookmarks_list_every_topic(rendered: Rendered) -> None:
+    outline = PdfReader(io.BytesIO(rendered.outputs["pdf"])).outline
+    top = [item["/Title"] for item in outline if not isinstance(item, list)]
+    assert top == [rendered.letter.subject, *(s.title for s in rendered.letter.sections), "Sources"]
+
+
+def test_docx_proofing_language_and_application_are_the_letters(rendered: Rendered) -> None:
+    data = letter_to_docx(replace(rendered.letter, language="en-GB"))
+    package = zipfile.ZipFile(io.BytesIO(data))
+    names = package.namelist()
+    styles = package.read("word/styles.xml").decode()
+    settings = package.read("word/settings.xml").decode()
+    app = package.read("docProps/app.xml").decode()
+    assert re.search(r'<w:rPrDefault><w:rPr>.*<w:lang w:val="en-GB"', styles)
+    assert "en-US" not in settings and "w:proofState" not in settings
+    assert "<Application>engage " in app and "Macintosh" not in app and "Normal.dotm" not in app
+    assert not [n for n in names if "thumbnail" in n]
+    assert "thumbnail" not in package.read("_rels/.rels").decode()
+    assert Document(io.BytesIO(data)).core_properties.language == "en-GB"

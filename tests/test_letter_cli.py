@@ -89,7 +89,7 @@ def test_respond_by_and_stage_and_out(ws: Path, tmp_path: Path) -> None:
     assert code == 0, err
     text = (out_dir / "full-record" / "letter.md").read_text()
     assert "written response by 15 December 2026" in text
-    assert "In deciding how to vote, the signatories will weigh:" in text
+    assert "In deciding how to vote, we will weigh:" in text
     assert not (ws / "briefs" / "full-record").exists()
 
 
@@ -201,3 +201,21 @@ def test_paper_letter_sets_the_pdf_page_size(ws: Path) -> None:
     code, _, err = run("full-record", "-w", str(ws), "--as-of", "2026-11-01", "--format", "pdf")
     box = PdfReader(ws / "briefs" / "full-record" / "letter.pdf").pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
+
+
+def test_a_weekend_respond_by_is_kept_and_warned_about_once(ws: Path) -> None:
+    code, _, err = run("--all", "-w", str(ws), "--as-of", "2026-11-01", "--format", "md", "--respond-by", "2026-12-27")
+    assert code == 0, err
+    assert err.count("warning: --respond-by 2026-12-27 is a Sunday;") == 1  # once, not once per company
+    assert "written response by 27 December 2026" in (ws / "briefs" / "minimal-record" / "letter.md").read_text()
+
+
+def test_pre_agm_letter_to_a_company_without_an_agm_warns(ws: Path) -> None:
+    code, _, err = run(
+        "minimal-record", "full-record", "-w", str(ws), "--as-of", "2026-11-01", "--format", "md", "--stage", "pre-agm"
+    )
+    assert code == 0, err
+    assert "warning: minimal-record: no upcoming AGM is recorded, so the pre-AGM letter names no meeting date" in err
+    assert "full-record:" not in err  # its AGM is on record
+    text = (ws / "briefs" / "minimal-record" / "letter.md").read_text()
+    assert "Ahead of the company's next annual general meeting," in text

@@ -230,11 +230,46 @@ def batch(
     if dry_run:
         _print_plan(app, plan)
         return
+    _warn_about_letters(app, plan)
     with _progress(app) as on_event:
         summary = run_batch(plan, on_event=on_event)
     _print_summary(app, summary, time.perf_counter() - started)
     if summary.exit_code:
         raise click.exceptions.Exit(summary.exit_code)
+
+
+def _warn_about_letters(app: App, plan: Plan) -> None:
+    """Warn, once per run, about letters that will go out with a weekend deadline or without an AGM date."""
+    context = plan.context
+    if plan.fast or context is None or "letter" not in plan.kinds:
+        return
+    from ..letter import no_agm_warning, weekend_warning
+
+    if context.respond_by is not None:
+        weekend = weekend_warning(context.respond_by)
+        if weekend:
+            app.warn(weekend)
+    stage = context.stage or context.settings.letter.get("stage", "first")
+    if stage != "pre-agm":
+        return
+    undated = [
+        item
+        for item in plan.items
+        if item.error is None
+        and (item.agm is None or item.agm <= context.as_of)
+        and any(d.kind == "letter" and d.action == "render" for d in item.documents)
+    ]
+    if len(undated) == 1:
+        item = undated[0]
+        company = plan.companies.get(item.company_id)
+        app.warn(no_agm_warning(item.company_id, f"{item.company_id}.yaml", company.agm if company else item.agm))
+    elif undated:
+        ids = [i.company_id for i in undated]
+        shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+        app.warn(
+            f"{len(ids)} companies have no upcoming AGM on record ({shown}), so their pre-AGM letters name no "
+            "meeting date; add 'agm: YYYY-MM-DD' to their records to name it"
+        )
 
 
 # --------------------------------------------------------------------------- progress

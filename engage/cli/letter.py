@@ -15,6 +15,7 @@ from ..letter import (
     options_from_settings,
     render_letter,
     resolve_signatories,
+    weekend_warning,
     write_letter,
 )
 from ..profile import compile_profile, load_weights
@@ -72,7 +73,8 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     "--respond-by",
     metavar="DATE",
     callback=_parse_date,
-    help="Response deadline (YYYY-MM-DD); default: 21 days before a recorded AGM, else 28 days after the letter.",
+    help="Response deadline (YYYY-MM-DD), used as given; default: 21 days before a recorded AGM, else 28 days "
+    "after the letter, moved back to a working day.",
 )
 @click.option(
     "--stage",
@@ -127,10 +129,11 @@ def letter(
         )
     ws, settings, taxonomy = open_workspace(workspace)
     ids = select_ids(ws, companies, all_=all_)
+    weekend = weekend_warning(respond_by) if respond_by is not None else None
+    if weekend:
+        app.warn(weekend)  # once, not once per company
     signatories = load_signatories(Path(signatories_file)) if signatories_file else None
-    options = options_from_settings(
-        settings, stage=stage, respond_by=respond_by, signatories=signatories, paper=paper
-    )
+    options = options_from_settings(settings, stage=stage, respond_by=respond_by, signatories=signatories, paper=paper)
     resolve_signatories(settings, options)  # no one to sign: say so once, not once per company
     chosen = formats or tuple(settings.letter.get("formats") or FORMATS)
     out_dir = Path(out) if out else ws.default_out
@@ -159,6 +162,8 @@ def letter(
             app.err.print(f"[red]error:[/red] {escape(company.id)}: {escape(str(exc))}", highlight=False)
             continue
         written += 1
+        for warning in built.warnings:
+            app.warn(warning)
         if built.omitted_questions:
             asked = len(built.questions)
             app.warn(
