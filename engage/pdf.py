@@ -284,6 +284,9 @@ class Renderer:
             raise RenderError(f"WeasyPrint cannot be loaded ({_one_line(exc)}); run `engage doctor`") from exc
         self.resources_dir = packaged_resources()
         self.css_dir = self.resources_dir / "css"
+        if templates_dir is not None and templates_dir.is_symlink():
+            # A linked templates/ would make wherever it points (say /etc) readable by WeasyPrint.
+            raise RenderError(f"{templates_dir} is a symbolic link; templates/ must be a real folder of the workspace")
         self.templates_dir = templates_dir.resolve() if templates_dir else None
         roots = [self.resources_dir]
         if self.templates_dir is not None:
@@ -307,6 +310,9 @@ class Renderer:
         candidates.append(self.css_dir / name)
         for candidate in candidates:
             if candidate.is_file():
+                real = candidate.resolve()
+                if not any(real.is_relative_to(root) for root in self.roots):
+                    raise RenderError(f"stylesheet {name!r} is a link to a file outside templates/: refused")
                 return candidate
         raise RenderError(f"stylesheet {name!r} not found in templates/ or the packaged css")
 
@@ -320,11 +326,18 @@ class Renderer:
         if css is None:
             from weasyprint.urls import path2url
 
-            css = CSS(
-                url=path2url(str(path)),
-                url_fetcher=self._css_fetcher,
-                font_config=self.font_config,
-            )
+            try:
+                css = CSS(
+                    url=path2url(str(path)),
+                    url_fetcher=self._css_fetcher,
+                    font_config=self.font_config,
+                )
+            except (KeyboardInterrupt, SystemExit, GeneratorExit):
+                raise
+            except BaseException as exc:  # WeasyPrint's fetch errors include BaseException subclasses
+                refusals = self._css_fetcher.refusals
+                reason = str(refusals[-1]) if refusals else _one_line(exc)
+                raise RenderError(f"stylesheet {name!r} cannot be used: {reason}") from exc
             self._css_cache[key] = css
         return css
 

@@ -1,0 +1,41 @@
+"""Links in a workspace's templates/ never let WeasyPrint or Jinja2 read files outside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engage.errors import RenderError
+from engage.pdf import Renderer
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    secret = tmp_path / "secret" / "passwd.css"
+    secret.parent.mkdir()
+    secret.write_text("body { color: red } /* root:x:0:0 */", encoding="utf-8")
+    return secret
+
+
+def test_a_stylesheet_linked_outside_templates_is_refused(tmp_path: Path, outside: Path) -> None:
+    templates = tmp_path / "ws" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "brief.css").symlink_to(outside)
+    with pytest.raises(RenderError, match=r"'brief\.css' is a link to a file outside templates/"):
+        Renderer(templates).stylesheet_path("brief.css")
+
+
+def test_a_stylesheet_linked_inside_templates_is_fine(tmp_path: Path) -> None:
+    templates = tmp_path / "ws" / "templates"
+    (templates / "shared").mkdir(parents=True)
+    (templates / "shared" / "house.css").write_text("body {}", encoding="utf-8")
+    (templates / "brief.css").symlink_to(templates / "shared" / "house.css")
+    assert Renderer(templates).stylesheet_path("brief.css") == templates / "brief.css"
+
+
+def test_a_linked_templates_folder_is_refused(tmp_path: Path, outside: Path) -> None:
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "templates").symlink_to(outside.parent, target_is_directory=True)
+    with pytest.raises(RenderError, match="templates/ must be a real folder of the workspace"):
+        Renderer(tmp_path / "ws" / "templates")
