@@ -180,7 +180,12 @@ def board_xlsx(profiles: Mapping[str, Profile] | Sequence[Profile], areas: Seque
         wb.properties.created = wb.properties.modified = stamp
     wb.properties.creator = wb.properties.lastModifiedBy = f"engage {__version__}"
     buf = io.BytesIO()
-    wb.save(buf)
+    # Workbook.save() stamps the clock into docProps/core.xml; its writer, called directly, keeps ours.
+    from zipfile import ZIP_DEFLATED, ZipFile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    ExcelWriter(wb, ZipFile(buf, "w", ZIP_DEFLATED, allowZip64=True)).save()
     return stamp_zip(buf.getvalue(), items[0].as_of) if items else buf.getvalue()
 
 
