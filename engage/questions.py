@@ -2,15 +2,18 @@
 
 Question templates come from the taxonomy's bank (``questions:`` per area, keyed by gap
 kind) and are filled with a record's specifics. Every placeholder a template may use is
-listed in ``PLACEHOLDERS``; each always has a value (with a plain-English fallback), and a
-template naming anything else is rejected with a DataError, so no question is ever
-printed with a ``{placeholder}`` left in it.
+listed in ``PLACEHOLDERS``; each always has a value, and a template naming anything else is
+rejected with a DataError, so no question is ever printed with a ``{placeholder}`` left in
+it. A template that needs a specific the record lacks ({supplier}, {region}, {materials}) is
+skipped for that record rather than filled with a stand-in. Questions address the company
+as "you", write dates in words, and write "General Motors'" for a name ending in s.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import string
 from collections.abc import Sequence
 
@@ -58,7 +61,7 @@ _COMMITMENT = frozenset({"title", "target", "target_year", "month_year", "status
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     "allegation": _COMMON | _ALLEGATION,
     "no-response": _COMMON | _ALLEGATION,
-    "no-commitment": _COMMON | frozenset({"top_title", "top_month_year", "top_publisher", "allegations"}),
+    "no-commitment": _COMMON | frozenset({"top_title", "top_month_year", "top_publisher", "allegations", "including"}),
     "overdue": _COMMON | _COMMITMENT,
     "missed": _COMMON | _COMMITMENT,
     "unverified": _COMMON | _COMMITMENT,
@@ -66,22 +69,25 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "general": _COMMON,
 }
 
-# Used only when a (workspace) taxonomy leaves a kind and 'general' empty for an area.
+# Used only when a (workspace) taxonomy leaves a kind and 'general' empty for an area, or when
+# every template of the kind needs a specific the record lacks (a supplier, a region...). They
+# address the company as "you", assume neither a supplier nor a harm event (a record may be a
+# benchmark of policies), and never claim which allegation is the most recent.
 FALLBACK_QUESTIONS: dict[str, str] = {
-    "allegation": "{reported}. What did your investigation find, "
-    "what remedy was provided, and how will you prevent recurrence?",
+    "allegation": "{reported}. What did your review find, what have you changed since, "
+    "and, where anyone was harmed, what remedy was provided?",
     "no-response": "{reported}. We find no public response from {company}. "
-    "Will you publish one, with the findings of your investigation and the remedy provided?",
-    "no-commitment": '{company} faces {allegations} on {area}, most recently "{top_title}" ({top_month_year}), '
+    "Will you publish one, with what your review found and what you have changed since?",
+    "no-commitment": '{company} faces {allegations} on {area}, {including}"{top_title}" ({top_month_year}), '
     "but has no credible commitment in this area. What time-bound, verifiable commitment will you make?",
     "overdue": 'Your commitment "{title}" targeted {target_year} and is still {status}. '
     "What is the revised date, and what caused the delay?",
     "missed": 'Your commitment "{title}" is recorded as {status}. What will replace it, and by when?',
     "unverified": 'Your commitment "{title}" is {verification}. '
     "Will you have progress verified by an independent third party?",
-    "stale": "We find no public information on {company}'s {area} since {newest_month_year}. "
+    "stale": "We find no public information on {company} and {area} since {newest_month_year}. "
     "What has changed since then?",
-    "general": "How does {company} identify, prevent and account for risks in {area}, and how do you report on it?",
+    "general": "How do you identify, prevent and account for risks in {area}, and how do you report on them?",
 }
 
 _STATUS_WORDS = {
@@ -128,6 +134,31 @@ def month_year(d: PartialDate) -> str:
     if not d.month:
         return str(d.year)
     return f"{d.day} {_MONTHS[d.month]} {d.year}" if d.day else f"{_MONTHS[d.month]} {d.year}"
+
+
+def date_phrase(d: PartialDate) -> str:
+    """Return the date with its preposition: 'on 27 October 2023', 'in October 2023' or 'in 2023'."""
+    return f"{'on' if d.day else 'in'} {month_year(d)}"
+
+
+_ISO_DAY = re.compile(r"\b(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
+
+
+def prose_dates(text: str) -> str:
+    """Return ``text`` with its ISO day dates ('2024-07-04') written out ('4 July 2024')."""
+    return _ISO_DAY.sub(lambda m: f"{int(m.group(3))} {_MONTHS[int(m.group(2))]} {m.group(1)}", text)
+
+
+def possessive(name: str) -> str:
+    """Return the possessive of a name: "Volkswagen's", but "General Motors'" for a name ending in s."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def _fix_possessives(text: str, name: str) -> str:
+    """Return ``text`` with "<name>'s" (a template's "{company}'s") as ``possessive(name)``."""
+    if not name.endswith("s"):
+        return text
+    return text.replace(f"{name}'s", possessive(name)).replace(f"{name}\u2019s", f"{name}\u2019")
 
 
 def placeholders_of(template: str) -> list[str]:
@@ -196,21 +227,112 @@ def quotable(title: str) -> str:
     return "".join(out)
 
 
-def reported_sentence(title: str, publisher: str, when: str) -> str:
-    """Return 'In <when>, <who> reported: <title>' without saying who reported twice (no final stop).
+# A title is used as a clause after "In July 2024, " only when it plainly is one: a named actor
+# and one of these verbs ("Global Witness named ..."), or a report and one of the report verbs
+# ("BHRRC report linked ...", "Report alleged ..."). Any other title is quoted, so a headline
+# or a noun phrase ("NLRB charges of union-busting at ...") never has to pass for a sentence.
+_ACTOR_VERBS = frozenset(
+    "announced asked called concluded demanded documented ended filed fined found identified joined launched "
+    "named published questioned ranked rated refused rejected reported revealed said showed signed stated sued "
+    "told urged warned withdrew wrote".split()
+)
+_REPORT_VERBS = _ACTOR_VERBS | frozenset(
+    {"accused", "alleged", "claimed", "criticised", "criticized", "estimated", "linked"}
+)
+_REPORT_NOUNS = frozenset(
+    {"report", "reports", "investigation", "investigations", "study", "analysis", "survey", "audit", "review"}
+)
+_CONNECTORS = frozenset({"and", "&", "of", "for", "on", "the"})
+# Actors named with "the": "the US Department of Labor", "the Business & Human Rights Resource Centre".
+_THE_FIRST = frozenset({"US", "UK", "EU", "UN", "UAW", "NLRB", "ILO", "OECD"})
+_THE_WORDS = frozenset({"Department", "Ministry", "Centre", "Center", "Commission", "Agency", "Office", "Council"})
 
-    Titles are often sentences already naming their publisher ("Global Witness named ...");
-    those are used as they stand.
+
+def _with_article(name: str) -> str:
+    """Return an institution's name as it reads mid-sentence: 'the US Department of Labor', 'Global Witness'."""
+    words = name.split("(")[0].split()
+    if words and words[0].lower() != "the" and (words[0] in _THE_FIRST or any(w in _THE_WORDS for w in words)):
+        return f"the {name}"
+    return name
+
+
+def _indefinite(word: str) -> str:
+    """Return 'a' or 'an' for the word that follows: 'an Amnesty report', 'an NGO report', 'a UN report'."""
+    if len(word) > 1 and word.isupper():
+        return "an" if word[0] in "AEFHILMNORSX" else "a"
+    return "an" if word[:1] in ("A", "E", "I", "O", "a", "e", "i", "o") else "a"
+
+
+def _as_clause(title: str) -> str | None:
+    """Return ``title`` as a clause to follow "In July 2024, ", or None when it is not plainly one."""
+    words = title.split()
+    if len(words) < 2:
+        return None
+    if words[0] == "Reports" and words[1] in ("of", "that"):  # "Reports of X": "there were reports of X"
+        return "there were reports " + " ".join(words[1:])
+    if words[0] == "Report" and words[1] == "that":  # "Report that X": "a report said that X"
+        return "a report said " + " ".join(words[1:])
+    if title[0] in '"\u201c':  # a named report: '"Short circuits" report found ...'
+        close = title.find('"' if title[0] == '"' else "\u201d", 1)
+        rest = title[close + 1 :].split() if close > 0 else []
+        if len(rest) >= 2 and rest[0] in _REPORT_NOUNS and rest[1] in _REPORT_VERBS:
+            return f"the {title}"
+        return None
+    i = 0
+    while i < len(words) and (words[i][0].isupper() or words[i][0].isdigit() or (i and words[i] in _CONNECTORS)):
+        i += 1
+    subject, rest = words[:i], words[i:]
+    if not subject or not rest or subject[-1] in _CONNECTORS:
+        return None
+    if subject in (["Report"], ["Reports"]) and rest[0] in _REPORT_VERBS:  # "Report alleged ..."
+        return ("a report " if subject == ["Report"] else "reports ") + " ".join(rest)
+    if rest[0] in _ACTOR_VERBS:  # "Global Witness named ..."
+        return _with_article(" ".join(subject)) + " " + " ".join(rest)
+    if len(rest) >= 2 and rest[0] in _REPORT_NOUNS and rest[1] in _REPORT_VERBS:  # "BHRRC report linked ..."
+        article = "" if rest[0].endswith("s") else _indefinite(subject[0]) + " "
+        return article + title
+    return None
+
+
+def reported_sentence(title: str, publisher: str | None, when: PartialDate) -> str:
+    """Return a sentence (no final stop) saying when, and if known by whom, ``title`` was reported.
+
+    'In July 2024, Global Witness named ...' when the title is plainly a clause; otherwise the
+    title is quoted: 'On 4 July 2024, Solutions for Our Climate reported "..."', or, with no
+    ``publisher``, 'In January 2024, a report described "..."'. ``publisher`` must be that of a
+    source dated within ``when`` (see ``_publisher_within``), so the two are never at odds.
     """
+    lead = date_phrase(when)
+    lead = lead[0].upper() + lead[1:]
     title = title.rstrip(". ")
-    if publisher != "a published source" and title.lower().startswith(publisher.lower()):
-        return f"In {when}, {title}"
-    if title.startswith("Report "):  # "Report alleged ..." reads as "a report alleged ..."
-        return f"In {when}, a report{title[len('Report'):]}"
-    if title.startswith("Reports of "):
-        return f"In {when}, there were reports of {title[len('Reports of '):]}"
-    who = "it was" if publisher == "a published source" else publisher
-    return f"In {when}, {who} reported: {title}"
+    clause = _as_clause(title)
+    if clause is not None:
+        return f"{lead}, {clause}"
+    if publisher:
+        return f'{lead}, {_with_article(publisher)} reported "{quotable(title)}"'
+    return f'{lead}, a report described "{quotable(title)}"'
+
+
+def _within(d: PartialDate, period: PartialDate) -> bool:
+    """Return True when ``d`` and ``period`` can be the same day (equal at the precision both give)."""
+    return (
+        d.year == period.year
+        and (not d.month or not period.month or d.month == period.month)
+        and (not d.day or not period.day or d.day == period.day)
+    )
+
+
+def _publisher_within(record: Allegation, as_of: dt.date) -> str | None:
+    """Return the publisher of a source dated within the record's date (and by ``as_of``), else None.
+
+    Undated sources and sources of a later date (a post months after the report) do not count:
+    the sentence would otherwise tie a publisher to a date it did not publish on.
+    """
+    step = as_of.toordinal()
+    for s in record.sources:
+        if s.publisher and s.date and _within(s.date, record.date) and _first(s.date) <= step:
+            return s.publisher
+    return None
 
 
 def _primary_area(areas: Sequence[str], keys: Sequence[str]) -> str:
@@ -220,16 +342,19 @@ def _primary_area(areas: Sequence[str], keys: Sequence[str]) -> str:
     return areas[0]
 
 
-def _allegation_context(a: Allegation, company: Company, area: Area, as_of: dt.date) -> dict[str, str]:
+def _allegation_context(
+    a: Allegation, company: Company, area: Area, as_of: dt.date
+) -> tuple[dict[str, str], frozenset[str]]:
+    """Return the placeholders of an allegation's questions, and those only filled with a stand-in."""
     publisher, _first_date = _first_source(a)
     # a.latest, ordered by _ymd (PartialDate's own order) rather than its generated comparisons.
     latest = max([a.date] + ([a.updated] if a.updated else []) + [s.date for s in a.sources if s.date], key=_ymd)
     regions = [COUNTRY_NAMES.get(r, r) for r in a.regions]
-    return {
+    ctx = {
         "company": company.name,
         "area": area.short,
         "title": quotable(a.title),
-        "reported": reported_sentence(a.title, publisher, month_year(a.date)),
+        "reported": reported_sentence(a.title, _publisher_within(a, as_of), a.date),
         "month_year": month_year(a.date),
         "latest_month_year": month_year(latest) if _first(latest) <= as_of.toordinal() else month_year(a.date),
         "publisher": publisher,
@@ -239,10 +364,15 @@ def _allegation_context(a: Allegation, company: Company, area: Area, as_of: dt.d
         "region": join_words(regions) if regions else "the region concerned",
         "materials": join_words(a.materials) if a.materials else "the materials concerned",
     }
+    missing = {"supplier"} if not a.suppliers else set()
+    missing |= {"region"} if not a.regions else set()
+    missing |= {"materials"} if not a.materials else set()
+    return ctx, frozenset(missing)
 
 
-def _commitment_context(c: Commitment, company: Company, area: Area) -> dict[str, str]:
-    return {
+def _commitment_context(c: Commitment, company: Company, area: Area) -> tuple[dict[str, str], frozenset[str]]:
+    """Return the placeholders of a commitment's questions, and those only filled with a stand-in."""
+    ctx = {
         "company": company.name,
         "area": area.short,
         "title": quotable(c.title),
@@ -253,6 +383,7 @@ def _commitment_context(c: Commitment, company: Company, area: Area) -> dict[str
         "verification": _VERIFICATION_WORDS[c.verification],
         "materials": join_words(c.materials) if c.materials else "the materials concerned",
     }
+    return ctx, frozenset({"materials"} if not c.materials else ())
 
 
 # --------------------------------------------------------------------------- gaps
@@ -277,7 +408,7 @@ def build_gaps(
     def add(kind: str, area: str, record_id: str | None, priority: float, text: str, order: int) -> None:
         priority = round(min(100.0, max(0.0, priority)), 2)
         sort_key = (-priority, GAP_ORDER[kind], position.get(area, 99), order)
-        gaps.append((sort_key, Gap(kind, area, record_id, priority, text)))
+        gaps.append((sort_key, Gap(kind, area, record_id, priority, prose_dates(text))))
 
     for i, a in enumerate(company.allegations):
         s = points.get(("allegation", a.id))
@@ -285,7 +416,7 @@ def build_gaps(
             continue
         area = _primary_area(a.areas, keys)
         standalone = saturate(s.points, w.exposure_scale)
-        what = f'"{a.title}" ({a.severity}, {_STATUS_WORDS[a.status]}, {month_year(a.date)})'
+        what = f'"{quotable(a.title)}" ({a.severity}, {_STATUS_WORDS[a.status]}, {month_year(a.date)})'
         if a.company_response is None:
             add("no-response", area, a.id, standalone, f"No company response on record to {what}.", i)
         else:
@@ -298,7 +429,7 @@ def build_gaps(
         worst = max((by_area[k].exposure for k in c.areas if k in by_area), default=0.0)
         if c.status in ("missed", "withdrawn"):
             prio = max(saturate(s.points, w.exposure_scale), worst)
-            add("missed", area, c.id, prio, f'Commitment "{c.title}" is {c.status}.', i)
+            add("missed", area, c.id, prio, f'Commitment "{quotable(c.title)}" is {c.status}.', i)
         elif is_overdue(c, as_of):
             prio = max(saturate(w.penalty["overdue"], w.exposure_scale), worst)
             add(
@@ -306,7 +437,7 @@ def build_gaps(
                 area,
                 c.id,
                 prio,
-                f'Commitment "{c.title}" targeted {c.target_year} and is still {_STATUS_WORDS[c.status]}.',
+                f'Commitment "{quotable(c.title)}" targeted {c.target_year} and is still {_STATUS_WORDS[c.status]}.',
                 i,
             )
         elif c.verification in ("none", "self-reported"):
@@ -315,7 +446,7 @@ def build_gaps(
                 area,
                 c.id,
                 max(5.0, 0.5 * worst),
-                f'Commitment "{c.title}" is {_VERIFICATION_WORDS[c.verification]}.',
+                f'Commitment "{quotable(c.title)}" is {_VERIFICATION_WORDS[c.verification]}.',
                 i,
             )
     cutoff = months_before(as_of, w.stale_months)
@@ -340,7 +471,7 @@ def build_gaps(
                 None,
                 max(5.0, 0.5 * score.exposure),
                 f"{shorts[score.key]}: no source since {month_year(score.newest_source)}, "
-                f"more than {w.stale_months} months before {as_of.isoformat()}.",
+                f"more than {w.stale_months} months before {month_year(PartialDate.from_date(as_of))}.",
                 j,
             )
     gaps.sort(key=lambda g: g[0])
@@ -358,6 +489,24 @@ GAP_ORDER = {
 
 def _templates(area: Area, kind: str) -> tuple[str, ...]:
     return area.questions.get(kind) or area.questions.get("general") or (FALLBACK_QUESTIONS[kind],)
+
+
+@functools.lru_cache(maxsize=1024)
+def _names(template: str) -> frozenset[str]:
+    return frozenset(placeholders_of(template))
+
+
+def _eligible(templates: Sequence[str], kind: str, missing: frozenset[str]) -> Sequence[str]:
+    """Return the templates that need none of the ``missing`` specifics, else the kind's fallback.
+
+    A question about "the supplier concerned" or "the region concerned" is never asked: a record
+    that names no supplier (a strike at the company's own plant, a benchmark of its policies)
+    gets a template that does not assume one.
+    """
+    if not missing:
+        return templates
+    fit = [t for t in templates if not (_names(t) & missing)]
+    return fit or (FALLBACK_QUESTIONS[kind],)
 
 
 def _sources_of(record: Allegation | Commitment, as_of: dt.date) -> tuple[SourceRef, ...]:
@@ -391,7 +540,7 @@ def build_questions(
     check_question_bank(taxonomy)
     allegations = {a.id: a for a in company.allegations}
     commitments = {c.id: c for c in company.commitments}
-    used: dict[tuple[str, str], int] = {}
+    used: dict[tuple[str, str, str], int] = {}
     out: list[Question] = []
     seen: set[str] = set()
     by_key = {a.key: a for a in reversed(taxonomy.areas)}  # taxonomy.area(key), as a lookup
@@ -400,13 +549,14 @@ def build_questions(
         kind = gap.kind if gap.kind in QUESTION_KINDS else "general"
         record_ids: tuple[str, ...] = ()
         sources: tuple[SourceRef, ...] = ()
+        missing: frozenset[str] = frozenset()
         if kind in ("allegation", "no-response") and gap.record_id in allegations:
             a = allegations[gap.record_id]
-            ctx = _allegation_context(a, company, area, as_of)
+            ctx, missing = _allegation_context(a, company, area, as_of)
             record_ids, sources = (a.id,), _sources_of(a, as_of)
         elif kind in ("overdue", "missed", "unverified") and gap.record_id in commitments:
             c = commitments[gap.record_id]
-            ctx = _commitment_context(c, company, area)
+            ctx, missing = _commitment_context(c, company, area)
             record_ids, sources = (c.id,), _sources_of(c, as_of)
         elif kind == "no-commitment":
             ctx, record_ids, sources = _no_commitment_context(company, area, as_of, points)
@@ -419,11 +569,13 @@ def build_questions(
             }
         else:
             ctx = {"company": company.name, "area": area.short}
-        templates = _templates(area, kind)
+        templates = _eligible(_templates(area, kind), kind, missing)
         for _ in range(max(0, w.max_questions_per_gap)):
-            n = used.get((area.key, kind), 0)
-            used[(area.key, kind)] = n + 1
-            text = fill(templates[n % len(templates)], ctx)
+            # The area's least-used fitting template (first in the bank on a tie), so that
+            # questions vary even when some records rule templates out.
+            template = min(templates, key=lambda t: used.get((area.key, kind, t), 0))
+            used[(area.key, kind, template)] = used.get((area.key, kind, template), 0) + 1
+            text = _fix_possessives(prose_dates(fill(template, ctx)), company.name)
             if text in seen:
                 continue
             seen.add(text)
@@ -445,6 +597,9 @@ def _no_commitment_context(
         "top_month_year": month_year(top.date),
         "top_publisher": publisher,
         "allegations": _count(len(scored), "allegation"),
+        # The top allegation is the highest-scoring, not the newest: templates say "including",
+        # never "most recently". One allegation is named as it stands.
+        "including": "including " if len(scored) > 1 else "",
     }
     return ctx, tuple(a.id for _, a in scored), _sources_of(top, as_of)
 
@@ -477,11 +632,12 @@ def build_opportunities(
     vrank = {"certified": 0, "third-party": 1, "self-reported": 2, "none": 3}
     for c in sorted(good, key=lambda c: (rank[c.status], vrank[c.verification], position[c.id])):
         key = _primary_area(c.areas, keys)
+        title, verified = quotable(c.title), _VERIFICATION_WORDS[c.verification]
         if c.status == "achieved":
-            text = f'{company.name} reports "{c.title}" as achieved ({_VERIFICATION_WORDS[c.verification]}).'
+            text = f'{company.name} reports "{title}" as achieved ({verified}).'
         else:
             by = f", targeting {c.target_year}" if c.target_year else ""
-            text = f'{company.name} reports "{c.title}" as in progress{by} ({_VERIFICATION_WORDS[c.verification]}).'
+            text = f'{company.name} reports "{title}" as in progress{by} ({verified}).'
         out.append(Opportunity("commitment", key, text, (c.id,)))
     # Area levers only where the company's records touch the area; statements that name a
     # material the records name come first.
@@ -581,7 +737,7 @@ def peer_opportunities(
                 continue
         area = areas[key]
         named = [
-            f'{p.name} ("{c.title}", {_VERIFICATION_WORDS[c.verification]}'
+            f'{p.name} ("{quotable(c.title)}", {_VERIFICATION_WORDS[c.verification]}'
             + (f", {_STATUS_WORDS[c.status]}" if c.status != "announced" else "")
             + ")"
             for p, c in holders[:3]

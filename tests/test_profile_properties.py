@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -160,3 +161,26 @@ def test_same_inputs_same_profile(c) -> None:  # type: ignore[no-untyped-def]
     a = compile_profile(c, TAXONOMY, AS_OF, WEIGHTS)
     b = compile_profile(dataclasses.replace(c), TAXONOMY, AS_OF, load_weights())
     assert a == b and a.to_json() == b.to_json()
+
+
+TITLES = (
+    "Harm reported",
+    "NLRB charges of union-busting at a plant",
+    'Climate Rights International\'s "Nickel Unearthed" report on a park',
+    "Global Witness named Acme among companies at risk",
+    "Report that a contractor used forced labour on 2024-07-04",
+)
+
+
+@FAST
+@given(companies(), st.lists(st.sampled_from(TITLES), min_size=6, max_size=6), st.sampled_from(("Acme", "Quiet Cars")))
+def test_questions_read_as_prose_for_any_records(c, titles: list[str], name: str) -> None:  # type: ignore[no-untyped-def]
+    """Dates in words with the right preposition, no stand-ins, no false 'most recently', one voice."""
+    renamed = tuple(dataclasses.replace(a, title=titles[i]) for i, a in enumerate(c.allegations))
+    c = dataclasses.replace(c, name=name, allegations=renamed)
+    for q in compile_profile(c, TAXONOMY, AS_OF, WEIGHTS).questions:
+        t = q.text
+        assert not re.search(r"\bIn \d{1,2} [A-Z]", t) and not re.search(r"\d{4}-\d{2}-\d{2}", t), t
+        assert "most recently" not in t and "reported:" not in t and '""' not in t, t
+        assert "the supplier concerned" not in t and "the region concerned" not in t, t
+        assert f"Will {name} " not in t and "Cars's" not in t, t
