@@ -9,6 +9,7 @@ brief prints ``TABLE_REVIEWED`` next to the table and warns when it is old.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,22 @@ STALE_AFTER_DAYS = 180
 EU_COUNTRIES: frozenset[str] = frozenset(
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
 )
+
+#: Subjects found in a record's own words (title and summary), for rules that areas, materials
+#: and ISO regions cannot express: a forced-labour law is about forced labour, not about every
+#: workers' rights case, and records give regions as countries (CN), never as Xinjiang.
+TOPICS: dict[str, re.Pattern[str]] = {
+    "forced-labour": re.compile(
+        r"\b(?:forced|child|bonded|prison|convict|slave)[- ]lab(?:ou|o)r|\bmodern slavery\b|\bu[iy]g(?:h)?urs?\b",
+        re.IGNORECASE,
+    ),
+    "xinjiang": re.compile(r"\bxinjiang\b|\bu[iy]g(?:h)?urs?\b|\b(?:urumqi|ürümqi)\b", re.IGNORECASE),
+}
+#: How a topic reads in the brief ("forced or child labour named in A1, A3").
+TOPIC_LABELS: dict[str, str] = {
+    "forced-labour": "forced or child labour",
+    "xinjiang": "Xinjiang or Uyghurs",
+}
 
 
 @dataclass(frozen=True)
@@ -50,11 +67,14 @@ class Rule:
     materials: frozenset[str] = frozenset()
     regions: frozenset[str] = frozenset()
     home: frozenset[str] = frozenset()  # company countries for which it applies as home law
+    topics: frozenset[str] = frozenset()  # keys of TOPICS found in a record's title or summary
     note: str = ""
+    #: Printed when the rule has topics and none of the triggering records mentions them.
+    no_topic_note: str = ""
 
 
 def _rule(**kwargs: Any) -> Rule:
-    for key in ("areas", "materials", "regions", "home"):
+    for key in ("areas", "materials", "regions", "home", "topics"):
         if key in kwargs:
             kwargs[key] = frozenset(kwargs[key])
     return Rule(**kwargs)
@@ -132,7 +152,7 @@ RULES: tuple[Rule, ...] = (
             Milestone(dt.date(2024, 12, 13), "entered into force", applies=False),
             Milestone(dt.date(2027, 12, 14), "prohibition applies"),
         ),
-        areas=("workers-rights",),
+        topics=("forced-labour",),
     ),
     _rule(
         key="uflpa",
@@ -147,7 +167,8 @@ RULES: tuple[Rule, ...] = (
         url="https://www.cbp.gov/trade/forced-labor/UFLPA",
         milestones=(Milestone(dt.date(2022, 6, 21), "rebuttable presumption applies to US imports"),),
         regions=("CN",),
-        note="Triggered by supply-chain links to China; the records do not say whether Xinjiang is involved.",
+        topics=("xinjiang",),
+        no_topic_note="Triggered by supply-chain links to China; none of these records mentions Xinjiang.",
     ),
     _rule(
         key="cbam",
@@ -263,58 +284,87 @@ class Exposure:
     """One rule that bites on a company, why, and where it stands on the as-of date."""
 
     rule: Rule
-    reasons: tuple[str, ...]  # e.g. "areas: batteries", "materials: cobalt"
+    reasons: tuple[str, ...]  # e.g. "area: batteries", "material: cobalt", "topic: forced-labour"
     record_ids: tuple[str, ...]  # allegations and commitments that triggered it
-    status: str  # "applies" | "upcoming" | "in force"
+    #: "applies" (an obligation has started), "in force" (obligations start on a later dated
+    #: step), "in force, undated" (in force; the table dates no step at which obligations
+    #: start), or "upcoming" (not yet in force)
+    status: str
     next_milestone: Milestone | None
     months_to_next: int | None
+    topic_records: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (topic, ids whose text names it)
+    note: str = ""  # the rule's note, and what the records do not say when that matters
 
 
 def _months(a: dt.date, b: dt.date) -> int:
     return (b.year - a.year) * 12 + (b.month - a.month) - (1 if b.day < a.day else 0)
 
 
+def record_topics(record: Allegation | Commitment) -> frozenset[str]:
+    """Return the TOPICS keys that a record's title or summary mentions."""
+    text = " ".join(t for t in (record.title, record.summary) if t)
+    return frozenset(key for key, pattern in TOPICS.items() if pattern.search(text))
+
+
+def rule_status(rule: Rule, as_of: dt.date) -> str:
+    """Return where a rule stands on ``as_of``: applies, in force, in force (undated), or upcoming."""
+    past = [m for m in rule.milestones if m.date <= as_of]
+    if any(m.applies for m in past):
+        return "applies"
+    if not past:
+        return "upcoming"
+    if any(m.applies for m in rule.milestones if m.date > as_of):
+        return "in force"
+    return "in force, undated"
+
+
 def regulatory_exposure(company: Company, as_of: dt.date, rules: Sequence[Rule] = RULES) -> list[Exposure]:
-    """Return the rules the company's records touch, soonest next milestone first."""
-    records: list[Allegation | Commitment] = [*company.allegations, *company.commitments]
+    """Return the rules the company's records (dated on or before ``as_of``) touch, soonest next milestone first."""
+    everything: list[Allegation | Commitment] = [*company.allegations, *company.commitments]
+    records = [r for r in everything if r.date.first_day() <= as_of]
+    topics_of = {id(r): record_topics(r) for r in records}
     out: list[Exposure] = []
     for rule in rules:
         if rule.home and company.country not in rule.home:
             continue  # a home-country law that does not reach this company
         reasons: list[str] = []
         ids: list[str] = []
+        by_topic: dict[str, list[str]] = {}
         for record in records:
             hit_areas = sorted(rule.areas & set(record.areas))
             hit_materials = sorted(rule.materials & set(record.materials))
             hit_regions = sorted(rule.regions & set(record.regions))
-            if hit_areas or hit_materials or hit_regions:
-                ids.append(record.id)
+            hit_topics = sorted(rule.topics & topics_of[id(record)])
+            if hit_areas or hit_materials or hit_regions or hit_topics:
+                if record.id not in ids:
+                    ids.append(record.id)
                 for label, hits in (("area", hit_areas), ("material", hit_materials), ("region", hit_regions)):
                     for hit in hits:
                         reason = f"{label}: {hit}"
                         if reason not in reasons:
                             reasons.append(reason)
+                for topic in hit_topics:
+                    by_topic.setdefault(topic, []).append(record.id)
         if not ids:
             continue
+        reasons.extend(f"topic: {topic}" for topic in sorted(by_topic))
         if rule.home:
             reasons.append(f"home: {company.country}")
-        past = [m for m in rule.milestones if m.date <= as_of]
+        notes = [rule.note] if rule.note else []
+        if rule.topics and not by_topic and rule.no_topic_note:
+            notes.append(rule.no_topic_note)
         future = [m for m in rule.milestones if m.date > as_of]
         nxt = future[0] if future else None
-        if any(m.applies for m in past):
-            status = "applies"
-        elif past:
-            status = "in force"
-        else:
-            status = "upcoming"
         out.append(
             Exposure(
                 rule=rule,
                 reasons=tuple(reasons),
                 record_ids=tuple(ids),
-                status=status,
+                status=rule_status(rule, as_of),
                 next_milestone=nxt,
                 months_to_next=_months(as_of, nxt.date) if nxt else None,
+                topic_records=tuple((topic, tuple(rids)) for topic, rids in sorted(by_topic.items())),
+                note=" ".join(notes),
             )
         )
     out.sort(key=lambda e: (e.next_milestone is None, e.next_milestone.date if e.next_milestone else dt.date.max))

@@ -10,6 +10,7 @@ HTML or PDF and writes ``briefs/<id>/brief.pdf`` atomically.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,9 +24,9 @@ from .countries import COUNTRY_NAMES
 from .dates import PartialDate
 from .errors import DataError, EngageError, RenderError
 from .output import write_atomic
-from .profile import OVERALL, Profile, Weights, is_overdue, is_quantified
+from .profile import OVERALL, AreaScore, Profile, Weights, is_overdue, is_quantified, months_before
 from .records import Allegation, Commitment, Company, Source
-from .regulations import TABLE_REVIEWED, Exposure, regulatory_exposure, table_is_stale
+from .regulations import TABLE_REVIEWED, TOPIC_LABELS, Exposure, regulatory_exposure, table_is_stale
 from .taxonomy import Taxonomy
 from .workspace import Settings
 
@@ -71,10 +72,18 @@ STATUS_LABELS = {
     "withdrawn": "Withdrawn",
 }
 VERIFICATION_LABELS = {
-    "none": "None",
+    "none": "Not verified",
     "self-reported": "Self-reported",
-    "third-party": "Third-party",
+    "third-party": "Third-party verified",
     "certified": "Certified",
+}
+#: The band of a company with no records at all: a score of 0 there means "nothing known".
+NOT_RATED = "not-rated"
+REGULATION_STATUS = {
+    "applies": "Applies now",
+    "in force": "In force, not yet applying",
+    "in force, undated": "In force",
+    "upcoming": "Adopted, upcoming",
 }
 TREND_WORDS = {"rising": "rising", "falling": "falling", "steady": "steady"}
 TREND_ARROWS = {"rising": "↑", "falling": "↓", "steady": "→"}
@@ -427,6 +436,7 @@ class BriefView:
     overall_trend_delta: float
     overall_peak: float
     overall_peak_on: dt.date
+    overall_history: str  # trend and 24-month high in one or two sentences
     overall_rank: int | None
     overall_of: int | None
     overall_median: float | None
@@ -451,6 +461,8 @@ class BriefView:
     peer_count: int
     references: tuple[Reference, ...]
     counts: Mapping[str, int] = field(default_factory=dict)
+    #: False when no allegation or commitment is on record: scores of 0 then mean "nothing known".
+    rated: bool = True
 
 
 def _in_force(record: Allegation | Commitment, as_of: dt.date) -> bool:
@@ -516,6 +528,54 @@ def _chart(rows: Sequence[AreaRow], company_name: str) -> Chart:
         title=title,
         description=description,
     )
+
+
+def history_text(score: AreaScore, as_of: dt.date, window_months: int) -> str:
+    """Return the trend and the high of the lookback window in words, true to where the high falls.
+
+    The high is sampled at monthly steps back to ``window_months`` before ``as_of``; a high on the
+    oldest step marks where the window starts, not an event, so it is not called a peak on that day.
+    """
+    trend = TREND_WORDS.get(score.trend, score.trend)
+    text = f"It is {trend} ({signed(score.trend_delta)} against a year earlier)"
+    if score.peak <= 0:
+        return text + "."
+    if score.peak <= score.net or score.peak_on >= as_of:
+        return text + f" and at its highest of the last {window_months} months now."
+    high = f"its high over the last {window_months} months"
+    if score.peak_on <= months_before(as_of, window_months):
+        since = "it has fallen since" if score.trend == "falling" else "it has been lower since"
+        return (
+            text + f". {high[:1].upper()}{high[1:]}, {format_number(score.peak)}, was at the start of that "
+            f"period ({date_label(score.peak_on)}); {since}."
+        )
+    return text + f"; {high} was {format_number(score.peak)}, on {date_label(score.peak_on)}."
+
+
+def unique_keywords(words: Iterable[str]) -> tuple[str, ...]:
+    """Return keywords without repeats, ignoring case; a keyword inside a longer one gives way to it.
+
+    Commas are dropped, since readers split keywords at commas.
+    """
+    cleaned = [" ".join(w.replace(",", " ").split()) for w in words]
+    cleaned = [w for w in cleaned if w]
+    folded = [w.casefold() for w in cleaned]
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, (word, key) in enumerate(zip(cleaned, folded, strict=True)):
+        if key in seen:
+            continue
+        # the longer keyword that contains this one, as whole words, replaces it here
+        longer = next(
+            (j for j, other in enumerate(folded) if j != i and len(other) > len(key) and f" {key} " in f" {other} "),
+            None,
+        )
+        chosen, chosen_key = (cleaned[longer], folded[longer]) if longer is not None else (word, key)
+        if chosen_key not in seen:
+            out.append(chosen)
+            seen.add(chosen_key)
+        seen.add(key)
+    return tuple(out)
 
 
 def build_brief(
@@ -647,6 +707,11 @@ def build_brief(
             )
         )
     overall_rank = profile.rank(OVERALL)
+    # A company with nothing on record scores 0 everywhere and would rank first: neither is a rating.
+    rated = bool(allegations or commitments)
+    if not rated:
+        overall_rank = None
+        area_rows = [dataclasses.replace(row, band=NOT_RATED, peer_rank=None, peer_of=None) for row in area_rows]
 
     # Regulatory exposure.
     regulation_rows: list[RegulationRow] = []
@@ -721,12 +786,14 @@ def build_brief(
     prepared_by = settings.prepared_by or org or ""
     country = country_name(company.country or "")
     title = f"{company.name}: supply-chain risk briefing, {date_label(as_of)}"
-    keywords = (
-        company.name,
-        "investor briefing",
-        "automotive supply chain",
-        "human rights due diligence",
-        *(r.area for r in top_risks),
+    keywords = unique_keywords(
+        (
+            company.name,
+            "investor briefing",
+            "automotive supply chain",
+            "human rights due diligence",
+            *(r.area for r in top_risks),
+        )
     )
     return BriefView(
         company_id=company.id,
@@ -738,17 +805,18 @@ def build_brief(
         lang=settings.language or "en",
         title=title,
         subject=f"Supply-chain risks and opportunities of {company.name} for investor engagement",
-        keywords=tuple(dict.fromkeys(keywords)),
+        keywords=keywords,
         author=org or prepared_by or f"engage {__version__}",
         prepared_by=prepared_by,
         organisation=org,
         data_cutoff=profile.overall.newest_source,
         overall_net=profile.overall.net,
-        overall_band=profile.overall.band,
+        overall_band=profile.overall.band if rated else NOT_RATED,
         overall_trend=profile.overall.trend,
         overall_trend_delta=profile.overall.trend_delta,
         overall_peak=profile.overall.peak,
         overall_peak_on=profile.overall.peak_on,
+        overall_history=history_text(profile.overall, as_of, weights.peak_months),
         overall_rank=overall_rank.rank if overall_rank and overall_rank.of > 1 else None,
         overall_of=overall_rank.of if overall_rank and overall_rank.of > 1 else None,
         overall_median=overall_rank.median if overall_rank and overall_rank.of > 1 else None,
@@ -779,6 +847,7 @@ def build_brief(
             "no_response": sum(1 for a in allegations if a.company_response is None),
             "sources": len(refs.items),
         },
+        rated=rated,
     )
 
 
@@ -800,12 +869,19 @@ def _regulation_row(
         months = exposure.months_to_next or 0
         when = "within a month" if months < 1 else f"in {months} month{'s' if months != 1 else ''}"
         next_label = f"{date_label(nxt.date)} ({when}){' (date not final)' if nxt.approximate else ''}"
-    status = {"applies": "Applies now", "in force": "In force, not yet applying", "upcoming": "Adopted, upcoming"}[
-        exposure.status
-    ]
+    status = REGULATION_STATUS[exposure.status]
     records = tuple(
         link for rid in exposure.record_ids if (link := links.get(rid) or commitment_links.get(rid)) is not None
     )
+    named: dict[str, str] = {}
+    for topic, rids in exposure.topic_records:
+        labels = sorted(
+            {link.label for rid in rids if (link := links.get(rid) or commitment_links.get(rid)) is not None},
+            key=lambda label: (label[0], int(label[1:])),
+        )
+        if labels:
+            # the records line below lists them already when the topic is all there is
+            named[topic] = "the records" if set(rids) >= set(exposure.record_ids) else ", ".join(labels)
     return RegulationRow(
         name=rule.name,
         citation=rule.citation,
@@ -814,21 +890,29 @@ def _regulation_row(
         status=status,
         milestones=milestones,
         next_label=next_label,
-        reasons=_reasons_text(exposure.reasons, taxonomy),
+        reasons=_reasons_text(exposure.reasons, taxonomy, named),
         records=tuple(sorted(records, key=lambda r: (r.label[0], int(r.label[1:])))),
-        note=rule.note,
+        note=exposure.note,
         refs=(number,),
     )
 
 
-def _reasons_text(reasons: Sequence[str], taxonomy: Taxonomy) -> str:
-    """Return why a rule bites, in words: 'Areas: Steel; materials: steel, coal; regions: China'."""
+def _reasons_text(reasons: Sequence[str], taxonomy: Taxonomy, named: Mapping[str, str] | None = None) -> str:
+    """Return why a rule bites, in words: 'Areas: Steel; regions: China; Xinjiang or Uyghurs named in A3, A4'.
+
+    ``named`` maps a topic (see ``engage.regulations.TOPICS``) to the record labels whose text names it.
+    """
     groups: dict[str, list[str]] = {}
     other: list[str] = []
     for reason in reasons:
         kind, _, value = reason.partition(": ")
         if not value:
             other.append(reason)
+            continue
+        if kind == "topic":
+            label = TOPIC_LABELS.get(value, value.replace("-", " "))
+            where = (named or {}).get(value)
+            other.append(f"{label} named in {where}" if where else f"records on {label}")
             continue
         if kind == "area":
             value = taxonomy.area(value).short if value in taxonomy.keys else value

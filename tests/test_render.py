@@ -361,4 +361,179 @@ def test_two_hundred_allegations_render(tmp_path: Path, maker: BriefMaker) -> No
     # the allegations table repeats its header on every page it spans
     headed = sum(1 for p in pages if "What and where" in p)
     assert headed >= 10
-    assert f"ranked of {view.questions_total} questions" in text  # 15 of them are listed
+    assert f"15 most serious of {view.questions_total} questions" in text  # 15 of them are listed
+
+
+# ----------------------------------------------------------------- defects found in review
+
+
+def _company(*allegations: Any, commitments: tuple[Any, ...] = (), country: str = "FR") -> Company:
+    return Company(
+        id="probe",
+        name="Probe Motors",
+        country=country,
+        path=Path("companies/probe.yaml"),
+        allegations=tuple(allegations),
+        commitments=commitments,
+    )
+
+
+def _allegation(rid: str, title: str, *, areas: tuple[str, ...] = ("workers-rights",), **extra: Any) -> Any:
+    from engage.dates import PartialDate
+    from engage.records import Allegation, Source
+
+    fields: dict[str, Any] = {"date": PartialDate.parse("2025-03"), "severity": "high", "status": "alleged"}
+    fields.update(extra)
+    return Allegation(id=rid, title=title, areas=areas, sources=(Source("A report", "NGO"),), **fields)
+
+
+def _exposures(company: Company) -> dict[str, Any]:
+    return {e.rule.key: e for e in regulatory_exposure(company, AS_OF)}
+
+
+def test_uflpa_names_xinjiang_from_the_record_text_and_never_claims_silence_wrongly() -> None:
+    urumqi = _allegation(
+        "audit", "Audit of the Urumqi plant relied on documents", regions=("CN",), summary="A joint-venture plant."
+    )
+    smelter = _allegation("smelter", "Coal-powered aluminium smelter", regions=("CN",), areas=("aluminum",))
+    named = _exposures(_company(urumqi, smelter))["uflpa"]
+    assert named.topic_records == (("xinjiang", ("audit",)),)
+    assert "topic: xinjiang" in named.reasons
+    assert "Xinjiang" not in named.note  # no "the records do not say" when one of them does
+    silent = _exposures(_company(smelter))["uflpa"]
+    assert silent.topic_records == ()
+    assert silent.note == "Triggered by supply-chain links to China; none of these records mentions Xinjiang."
+    # Xinjiang in the text alone brings the rule in, even without a China region
+    assert "uflpa" in _exposures(_company(_allegation("alu", "Xinjiang aluminium in the supply chain")))
+
+
+def test_uflpa_row_in_the_brief_says_which_records_name_xinjiang(views: dict[str, BriefView]) -> None:
+    rows = {r.name: r for r in views["acme"].regulations}
+    uflpa = rows["US Uyghur Forced Labor Prevention Act (UFLPA)"]
+    assert "does not say" not in uflpa.note and "do not say" not in uflpa.note
+    assert "none of these records mentions Xinjiang" in uflpa.note
+
+
+def test_a_rule_with_no_dated_application_step_is_not_called_not_yet_applying(views: dict[str, BriefView]) -> None:
+    from engage.regulations import rule_status
+
+    crma = next(r for r in RULES if r.key == "crma")
+    assert rule_status(crma, AS_OF) == "in force, undated"
+    eu_fl = next(r for r in RULES if r.key == "eu-forced-labour")
+    assert rule_status(eu_fl, AS_OF) == "in force"
+    assert rule_status(eu_fl, dt.date(2028, 1, 1)) == "applies"
+    assert rule_status(eu_fl, dt.date(2024, 1, 1)) == "upcoming"
+    rows = {r.name: r for r in views["acme"].regulations}
+    assert rows["EU Critical Raw Materials Act"].status == "In force"
+    for row in views["acme"].regulations:
+        assert not (row.status == "In force, not yet applying" and row.next_label == "no further dated step"), row.name
+
+
+def test_forced_labour_regulation_needs_forced_or_child_labour_in_the_records() -> None:
+    strike = _allegation("strike", "IF Metall strike over a collective agreement", summary="Mechanics walked out.")
+    charges = _allegation("nlrb", "UAW filed unfair-labour-practice charges with the NLRB")
+    assert "eu-forced-labour" not in _exposures(_company(strike, charges))
+    child = _allegation("cobalt", "Cobalt mine abuses", summary="Children were found working: child labour.")
+    uyghur = _allegation("track", "Report of Uyghur workers building a test track")
+    exposure = _exposures(_company(strike, child, uyghur))["eu-forced-labour"]
+    assert exposure.record_ids == ("cobalt", "track")
+    assert exposure.reasons == ("topic: forced-labour",)
+
+
+def test_rules_ignore_records_dated_after_the_as_of_date() -> None:
+    later = _allegation("later", "Forced labour at a steel supplier", areas=("steel",), date=_date("2027-01"))
+    assert _exposures(_company(later)) == {}
+
+
+def _date(text: str) -> Any:
+    from engage.dates import PartialDate
+
+    return PartialDate.parse(text)
+
+
+def _overall(views_profile: Any, **changes: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(views_profile.overall, **changes)
+
+
+@pytest.fixture(scope="module")
+def acme_profile() -> Any:
+    _ws, settings, taxonomy, companies = _load(WORKSPACE)
+    weights = load_weights(settings.weights or None)
+    return compile_profiles(companies, taxonomy, AS_OF, weights)["acme"]
+
+
+def test_a_high_at_the_start_of_the_window_is_not_called_a_peak_on_that_day(acme_profile: Any) -> None:
+    from engage.profile import months_before
+    from engage.render import history_text
+
+    start = months_before(AS_OF, 24)
+    at_start = _overall(acme_profile, peak=55.6, peak_on=start, net=24.2, trend="falling", trend_delta=-14.0)
+    text = history_text(at_start, AS_OF, 24)
+    assert "peaked" not in text
+    assert "55.6, was at the start of that period (1 November 2024); it has fallen since." in text
+    inside = _overall(acme_profile, peak=55.6, peak_on=dt.date(2025, 6, 1), net=24.2, trend="falling")
+    assert history_text(inside, AS_OF, 24).endswith("its high over the last 24 months was 55.6, on 1 June 2025.")
+    now = _overall(acme_profile, peak=30.0, peak_on=AS_OF, net=30.0, trend="rising", trend_delta=5.0)
+    assert history_text(now, AS_OF, 24).endswith("and at its highest of the last 24 months now.")
+
+
+def test_summary_prints_the_history_sentence(views: dict[str, BriefView], maker: BriefMaker) -> None:
+    html = squash(maker.html(views["acme"]))
+    assert "peaked at" not in html
+    assert squash(views["acme"].overall_history) in html
+
+
+def test_a_company_with_no_records_is_not_rated(views: dict[str, BriefView], maker: BriefMaker) -> None:
+    quiet = views["quiet"]
+    assert not quiet.rated and quiet.overall_band == "not-rated" and quiet.overall_rank is None
+    assert all(a.band == "not-rated" and a.peer_rank is None for a in quiet.areas)
+    html = squash(maker.html(quiet))
+    cover = html.split('<section class="cover"', 1)[1].split("</section>", 1)[0]
+    assert "Not rated" in cover and "No records on file" in cover
+    assert "band-bg-low" not in cover and "rank 1 of" not in cover and "0.0 of 100" not in cover
+    assert "not evidence of good practice" in cover
+    risk_map = html.split('id="risk-map"', 1)[1].split("</section>", 1)[0]
+    assert "Not rated: no records on file" in risk_map and "band-low" not in risk_map
+    assert views["acme"].rated and views["peer"].rated
+
+
+def test_verification_reads_as_words(views: dict[str, BriefView], maker: BriefMaker) -> None:
+    from engage.render import status_label
+
+    assert status_label("none") == "Not verified"
+    assert status_label("third-party") == "Third-party verified"
+    html = maker.html(views["acme"])
+    assert "Third-party verified" in html and "Self-reported" in html
+
+
+def test_questions_section_counts_without_a_cli_command(views: dict[str, BriefView], maker: BriefMaker) -> None:
+    import dataclasses
+
+    view = dataclasses.replace(views["acme"], questions_total=len(views["acme"].questions) + 8)
+    html = squash(maker.html(view))
+    section = html.split('id="questions"', 1)[1].split("</section>", 1)[0]
+    assert f"the {len(view.questions)} most serious of {view.questions_total} questions" in section
+    assert "engage profile" not in html and "--json" not in html and "highest-ranked" not in html
+
+
+def test_keywords_do_not_repeat_in_another_case_or_form(views: dict[str, BriefView]) -> None:
+    from engage.render import unique_keywords
+
+    assert unique_keywords(
+        ["Acme", "human rights due diligence", "Human rights due diligence in supply chains", "ACME", "Workers' rights"]
+    ) == ("Acme", "Human rights due diligence in supply chains", "Workers' rights")
+    assert unique_keywords(["Free, prior and informed consent (FPIC)"]) == ("Free prior and informed consent (FPIC)",)
+    for view in views.values():
+        folded = [k.casefold() for k in view.keywords]
+        assert len(set(folded)) == len(folded)
+        assert not any(a != b and a in b for a in folded for b in folded), view.keywords
+
+
+def test_allegations_follow_the_regulations_without_a_forced_page_break(acme_pdf: bytes) -> None:
+    # A forced break left the regulatory table's last row, or the last two references, alone on a page.
+    pages = [" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(acme_pdf)).pages]
+    footnote = next(i for i, text in enumerate(pages) if "Date not final in the text reviewed" in text)
+    intro = next(i for i, text in enumerate(pages) if "allegations on record as of" in text)
+    assert intro == footnote
