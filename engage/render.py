@@ -25,6 +25,7 @@ from .dates import PartialDate
 from .errors import DataError, EngageError, RenderError
 from .output import write_atomic
 from .profile import OVERALL, AreaScore, Profile, Weights, is_overdue, is_quantified, months_before
+from .questions import possessive
 from .records import Allegation, Commitment, Company, Source
 from .regulations import TABLE_REVIEWED, TOPIC_LABELS, Exposure, regulatory_exposure, table_is_stale
 from .taxonomy import Taxonomy
@@ -120,14 +121,27 @@ def make_environment(templates_dir: Path | None = None) -> Environment:
             PackageLoader,
             PrefixLoader,
             StrictUndefined,
+            TemplateError,
         )
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise RenderError(f"Jinja2 is not installed: {exc}") from exc
 
+    class WorkspaceLoader(FileSystemLoader):
+        """A FileSystemLoader that will not follow a link out of the workspace's templates/."""
+
+        def get_source(self, environment: Environment, template: str) -> tuple[str, str | None, Any]:
+            source, filename, uptodate = super().get_source(environment, template)
+            root = Path(self.searchpath[0]).resolve()
+            if filename is not None and not Path(filename).resolve().is_relative_to(root):
+                raise TemplateError(f"templates/{template} is a link to a file outside templates/: refused")
+            return source, filename, uptodate
+
     packaged = PackageLoader("engage", "resources/templates")
     loaders: list[Any] = [PrefixLoader({"engage": packaged}, delimiter="/")]
+    if templates_dir is not None and templates_dir.is_symlink():
+        raise RenderError(f"{templates_dir} is a symbolic link; templates/ must be a real folder of the workspace")
     if templates_dir is not None and templates_dir.is_dir():
-        loaders.append(FileSystemLoader(str(templates_dir)))
+        loaders.append(WorkspaceLoader(str(templates_dir)))
     loaders.append(packaged)
     env = Environment(
         loader=ChoiceLoader(loaders),
@@ -148,6 +162,7 @@ def make_environment(templates_dir: Path | None = None) -> Environment:
             "label": status_label,
             "slug": slug,
             "signed": signed,
+            "possessive": possessive,
         }
     )
     env.globals.update({"engage_version": __version__})
@@ -1010,7 +1025,10 @@ class BriefMaker:
 
     def _stylesheet_path(self, name: str, packaged_dir: Path) -> Path:
         if self.templates_dir is not None and (self.templates_dir / name).is_file():
-            return self.templates_dir / name
+            path = self.templates_dir / name
+            if not path.resolve().is_relative_to(self.templates_dir.resolve()):
+                raise RenderError(f"stylesheet {name!r} is a link to a file outside templates/: refused")
+            return path
         return packaged_dir / name
 
     def pdf(self, view: BriefView, *, paper: str = "a4") -> PdfResult:

@@ -39,3 +39,27 @@ def test_a_linked_templates_folder_is_refused(tmp_path: Path, outside: Path) -> 
     (tmp_path / "ws" / "templates").symlink_to(outside.parent, target_is_directory=True)
     with pytest.raises(RenderError, match="templates/ must be a real folder of the workspace"):
         Renderer(tmp_path / "ws" / "templates")
+
+
+def test_a_template_linked_outside_templates_is_refused(tmp_path: Path, outside: Path) -> None:
+    import jinja2
+
+    from engage.render import make_environment
+
+    templates = tmp_path / "ws" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "_cover.html.j2").symlink_to(outside)
+    env = make_environment(templates)
+    with pytest.raises(jinja2.TemplateError, match=r"templates/_cover\.html\.j2 is a link to a file outside"):
+        env.get_template("_cover.html.j2")
+    packaged = env.get_template("engage/_cover.html.j2").filename  # the packaged one still loads
+    assert packaged is not None and packaged.endswith("resources/templates/_cover.html.j2")
+
+
+def test_a_linked_templates_folder_is_refused_for_html_too(tmp_path: Path, outside: Path) -> None:
+    from engage.render import make_environment
+
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "templates").symlink_to(outside.parent, target_is_directory=True)
+    with pytest.raises(RenderError, match="templates/ must be a real folder of the workspace"):
+        make_environment(tmp_path / "ws" / "templates")

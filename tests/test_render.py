@@ -324,6 +324,8 @@ def test_brief_for_a_company_with_no_records(maker: BriefMaker, views: dict[str,
     assert "No allegations are on record for Quiet Cars" in text
     assert "No commitments are on record for Quiet Cars" in text
     assert result.machine_fonts == ()
+    html = maker.html(views["quiet"])
+    assert "Quiet Cars&#39;s" not in html and "Quiet Cars&#39; records" in html  # a name ending in s
 
 
 def test_identical_inputs_give_identical_pdfs(maker: BriefMaker, acme_pdf: bytes) -> None:
