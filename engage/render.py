@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -129,10 +129,10 @@ def make_environment(templates_dir: Path | None = None) -> Environment:
     class WorkspaceLoader(FileSystemLoader):
         """A FileSystemLoader that will not follow a link out of the workspace's templates/."""
 
-        def get_source(self, environment: Environment, template: str) -> tuple[str, str | None, Any]:
+        def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
             source, filename, uptodate = super().get_source(environment, template)
             root = Path(self.searchpath[0]).resolve()
-            if filename is not None and not Path(filename).resolve().is_relative_to(root):
+            if not Path(filename).resolve().is_relative_to(root):
                 raise TemplateError(f"templates/{template} is a link to a file outside templates/: refused")
             return source, filename, uptodate
 
