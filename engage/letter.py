@@ -508,7 +508,11 @@ def resolve_signatories(settings: Settings, options: LetterOptions | None = None
             "no signatories for the letter: list them under 'signatories:' in engage.yaml "
             "or pass a YAML or CSV file with --signatories"
         )
-    # A signatory without an organisation signs for the workspace's organisation.
+    if options.signatories is not None:
+        # A coalition's file: a blank organisation stays blank; signing someone up for the
+        # sender's organisation would misattribute them.
+        return tuple(chosen)
+    # engage.yaml's own signatories sign for the workspace's organisation unless they name another.
     return tuple(s if s.organisation or not org else Signatory(s.name, s.title, org, s.aum) for s in chosen)
 
 

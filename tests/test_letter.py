@@ -382,8 +382,11 @@ def test_signatories_from_options_replace_settings(tricky: Company) -> None:
     options = options_from_settings(SETTINGS, signatories=(Signatory("Sam Sample"),), stage=None)
     assert options.stage == "first"
     letter = build_letter(tricky, profile_of(tricky), SETTINGS, TAXONOMY, AS_OF, options)
-    # A signatory without an organisation signs for the workspace's organisation.
-    assert letter.signatories == (Signatory("Sam Sample", None, "Example Investors LLP"),)
+    # A signatories file is often a coalition's: a blank organisation is not filled with the sender's.
+    assert letter.signatories == (Signatory("Sam Sample"),)
+    ours = Settings(organisation=Organisation("Example Investors LLP"), signatories=(Signatory("Sam Sample"),))
+    own = build_letter(tricky, profile_of(tricky), ours, TAXONOMY, AS_OF, options_from_settings(SETTINGS))
+    assert own.signatories == (Signatory("Sam Sample", None, "Example Investors LLP"),)  # engage.yaml's own people
 
 
 # --------------------------------------------------------------------------- formats
