@@ -452,7 +452,7 @@ def _warn(company: Company, label: str, where: str, message: str, kind: str) -> 
 
 
 def check_company(company: Company, as_of: dt.date, root: Path | None = None) -> list[Problem]:
-    """Return the warnings about a valid company as of a date: stale data, missing responses, overdue targets."""
+    """Return the warnings about a valid company as of a date: stale data, past AGM, no response, overdue targets."""
     label = display_path(company.path, root)
     warnings: list[Problem] = []
     source_dates = [s.date for s in company.all_sources() if s.date]
@@ -482,6 +482,16 @@ def check_company(company: Company, as_of: dt.date, root: Path | None = None) ->
                 "no home country on record; add it when a source states it",
                 "warning",
                 "no-country",
+            )
+        )
+    if company.agm is not None and company.agm < as_of:
+        warnings.append(
+            _warn(
+                company,
+                label,
+                "agm",
+                f"the AGM on record ({company.agm}) is before {as_of}; record the next one, or leave agm out",
+                "past-agm",
             )
         )
     for i, a in enumerate(company.allegations):

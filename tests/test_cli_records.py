@@ -276,3 +276,9 @@ def test_dates_beyond_what_engage_works_with_are_usage_errors(
 ) -> None:
     code, _, err = run(*args, "-w", str(workspace))
     assert code == 2 and message in err
+
+
+def test_an_agm_before_the_as_of_date_is_a_warning(workspace: Path) -> None:
+    code, _, err = run("check", "full-record", "-w", str(workspace), "--as-of", "2027-06-01")
+    assert code == 0
+    assert "full-record.yaml:4:6: agm: the AGM on record (2027-05-14) is before 2027-06-01; record the next one" in err
