@@ -1929,7 +1929,12 @@ def agenda(
             continue
         docs = entry.get("documents") or {}
         failed = [k for k in kinds if (docs.get(k) or {}).get("status") == "failed"]
-        missing = [k for k in kinds if not (docs.get(k) or {}).get("outputs")]
+        # Never made, or a file it made is gone (a file that is there but changed is stale).
+        missing = [
+            k
+            for k in kinds
+            if not (outputs := (docs.get(k) or {}).get("outputs")) or not all((out / rel).is_file() for rel in outputs)
+        ]
         made_for = sorted({d.get("as_of") for d in docs.values() if d.get("as_of")})
         doc_as_of = dt.date.fromisoformat(made_for[-1]) if made_for else None
         if failed:

@@ -417,6 +417,9 @@ def test_agenda_states(ws: Workspace) -> None:
     assert rows[0].days_away == 19 and rows[0].documents_as_of == AS_OF and rows[0].band
     # Judged against the date they were made for: a later agenda still calls them up to date.
     assert {r.state for r in agenda(ws, AS_OF + dt.timedelta(days=7), 200, registry=FAKE_KINDS)} == {"up to date"}
+    (ws.default_out / "alpha" / "brief.pdf").unlink()  # a file that is gone is missing, not stale
+    assert {r.company_id: r.state for r in agenda(ws, AS_OF, 200, registry=FAKE_KINDS)}["alpha"] == "missing"
+    run(plan(ws))
     write(ws, "alpha", COMPANIES["alpha"].replace("Alpha Motors", "Alpha Motors Group"))
     write(ws, "gamma", COMPANIES["gamma"].replace("Gamma Auto", "Gamma Auto render-fail"))
     run(plan(ws, selection=Selection(ids=("gamma",))))
