@@ -202,6 +202,9 @@ def _start(ws: Path, tmp_path: Path, *args: str, slow: bool) -> subprocess.Popen
         text=True,
         env=env,
         start_new_session=True,  # its own process group, as a terminal's Ctrl-C sees it
+        # A shell without job control starts background jobs with SIGINT ignored, and an ignored
+        # signal survives exec: give the CLI the default handling a terminal would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
