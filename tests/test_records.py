@@ -140,7 +140,7 @@ def test_load_companies_keeps_good_ones_and_reports_bad_ones() -> None:
 def test_warnings_describe_the_state_of_the_public_record() -> None:
     c = load_company(DATA / "valid" / "full-record.yaml", TAXONOMY, DATA)
     warnings = check_company(c, dt.date(2031, 1, 1), DATA)
-    assert sorted({w.kind for w in warnings}) == ["no-url", "overdue", "stale"]
+    assert sorted({w.kind for w in warnings}) == ["no-url", "overdue", "past-agm", "stale"]
     overdue = next(w for w in warnings if w.kind == "overdue")
     assert str(overdue) == (
         "valid/full-record.yaml:38:18: commitments[0].target_year: "
