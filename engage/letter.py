@@ -12,7 +12,6 @@ import datetime as dt
 import functools
 import io
 import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .dates import PartialDate
 from .errors import DataError, RenderError, UsageError
+from .output import stamp_zip
 from .records import Allegation, Commitment, Company
 from .regulations import regulatory_exposure
 from .taxonomy import Taxonomy
@@ -1142,7 +1142,7 @@ def letter_to_docx(letter: Letter) -> bytes:
     _replace_template_leftovers(document)
     buffer = io.BytesIO()
     document.save(buffer)
-    return _normalise_zip(buffer.getvalue(), letter.date)
+    return stamp_zip(buffer.getvalue(), letter.date)
 
 
 def _set_proofing_language(document: Any, language: str) -> None:
@@ -1339,20 +1339,6 @@ def _add_hyperlink(paragraph: Any, url: str) -> None:
     run.append(text)
     link.append(run)
     paragraph._p.append(link)
-
-
-def _normalise_zip(data: bytes, day: dt.date) -> bytes:
-    """Return the zip with every entry stamped with ``day`` (python-docx stamps the clock)."""
-    stamp = (max(day.year, 1980), day.month, day.day, 0, 0, 0)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            entry.create_system = 3
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
 
 
 # --------------------------------------------------------------------------- one call per company
