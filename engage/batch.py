@@ -75,6 +75,7 @@ __all__ = [
 ]
 
 MANIFEST_NAME = "manifest.json"
+NOT_RATED = "not-rated"  # the band of a company with nothing on record (as engage.render.NOT_RATED)
 MANIFEST_SCHEMA = 1
 #: Bump when the fingerprint recipe changes, so old manifests never match by accident.
 FINGERPRINT_RECIPE = 1
@@ -736,6 +737,13 @@ def _why_stale(old: Mapping[str, Any] | None, parts: Mapping[str, str], out_dir:
     return None
 
 
+def _has_records(company: Company, as_of: dt.date) -> bool:
+    """Return whether any allegation or commitment of ``company`` is dated on or before ``as_of``."""
+    return any(a.date.first_day() <= as_of for a in company.allegations) or any(
+        c.date.first_day() <= as_of for c in company.commitments
+    )
+
+
 def _resolve_kinds(names: Sequence[str], kinds: Mapping[str, DocumentKind]) -> dict[str, DocumentKind]:
     unknown = [n for n in names if n not in kinds]
     if unknown:
@@ -910,7 +918,8 @@ def plan_batch(
                 company.name,
                 company.agm,
                 tuple(documents),
-                band=profile.overall.band,
+                # As in the brief: nothing on record as of the date is not a rating, not 'low'.
+                band=profile.overall.band if _has_records(company, options.as_of) else NOT_RATED,
                 net=profile.overall.net,
             )
         )
@@ -1721,6 +1730,15 @@ class IndexView:
 _LINK_LABELS = {"brief.pdf": "Brief (PDF)", "letter.pdf": "Letter (PDF)", "letter.docx": "Letter (Word)"}
 
 
+def _index_band(company: Company | None, profile: Profile | None, as_of: dt.date) -> tuple[str | None, float | None]:
+    """Return (band, net) for an index row: 'not-rated' and no number when nothing is on record."""
+    if company is not None and not _has_records(company, as_of):
+        return NOT_RATED, None
+    if profile is None:
+        return None, None
+    return profile.overall.band, profile.overall.net
+
+
 def build_index(plan: Plan, manifest: Mapping[str, Any]) -> IndexView:
     """Return the index of the output folder: every workspace company with documents or a problem."""
     rows: list[IndexRow] = []
@@ -1756,8 +1774,7 @@ def build_index(plan: Plan, manifest: Mapping[str, Any]) -> IndexView:
                 company.name if company is not None else entry.get("name", cid),
                 agm,
                 (agm - as_of).days if agm else None,
-                profile.overall.band if profile is not None else None,
-                profile.overall.net if profile is not None else None,
+                *_index_band(company, profile, as_of),
                 tuple(links),
                 problem,
             )

@@ -536,3 +536,15 @@ def test_the_lock_file_stays_and_says_what_it_is(ws: Workspace) -> None:
     )
     run(plan(ws, force=True))  # a second run reuses it
     assert lock.read_text(encoding="utf-8") == text
+
+
+def test_a_company_with_nothing_on_record_is_not_rated_in_the_index(ws: Workspace) -> None:
+    write(ws, "delta", "name: Delta Vehicles\ncountry: DE\n")
+    run(plan(ws))
+    rendered = plan(ws, force=True)
+    html, for_pdf = index_html(rendered)
+    for page in (html, for_pdf):
+        row = page.split('id="company-delta"')[1].split("</tr>")[0]
+        assert "not rated" in row and "band-low" not in row and ">0.0<" not in row
+    for p in (rendered, plan(ws)):  # and from the manifest on the fast path (agenda shows it)
+        assert next(i for i in p.items if i.company_id == "delta").band == "not-rated"
