@@ -75,7 +75,6 @@ __all__ = [
 ]
 
 MANIFEST_NAME = "manifest.json"
-NOT_RATED = "not-rated"  # the band of a company with nothing on record (as engage.render.NOT_RATED)
 MANIFEST_SCHEMA = 1
 #: Bump when the fingerprint recipe changes, so old manifests never match by accident.
 FINGERPRINT_RECIPE = 1
@@ -737,13 +736,6 @@ def _why_stale(old: Mapping[str, Any] | None, parts: Mapping[str, str], out_dir:
     return None
 
 
-def _has_records(company: Company, as_of: dt.date) -> bool:
-    """Return whether any allegation or commitment of ``company`` is dated on or before ``as_of``."""
-    return any(a.date.first_day() <= as_of for a in company.allegations) or any(
-        c.date.first_day() <= as_of for c in company.commitments
-    )
-
-
 def _resolve_kinds(names: Sequence[str], kinds: Mapping[str, DocumentKind]) -> dict[str, DocumentKind]:
     unknown = [n for n in names if n not in kinds]
     if unknown:
@@ -835,7 +827,7 @@ def plan_batch(
         fast.kinds = chosen
         return fast
 
-    from .profile import compile_profiles, load_weights
+    from .profile import NOT_RATED, compile_profiles, has_records, load_weights
     from .taxonomy import load_taxonomy
 
     settings = load_settings(ws)
@@ -919,7 +911,7 @@ def plan_batch(
                 company.agm,
                 tuple(documents),
                 # As in the brief: nothing on record as of the date is not a rating, not 'low'.
-                band=profile.overall.band if _has_records(company, options.as_of) else NOT_RATED,
+                band=profile.overall.band if has_records(company, options.as_of) else NOT_RATED,
                 net=profile.overall.net,
             )
         )
@@ -1732,7 +1724,9 @@ _LINK_LABELS = {"brief.pdf": "Brief (PDF)", "letter.pdf": "Letter (PDF)", "lette
 
 def _index_band(company: Company | None, profile: Profile | None, as_of: dt.date) -> tuple[str | None, float | None]:
     """Return (band, net) for an index row: 'not-rated' and no number when nothing is on record."""
-    if company is not None and not _has_records(company, as_of):
+    from .profile import NOT_RATED, has_records
+
+    if company is not None and not has_records(company, as_of):
         return NOT_RATED, None
     if profile is None:
         return None, None

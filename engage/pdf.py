@@ -90,6 +90,40 @@ def packaged_resources() -> Path:
         return _resources_path
 
 
+def refuse_linked_templates(templates_dir: Path | None) -> None:
+    """Raise RenderError when the workspace's templates/ is a symbolic link.
+
+    Everything under templates/ may be read while rendering, so a linked folder would make
+    wherever it points (say /etc) readable.
+    """
+    if templates_dir is not None and templates_dir.is_symlink():
+        raise RenderError(f"{templates_dir} is a symbolic link; templates/ must be a real folder of the workspace")
+
+
+def stylesheet_file(name: str, templates_dir: Path | None) -> Path:
+    """Return the file a stylesheet name resolves to: the workspace's templates/ first, then the packaged css.
+
+    Raises RenderError for a name that is not a bare ``*.css`` file name, a stylesheet that
+    is a link to a file outside templates/ and the packaged resources, or one that is missing.
+    """
+    if Path(name).name != name or not name.endswith(".css"):
+        raise RenderError(f"stylesheet name must be a bare *.css file name, not {name!r}")
+    resources_dir = packaged_resources()
+    roots = [resources_dir]
+    candidates = []
+    if templates_dir is not None:
+        roots.append(templates_dir.resolve())
+        candidates.append(templates_dir / name)
+    candidates.append(resources_dir / "css" / name)
+    for candidate in candidates:
+        if candidate.is_file():
+            real = candidate.resolve()
+            if not any(real.is_relative_to(root) for root in roots):
+                raise RenderError(f"stylesheet {name!r} is a link to a file outside templates/: refused")
+            return candidate
+    raise RenderError(f"stylesheet {name!r} not found in templates/ or the packaged css")
+
+
 # --------------------------------------------------------------------------- fetcher
 
 
@@ -284,9 +318,7 @@ class Renderer:
             raise RenderError(f"WeasyPrint cannot be loaded ({_one_line(exc)}); run `engage doctor`") from exc
         self.resources_dir = packaged_resources()
         self.css_dir = self.resources_dir / "css"
-        if templates_dir is not None and templates_dir.is_symlink():
-            # A linked templates/ would make wherever it points (say /etc) readable by WeasyPrint.
-            raise RenderError(f"{templates_dir} is a symbolic link; templates/ must be a real folder of the workspace")
+        refuse_linked_templates(templates_dir)
         self.templates_dir = templates_dir.resolve() if templates_dir else None
         roots = [self.resources_dir]
         if self.templates_dir is not None:
@@ -302,19 +334,7 @@ class Renderer:
 
     def stylesheet_path(self, name: str) -> Path:
         """Return the file a stylesheet name resolves to (workspace templates first); raise RenderError."""
-        if Path(name).name != name or not name.endswith(".css"):
-            raise RenderError(f"stylesheet name must be a bare *.css file name, not {name!r}")
-        candidates = []
-        if self.templates_dir is not None:
-            candidates.append(self.templates_dir / name)
-        candidates.append(self.css_dir / name)
-        for candidate in candidates:
-            if candidate.is_file():
-                real = candidate.resolve()
-                if not any(real.is_relative_to(root) for root in self.roots):
-                    raise RenderError(f"stylesheet {name!r} is a link to a file outside templates/: refused")
-                return candidate
-        raise RenderError(f"stylesheet {name!r} not found in templates/ or the packaged css")
+        return stylesheet_file(name, self.templates_dir)
 
     def _stylesheet(self, name: str) -> CSS:
         from weasyprint import CSS

@@ -35,6 +35,8 @@ from .taxonomy import Taxonomy
 SCHEMA_VERSION = 1
 OVERALL = "overall"
 BANDS: tuple[str, ...] = ("low", "moderate", "elevated", "high")
+#: What documents show instead of a band when nothing is on record: scores of 0 are not a rating.
+NOT_RATED = "not-rated"
 GAP_KINDS: tuple[str, ...] = ("no-response", "allegation", "no-commitment", "missed", "overdue", "unverified", "stale")
 OPEN_STATUSES = frozenset({"alleged", "under-investigation", "legal-action", "substantiated"})
 _DAYS_PER_MONTH = 30.4375
@@ -666,6 +668,13 @@ def _score_allegation_facts(a: Allegation, facts: _Facts, step: int, w: Weights)
 def is_quantified(c: Commitment) -> bool:
     """Return True when the commitment's target names a number (a percentage, a tonnage, a year...)."""
     return bool(c.target and re.search(r"\d", c.target))
+
+
+def has_records(company: Company, as_of: dt.date) -> bool:
+    """Return whether any allegation or commitment of ``company`` is dated on or before ``as_of`` (else: not rated)."""
+    return any(a.date.first_day() <= as_of for a in company.allegations) or any(
+        c.date.first_day() <= as_of for c in company.commitments
+    )
 
 
 def is_overdue(c: Commitment, as_of: dt.date) -> bool:

@@ -24,7 +24,17 @@ from .countries import COUNTRY_NAMES
 from .dates import PartialDate
 from .errors import DataError, EngageError, RenderError
 from .output import write_atomic
-from .profile import OVERALL, AreaScore, Profile, Weights, is_overdue, is_quantified, months_before
+from .profile import (
+    NOT_RATED,
+    OVERALL,
+    AreaScore,
+    Profile,
+    Weights,
+    has_records,
+    is_overdue,
+    is_quantified,
+    months_before,
+)
 from .questions import possessive
 from .records import Allegation, Commitment, Company, Source
 from .regulations import TABLE_REVIEWED, TOPIC_LABELS, Exposure, regulatory_exposure, table_is_stale
@@ -78,8 +88,6 @@ VERIFICATION_LABELS = {
     "third-party": "Third-party verified",
     "certified": "Certified",
 }
-#: The band of a company with no records at all: a score of 0 there means "nothing known".
-NOT_RATED = "not-rated"
 REGULATION_STATUS = {
     "applies": "Applies now",
     "in force": "In force, not yet applying",
@@ -138,8 +146,9 @@ def make_environment(templates_dir: Path | None = None) -> Environment:
 
     packaged = PackageLoader("engage", "resources/templates")
     loaders: list[Any] = [PrefixLoader({"engage": packaged}, delimiter="/")]
-    if templates_dir is not None and templates_dir.is_symlink():
-        raise RenderError(f"{templates_dir} is a symbolic link; templates/ must be a real folder of the workspace")
+    from .pdf import refuse_linked_templates
+
+    refuse_linked_templates(templates_dir)
     if templates_dir is not None and templates_dir.is_dir():
         loaders.append(WorkspaceLoader(str(templates_dir)))
     loaders.append(packaged)
@@ -723,7 +732,7 @@ def build_brief(
         )
     overall_rank = profile.rank(OVERALL)
     # A company with nothing on record scores 0 everywhere and would rank first: neither is a rating.
-    rated = bool(allegations or commitments)
+    rated = has_records(company, as_of)
     if not rated:
         overall_rank = None
         area_rows = [dataclasses.replace(row, band=NOT_RATED, peer_rank=None, peer_of=None) for row in area_rows]
@@ -1011,25 +1020,17 @@ class BriefMaker:
     def _inline_css(self, paper: str) -> Any:
         from markupsafe import Markup
 
-        from .pdf import BASE_STYLESHEETS, PAPER_SIZES, packaged_resources
+        from .pdf import BASE_STYLESHEETS, PAPER_SIZES, stylesheet_file
 
         parts = []
         for name in (*BASE_STYLESHEETS, *BRIEF_STYLESHEETS):
             if name == "fonts.css":
                 continue  # the bundled fonts are for the PDF; a browser uses its own
-            path = self._stylesheet_path(name, packaged_resources() / "css")
+            path = stylesheet_file(name, self.templates_dir)
             parts.append(path.read_text(encoding="utf-8"))
         parts.append(f"@page {{ size: {PAPER_SIZES[paper]}; }}")
         css = "\n".join(parts).replace("</", "<\\/")
         return Markup(css)
-
-    def _stylesheet_path(self, name: str, packaged_dir: Path) -> Path:
-        if self.templates_dir is not None and (self.templates_dir / name).is_file():
-            path = self.templates_dir / name
-            if not path.resolve().is_relative_to(self.templates_dir.resolve()):
-                raise RenderError(f"stylesheet {name!r} is a link to a file outside templates/: refused")
-            return path
-        return packaged_dir / name
 
     def pdf(self, view: BriefView, *, paper: str = "a4") -> PdfResult:
         """Return the rendered brief PDF (tagged PDF/UA-1, deterministic for a given view)."""
