@@ -67,14 +67,19 @@ COMPANIES = {
 }
 
 
+def write_workspace(root: Path) -> Path:
+    """Write four small companies (three with an AGM) and signatories under ``root``; return it."""
+    (root / "companies").mkdir()
+    for cid, text in COMPANIES.items():
+        (root / "companies" / f"{cid}.yaml").write_text(text, encoding="utf-8")
+    (root / "engage.yaml").write_text(SETTINGS, encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     """Return a workspace of four small companies (three with an AGM) and signatories."""
-    (tmp_path / "companies").mkdir()
-    for cid, text in COMPANIES.items():
-        (tmp_path / "companies" / f"{cid}.yaml").write_text(text, encoding="utf-8")
-    (tmp_path / "engage.yaml").write_text(SETTINGS, encoding="utf-8")
-    return find_workspace(tmp_path)
+    return find_workspace(write_workspace(tmp_path))
 
 
 def write(ws: Workspace, cid: str, text: str) -> None:

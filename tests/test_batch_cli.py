@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from batch_fakes import FAKE_KINDS, fake_renderer
 from click.testing import CliRunner
-from test_batch import COMPANIES, SETTINGS, company_yaml
+from test_batch import COMPANIES, company_yaml, write_workspace
 
 from engage import batch
 from engage.cli.main import cli
@@ -40,11 +40,7 @@ if __name__ == "__main__":
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
     """A workspace of four small companies with signatories."""
-    (tmp_path / "companies").mkdir()
-    for cid, text in COMPANIES.items():
-        (tmp_path / "companies" / f"{cid}.yaml").write_text(text, encoding="utf-8")
-    (tmp_path / "engage.yaml").write_text(SETTINGS, encoding="utf-8")
-    return tmp_path
+    return write_workspace(tmp_path)
 
 
 @pytest.fixture
