@@ -172,10 +172,22 @@ def make_environment(templates_dir: Path | None = None) -> Environment:
             "slug": slug,
             "signed": signed,
             "possessive": possessive,
+            "runs": number_runs,
         }
     )
     env.globals.update({"engage_version": __version__})
     return env
+
+
+def number_runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
+    """Return sorted reference numbers as (first, last) runs: [1, 2, 3, 5] -> [(1, 3), (5, 5)]."""
+    runs: list[tuple[int, int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
 
 
 def date_label(value: PartialDate | dt.date | None, empty: str = "undated") -> str:

@@ -116,6 +116,19 @@ def test_link_macro_only_links_http(tmp_path: Path) -> None:
     assert str(macros.link('https://example.org/"onmouseover="x')).count('"') == 2
 
 
+def test_cite_macro_links_every_number_and_writes_three_in_a_row_as_a_range() -> None:
+    macros = make_environment(None).get_template("_macros.html.j2").module
+
+    def shown(numbers: list[int]) -> tuple[str, list[str]]:
+        html = str(macros.cite(numbers))
+        return re.sub(r"<[^>]+>", "", html).replace("&#8202;", " "), re.findall(r'href="#ref-(\d+)"', html)
+
+    assert shown([4]) == ("[4]", ["4"])
+    assert shown([3, 4]) == ("[3, 4]", ["3", "4"])
+    assert shown([9, 1, 2, 3, 5, 6, 11, 12, 13, 14]) == ("[1–3, 5, 6, 9, 11–14]", ["1", "3", "5", "6", "9", "11", "14"])
+    assert str(macros.cite([])) == ""
+
+
 def test_strict_undefined_fails_loudly(tmp_path: Path, views: dict[str, BriefView]) -> None:
     (tmp_path / "_summary.html.j2").write_text("{{ brief.no_such_field }}")
     with pytest.raises(RenderError, match=r"template error in brief\.html\.j2.*no_such_field"):
