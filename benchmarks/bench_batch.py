@@ -16,6 +16,8 @@ is one fresh process per document instead of warm workers. Writing that HTML is 
 Targets (issue 8), as ratios measured in one run: jobs2 / jobs1 <= 0.6; loop / jobs2 >= 3;
 xargs2 / jobs2 >= 1.6; nochange < 1 s; a worker's peak memory < 300 MB (read from the
 batch summary). The medians over ``--runs`` rounds are printed, and the ratios of each round.
+Each round also prints the share of the machine that other processes used during each
+phase (from /proc/stat): a ratio whose phases did not have the machine alike is noise.
 
 Run: .venv/bin/python benchmarks/bench_batch.py [--companies 200] [--records 40] [--runs 3]
      [--skip-baseline]   (only jobs1, jobs2 and nochange)
@@ -28,6 +30,7 @@ import datetime as dt
 import os
 import platform
 import re
+import resource
 import shlex
 import shutil
 import statistics
@@ -35,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -54,12 +58,45 @@ ENGAGE = [sys.executable, "-m", "engage"]
 WEASYPRINT = str(Path(sys.executable).with_name("weasyprint"))
 
 
+def _busy_cpu_seconds() -> float | None:
+    """Return the CPU seconds every process on the machine has used since boot (Linux), else None."""
+    try:
+        fields = Path("/proc/stat").read_text(encoding="ascii").splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+#: CPU seconds other processes used during each timed phase, in the order run; a ratio is
+#: only as good as its phases were alone on the machine.
+OTHERS: list[float] = []
+
+
+def timed(run: Callable[[], subprocess.CompletedProcess[str]]) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Run ``run`` and return (wall seconds, its result), noting in OTHERS what other processes used meanwhile."""
+    busy, children = _busy_cpu_seconds(), _children_cpu_seconds()
+    start = time.perf_counter()
+    done = run()
+    seconds = time.perf_counter() - start
+    after = _busy_cpu_seconds()
+    if busy is not None and after is not None:
+        # This script only waits meanwhile, so what its children did not use, others did.
+        OTHERS.append(max(0.0, (after - busy) - (_children_cpu_seconds() - children)))
+    return seconds, done
+
+
 def run_batch(ws: Path, *extra: str) -> tuple[float, str]:
     """Run `engage batch --all` on ``ws`` and return (wall seconds, stdout); raise on failure."""
     args = [*ENGAGE, "batch", "--all", "-w", str(ws), "--as-of", AS_OF.isoformat(), "--letter-format", "pdf", *extra]
-    start = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
-    seconds = time.perf_counter() - start
+    seconds, done = timed(
+        lambda: subprocess.run(args, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+    )
     if done.returncode != 0:
         raise SystemExit(f"engage batch failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return seconds, done.stdout
@@ -122,9 +159,7 @@ def write_html(ws: Path, folder: Path) -> tuple[list[Path], list[str]]:
 
 def run_shell(script: str) -> float:
     """Run ``script`` with bash and return its wall seconds; raise on failure."""
-    start = time.perf_counter()
-    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
-    seconds = time.perf_counter() - start
+    seconds, done = timed(lambda: subprocess.run(["bash", "-c", script], capture_output=True, text=True))
     if done.returncode != 0:
         raise SystemExit(f"baseline failed ({done.returncode}):\n{done.stderr[-2000:]}")
     return seconds
@@ -158,6 +193,7 @@ def main() -> None:
         ratios: dict[str, list[float]] = {}
         peaks: list[float] = []
         for round_ in range(1, args.runs + 1):
+            OTHERS.clear()
             t: dict[str, float] = {}
             t["jobs1"], out1 = run_batch(ws, "--force", "--jobs", "1")
             t["jobs2"], out2 = run_batch(ws, "--force", "--jobs", "2")
@@ -180,6 +216,10 @@ def main() -> None:
                 + " | " + ", ".join(f"{k} {v:.2f}" for k, v in r.items()),
                 flush=True,
             )
+            if OTHERS:
+                cores = os.cpu_count() or 1
+                share = ", ".join(f"{k} {o / (t[k] * cores):.0%}" for k, o in zip(t, OTHERS, strict=True))
+                print(f"  other processes' share of the machine during each phase: {share}", flush=True)
         print("median:")
         for key, values in times.items():
             each = statistics.median(values) / documents * 1000
