@@ -20,12 +20,12 @@ import json
 import math
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from itertools import accumulate
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from .dates import PartialDate
 from .errors import DataError
@@ -40,6 +40,8 @@ NOT_RATED = "not-rated"
 GAP_KINDS: tuple[str, ...] = ("no-response", "allegation", "no-commitment", "missed", "overdue", "unverified", "stale")
 OPEN_STATUSES = frozenset({"alleged", "under-investigation", "legal-action", "substantiated"})
 _DAYS_PER_MONTH = 30.4375
+_DIGIT = re.compile(r"\d")
+_T = TypeVar("_T")
 # Recency by age in whole days, per (full_months, half_life_months, floor): a memo of a pure function.
 _RECENCY_MEMOS: dict[tuple[float, float, float], dict[int, float]] = {}
 
@@ -449,6 +451,39 @@ class Peers:
         return sorted(rows, key=lambda r: (r[1].rank, r[0]))
 
 
+def _builder(cls: type[_T]) -> Callable[..., _T]:
+    """Return a function that builds a ``cls`` (a frozen, slotted dataclass) from its field values in order.
+
+    What it builds is an ordinary ``cls`` in every respect (equality, hash, repr, pickling,
+    immutability) at a fifth of the cost: a frozen dataclass's ``__init__`` sets each field
+    through ``object.__setattr__``, a call per field, and a profile holds some two hundred of
+    them. The builder fills a mutable twin with exactly ``cls``'s slots, then gives the
+    instance ``cls`` as its class (allowed because the memory layouts are identical).
+    ``cls`` must have no ``__post_init__``: nothing else runs at construction.
+    """
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    twin = dataclasses.make_dataclass(f"_{cls.__name__}Fields", names, slots=True, eq=False, repr=False)
+    if twin.__slots__ != cls.__slots__ or hasattr(cls, "__post_init__"):  # type: ignore[attr-defined]
+        raise TypeError(f"{cls.__name__} cannot be built field by field")
+
+    def build(*values: Any) -> _T:
+        obj = twin(*values)
+        obj.__class__ = cls
+        return obj  # type: ignore[return-value]
+
+    build.__name__ = build.__qualname__ = f"new_{cls.__name__}"
+    return build
+
+
+# Builders of the objects a workspace's profiles hold by the thousand (see _builder).
+_new_contribution = _builder(Contribution)
+_new_area_score = _builder(AreaScore)
+_new_gap = _builder(Gap)
+_new_question = _builder(Question)
+_new_opportunity = _builder(Opportunity)
+_new_peer_rank = _builder(PeerRank)
+
+
 def _plain(value: Any) -> Any:
     """Return ``value`` as JSON-ready data (dates ISO, partial dates as typed, tuples as lists)."""
     if isinstance(value, PartialDate):
@@ -546,9 +581,13 @@ def publisher_key(publisher: str | None, url: str | None) -> str:
 # --------------------------------------------------------------------------- record factors
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Scored:
-    """A record's points at the as-of date, before they are split across areas."""
+    """A record's points at the as-of date, before they are split across areas.
+
+    Private and never changed once built (not frozen only because a frozen dataclass costs
+    several times as much to build, and there is one per record).
+    """
 
     record_id: str
     kind: str  # allegation | commitment
@@ -558,6 +597,8 @@ class _Scored:
     factors: Mapping[str, float]
     points: float
     note: str
+    cents: int  # round(points * 100): the record's points in whole hundredths, as areas add them up
+    sources: tuple[Source, ...]  # the record's sources known by the as-of date (undated ones included)
 
 
 class _Facts:
@@ -567,44 +608,82 @@ class _Facts:
     all need the same ordinals and publisher keys; computing them once per record (rather
     than in each of those passes) removes most of the date arithmetic of a workspace.
 
-    ``devs`` are the (first, last) ordinals of the dated developments (the record's date,
-    an allegation's ``updated`` date, its dated sources), sorted; ``src_firsts`` the first
-    ordinal of each source's date (the record's date for an undated source), in source order;
-    ``pubs`` (allegations only) the sorted (first ordinal, publisher key) of each source.
+    ``start`` is the first day of the record's date. Of its dated developments (its date, an
+    allegation's ``updated`` date, its dated sources) ``settled`` is the latest first day (from
+    then on every development is known) and ``last`` the latest last day. ``keys`` counts an
+    allegation's independent publishers. ``newest`` is the newest source date (in PartialDate's
+    order; the record's date for an undated source, or with no source), ``newest_key`` its
+    (year, month, day). What a record needs only while its developments are still appearing
+    (each one's days, each source's) is worked out on demand by the methods.
     """
 
-    __slots__ = ("devs", "keys", "last", "pubs", "settled", "src_firsts", "start")
+    __slots__ = ("allegation", "keys", "last", "newest", "newest_key", "record", "settled", "start")
 
     def __init__(self, r: Allegation | Commitment, allegation: bool) -> None:
-        span = _span
-        devs = [span(r.date)]
-        start = devs[0][0]
+        # _span(d), with the memo looked up here: a record has a few dates, a workspace many records.
+        spans = _SPANS
+        d = r.date
+        own_key = (d.year, d.month, d.day)
+        start, last = spans.get(own_key) or _span(d)
+        settled = start
         if allegation:
             upd = r.updated  # type: ignore[union-attr]
             if upd:
-                devs.append(span(upd))
-        firsts = []
+                first, end = _span(upd)
+                settled = max(settled, first)
+                last = max(last, end)
+        newest, newest_key = None, None
         for src in r.sources:
-            d = src.date
-            if d:
-                fl = span(d)
-                devs.append(fl)
-                firsts.append(fl[0])
+            dated = src.date
+            if dated:
+                key = (dated.year, dated.month, dated.day)
+                first, end = spans.get(key) or _span(dated)
+                if first > settled:
+                    settled = first
+                if end > last:
+                    last = end
             else:
-                firsts.append(start)
-        devs.sort()
+                dated, key = r.date, own_key
+            if newest_key is None or key > newest_key:
+                newest, newest_key = dated, key
+        self.record = r
+        self.allegation = allegation
         self.start = start
-        self.devs = devs
-        self.settled = devs[-1][0]  # every development is known from this day on (devs are sorted)
-        self.last = max([lo for _, lo in devs]) if len(devs) > 1 else devs[0][1]
-        self.src_firsts = firsts
-        if allegation:
-            pubs = sorted(zip(firsts, [_publisher_key(x.publisher, x.url) for x in r.sources], strict=True))
-            self.pubs = pubs
-            self.keys = len({k for _, k in pubs})
-        else:
-            self.pubs = []
-            self.keys = 0
+        self.settled = settled
+        self.last = last
+        self.newest = newest or r.date
+        self.newest_key = newest_key or own_key
+        self.keys = len(set(self.publishers())) if allegation else 0
+
+    def devs(self) -> list[tuple[int, int]]:
+        """Return the (first, last) ordinals of the dated developments, sorted."""
+        r = self.record
+        devs = [_span(r.date)]
+        if self.allegation and r.updated:  # type: ignore[union-attr]
+            devs.append(_span(r.updated))  # type: ignore[union-attr]
+        devs += [_span(s.date) for s in r.sources if s.date]
+        devs.sort()
+        return devs
+
+    def src_firsts(self) -> list[int]:
+        """Return the first ordinal of each source's date (the record's date for an undated source), in source order."""
+        start = self.start
+        return [_span(s.date)[0] if s.date else start for s in self.record.sources]
+
+    def publishers(self) -> list[str]:
+        """Return each source's publisher key, in source order."""
+        known = _PUBLISHER_KEYS
+        return [
+            (x.publisher and known.get(x.publisher)) or _publisher_key(x.publisher, x.url) for x in self.record.sources
+        ]
+
+    def sources_by(self, step: int) -> tuple[Source, ...]:
+        """Return the record's sources dated on or before ``step``, undated ones included."""
+        return tuple([s for s, first in zip(self.record.sources, self.src_firsts(), strict=True) if first <= step])
+
+    def pubs(self) -> list[tuple[int, str]]:
+        """Return the sorted (first ordinal, publisher key) of each source."""
+        return sorted(zip(self.src_firsts(), self.publishers(), strict=True))
 
     def anchor(self, step: int) -> int:
         """Return the latest dated development on or before ``step``, aged from min(its last day, step).
@@ -613,13 +692,13 @@ class _Facts:
         """
         if self.settled <= step:
             return min(self.last, step)
-        return min(max(lo for f, lo in self.devs if f <= step), step)
+        return min(max(lo for f, lo in self.devs() if f <= step), step)
 
     def sources_known(self, step: int) -> int:
         """Return the number of independent sources dated on or before ``step`` (at least 1)."""
         if self.settled <= step:
             return max(1, self.keys)
-        return max(1, len({k for f, k in self.pubs if f <= step}))
+        return max(1, len({k for f, k in zip(self.src_firsts(), self.publishers(), strict=True) if f <= step}))
 
 
 def _corroboration(n: int, w: Weights) -> float:
@@ -631,43 +710,193 @@ def _response_factor(a: Allegation, w: Weights) -> float:
 
 
 def _score_allegation(a: Allegation, as_of: dt.date, w: Weights) -> _Scored | None:
-    return _score_allegation_facts(a, _Facts(a, True), as_of.toordinal(), w)
+    return _Scorer(as_of, w).allegation(a, _Facts(a, True))
 
 
-def _score_allegation_facts(a: Allegation, facts: _Facts, step: int, w: Weights) -> _Scored | None:
-    if facts.start > step:
-        return None
-    anchor = facts.anchor(step)
-    age = (step - anchor) / _DAYS_PER_MONTH
-    sev = w.severity[a.severity]
-    status = w.allegation_status[a.status]
-    response = _response_factor(a, w)
-    recency = recency_factor(age, w)
-    n = facts.sources_known(step)
-    corr = _corroboration(n, w)
-    points = _r2(sev * status * response * recency * corr)
-    latest = dt.date.fromordinal(anchor)
-    note = (
-        f"{a.severity} ({_g(sev)}) x {a.status} ({_g(status)})"
-        + (f" x no company response ({_g(response)})" if response != 1.0 else "")
-        + f" x recency {recency:.2f} (latest development {latest.isoformat()}, {age:.0f} months before)"
-        + f" x {n} independent source{'s' if n != 1 else ''} ({_g(corr)})"
+class _Scorer:
+    """Scores records as of one date under one set of weights, remembering what records share.
+
+    A workspace's records share few severities, statuses, dates, source counts and commitment
+    terms: each factor and note fragment is worked out once per distinct value (and date)
+    rather than once per record. The parts are the same text and numbers either way.
+    """
+
+    __slots__ = (
+        "_ages", "_by_age", "_corroborations", "_credits", "_heads", "_penalties", "as_of", "rows", "step", "w",
     )
-    factors = {
-        "severity": sev,
-        "status": status,
-        "response": response,
-        "recency": round(recency, 4),
-        "age_months": round(age, 2),
-        "independent_sources": float(n),
-        "corroboration": corr,
-    }
-    return _Scored(a.id, "allegation", "exposure", a.title, a.areas, MappingProxyType(factors), points, note)
+
+    def __init__(self, as_of: dt.date, w: Weights) -> None:
+        self.as_of = as_of
+        self.step = as_of.toordinal()
+        self.w = w
+        # Recency by age in whole days (shared by every compile with the same recency weights),
+        # and ``rows``: recency_row by the day a latest development ended.
+        self._by_age = _RECENCY_MEMOS.setdefault(
+            (w.recency_full_months, w.recency_half_life_months, w.recency_floor), {}
+        )
+        self.rows: dict[int, list[float]] = {}
+        self._heads: dict[tuple[str, str, bool], tuple[float, float, float, float, str]] = {}
+        self._ages: dict[int, tuple[float, float, float, str]] = {}
+        self._corroborations: dict[int, tuple[float, str]] = {}
+        self._credits: dict[tuple[bool, int | None, bool, str, str], tuple[float, Mapping[str, float], str]] = {}
+        self._penalties: dict[tuple[str, int], tuple[float, Mapping[str, float], str]] = {}
+
+    def recency(self, age_days: int) -> float:
+        """Return the recency weight of a development ``age_days`` old (recency_factor, by whole days)."""
+        r = self._by_age.get(age_days)
+        if r is None:
+            w = self.w
+            over = age_days / _DAYS_PER_MONTH - w.recency_full_months
+            r = 1.0 if over <= 0 else max(w.recency_floor, 0.5 ** (over / w.recency_half_life_months))
+            self._by_age[age_days] = r
+        return r
+
+    def recency_row(self, last: int) -> list[float]:
+        """Return the recency at each history step (newest first) of the latest development, ended on day ``last``.
+
+        Records share their dates: the row is worked out once per day (an age of 0 before it ends).
+        """
+        row = self.rows.get(last)
+        if row is None:
+            _, ords, _, _ = _steps(self.as_of, self.w.peak_months)
+            recency = self.recency
+            row = self.rows[last] = [recency(s - last if last < s else 0) for s in ords]
+        return row
+
+    def _head(self, a: Allegation) -> tuple[float, float, float, float, str]:
+        """Return (severity, status, response, their product, the note's opening) of an allegation."""
+        key = (a.severity, a.status, a.company_response is None)
+        head = self._heads.get(key)
+        if head is None:
+            w = self.w
+            sev = w.severity[a.severity]
+            status = w.allegation_status[a.status]
+            response = _response_factor(a, w)
+            text = f"{a.severity} ({_g(sev)}) x {a.status} ({_g(status)})" + (
+                f" x no company response ({_g(response)})" if response != 1.0 else ""
+            )
+            head = self._heads[key] = (sev, status, response, sev * status * response, text)
+        return head
+
+    def _age(self, anchor: int) -> tuple[float, float, float, str]:
+        """Return (recency, it and the age in months rounded as factors, the note's part) for a latest development."""
+        aged = self._ages.get(anchor)
+        if aged is None:
+            age = (self.step - anchor) / _DAYS_PER_MONTH
+            recency = recency_factor(age, self.w)
+            latest = dt.date.fromordinal(anchor)
+            text = f" x recency {recency:.2f} (latest development {latest.isoformat()}, {age:.0f} months before)"
+            aged = self._ages[anchor] = (recency, round(recency, 4), round(age, 2), text)
+        return aged
+
+    def _corroboration(self, n: int) -> tuple[float, str]:
+        """Return (corroboration, the note's closing) for ``n`` independent sources."""
+        corr = self._corroborations.get(n)
+        if corr is None:
+            factor = _corroboration(n, self.w)
+            text = f" x {n} independent source{'s' if n != 1 else ''} ({_g(factor)})"
+            corr = self._corroborations[n] = (factor, text)
+        return corr
+
+    def allegation(self, a: Allegation, facts: _Facts) -> _Scored | None:
+        """Return the allegation's points as of the date, or None when it is dated after it."""
+        step = self.step
+        if facts.start > step:
+            return None
+        sev, status, response, base, head = self._head(a)
+        if facts.settled <= step:  # every development and source is known by the date
+            last = facts.last
+            recency, recency_4, age_2, when = self._age(last if last < step else step)
+            n = facts.keys or 1
+        else:
+            recency, recency_4, age_2, when = self._age(facts.anchor(step))
+            n = facts.sources_known(step)
+        corr, tail = self._corroboration(n)
+        points = round(base * recency * corr + 0.0, 2) + 0.0  # _r2, inlined
+        factors = {
+            "severity": sev,
+            "status": status,
+            "response": response,
+            "recency": recency_4,
+            "age_months": age_2,
+            "independent_sources": float(n),
+            "corroboration": corr,
+        }
+        return _Scored(
+            a.id, "allegation", "exposure", a.title, a.areas, MappingProxyType(factors), points, head + when + tail,
+            round(points * 100), a.sources if facts.settled <= step else facts.sources_by(step),
+        )
+
+    def commitment(self, c: Commitment, facts: _Facts) -> _Scored | None:
+        """Return the commitment's credit or penalty as of the date, or None when it is dated after it."""
+        step = self.step
+        if facts.start > step:
+            return None
+        overdue = is_overdue(c, self.as_of)
+        if c.status in ("missed", "withdrawn") or (overdue and c.status == "announced"):
+            # Still overdue today: no decay; a missed or withdrawn one decays from its latest development.
+            key = ("overdue", c.target_year or 0) if c.status == "announced" else (c.status, facts.anchor(step))
+            penalty = self._penalties.get(key)
+            if penalty is None:
+                penalty = self._penalties[key] = self._penalty(c, key)
+            points, factors, note = penalty
+            role = "penalty"
+        else:
+            terms = (is_quantified(c), c.target_year, overdue, c.verification, c.status)
+            credit = self._credits.get(terms)
+            if credit is None:
+                credit = self._credits[terms] = self._credit(c, overdue)
+            points, factors, note = credit
+            role = "credit"
+        sources = c.sources if facts.settled <= step else facts.sources_by(step)
+        return _Scored(c.id, "commitment", role, c.title, c.areas, factors, points, note, round(points * 100), sources)
+
+    def _penalty(self, c: Commitment, key: tuple[str, int]) -> tuple[float, Mapping[str, float], str]:
+        w = self.w
+        kind = key[0]
+        base = w.penalty[kind]
+        if kind == "overdue":
+            recency, age = 1.0, 0.0
+        else:
+            age = (self.step - key[1]) / _DAYS_PER_MONTH
+            recency = recency_factor(age, w)
+        why = {
+            "missed": "missed",
+            "withdrawn": "withdrawn",
+            "overdue": f"target year {c.target_year} passed and still only announced",
+        }[kind]
+        note = f"negative signal: {why} ({_g(base)} points) x recency {recency:.2f}"
+        factors = {"penalty": base, "recency": round(recency, 4), "age_months": round(age, 2)}
+        return _r2(base * recency), MappingProxyType(factors), note
+
+    def _credit(self, c: Commitment, overdue: bool) -> tuple[float, Mapping[str, float], str]:
+        w = self.w
+        quantified = w.quantified if is_quantified(c) else 0.0
+        time_bound = w.time_bound if c.target_year is not None and not overdue else 0.0
+        verification = w.verification[c.verification]
+        status = w.commitment_status[c.status]
+        points = _r2(w.commitment_base + quantified + time_bound + verification + status)
+        parts = [f"commitment ({_g(w.commitment_base)})"]
+        parts.append(f"quantified ({_g(quantified)})" if quantified else "not quantified (0)")
+        if overdue:
+            parts.append(f"target year {c.target_year} passed (0)")
+        else:
+            parts.append(f"time-bound {c.target_year} ({_g(time_bound)})" if time_bound else "no target year (0)")
+        parts.append(f"verification {c.verification} ({_g(verification)})")
+        parts.append(f"{c.status} ({_g(status)})")
+        factors = {
+            "base": w.commitment_base,
+            "quantified": quantified,
+            "time_bound": time_bound,
+            "verification": verification,
+            "status": status,
+        }
+        return points, MappingProxyType(factors), " + ".join(parts)
 
 
 def is_quantified(c: Commitment) -> bool:
     """Return True when the commitment's target names a number (a percentage, a tonnage, a year...)."""
-    return bool(c.target and re.search(r"\d", c.target))
+    return bool(c.target and _DIGIT.search(c.target))
 
 
 def has_records(company: Company, as_of: dt.date) -> bool:
@@ -684,61 +913,11 @@ def is_overdue(c: Commitment, as_of: dt.date) -> bool:
 
 def commitment_role(c: Commitment, as_of: dt.date) -> str | None:
     """Return 'penalty' (missed, withdrawn, or overdue and only announced), 'credit', or None (after ``as_of``)."""
-    if _first(c.date) > as_of.toordinal():
+    if _span(c.date)[0] > as_of.toordinal():
         return None
-    if c.status in ("missed", "withdrawn") or (is_overdue(c, as_of) and c.status == "announced"):
+    if c.status in ("missed", "withdrawn") or (c.status == "announced" and is_overdue(c, as_of)):
         return "penalty"
     return "credit"
-
-
-def _score_commitment(c: Commitment, as_of: dt.date, w: Weights) -> _Scored | None:
-    return _score_commitment_facts(c, _Facts(c, False), as_of, w)
-
-
-def _score_commitment_facts(c: Commitment, facts: _Facts, as_of: dt.date, w: Weights) -> _Scored | None:
-    step = as_of.toordinal()
-    if facts.start > step:
-        return None
-    overdue = is_overdue(c, as_of)
-    if c.status in ("missed", "withdrawn") or (overdue and c.status == "announced"):
-        kind = c.status if c.status in ("missed", "withdrawn") else "overdue"
-        base = w.penalty[kind]
-        if kind == "overdue":
-            recency, age = 1.0, 0.0  # still overdue today: no decay
-        else:
-            anchor = facts.anchor(step)
-            age = (step - anchor) / _DAYS_PER_MONTH
-            recency = recency_factor(age, w)
-        points = _r2(base * recency)
-        why = {
-            "missed": "missed",
-            "withdrawn": "withdrawn",
-            "overdue": f"target year {c.target_year} passed and still only announced",
-        }[kind]
-        note = f"negative signal: {why} ({_g(base)} points) x recency {recency:.2f}"
-        factors = {"penalty": base, "recency": round(recency, 4), "age_months": round(age, 2)}
-        return _Scored(c.id, "commitment", "penalty", c.title, c.areas, MappingProxyType(factors), points, note)
-    quantified = w.quantified if is_quantified(c) else 0.0
-    time_bound = w.time_bound if c.target_year is not None and not overdue else 0.0
-    verification = w.verification[c.verification]
-    status = w.commitment_status[c.status]
-    points = _r2(w.commitment_base + quantified + time_bound + verification + status)
-    parts = [f"commitment ({_g(w.commitment_base)})"]
-    parts.append(f"quantified ({_g(quantified)})" if quantified else "not quantified (0)")
-    if overdue:
-        parts.append(f"target year {c.target_year} passed (0)")
-    else:
-        parts.append(f"time-bound {c.target_year} ({_g(time_bound)})" if time_bound else "no target year (0)")
-    parts.append(f"verification {c.verification} ({_g(verification)})")
-    parts.append(f"{c.status} ({_g(status)})")
-    factors = {
-        "base": w.commitment_base,
-        "quantified": quantified,
-        "time_bound": time_bound,
-        "verification": verification,
-        "status": status,
-    }
-    return _Scored(c.id, "commitment", "credit", c.title, c.areas, MappingProxyType(factors), points, " + ".join(parts))
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -768,16 +947,14 @@ def _apportion(total_cents: int, shares: Sequence[float]) -> list[int]:
     # Largest remainder first, ties by position: (o - r) is exactly -(r - o).
     # The sort is stable, so equal remainders keep their positions' order.
     order = sorted(range(len(raw)), key=[o - r for r, o in zip(raw, out, strict=True)].__getitem__)
-    i = 0
-    while rem > 0:
-        out[order[i % len(order)]] += 1
-        rem -= 1
-        i += 1
-    i = 0
-    while rem < 0:
-        out[order[-1 - (i % len(order))]] -= 1
-        rem += 1
-        i += 1
+    # A cent at a time round the order (from its end when taking cents away): every share
+    # gets the whole rounds, the first (or last) ``extra`` one more.
+    rounds, extra = divmod(abs(rem), len(order))
+    step = 1 if rem > 0 else -1
+    if rounds:
+        out = [o + step * rounds for o in out]
+    for i in order[:extra] if rem > 0 else order[len(order) - extra :]:
+        out[i] += step
     return out
 
 
@@ -788,11 +965,11 @@ def saturate(points: float, scale: float) -> float:
 
 def _owa(values: Sequence[float], weights: Sequence[float]) -> list[float]:
     """Return the ordered-weighted-average weight of each value (largest value, largest weight)."""
-    order = sorted(range(len(values)), key=lambda i: (-values[i], i))
+    # Largest first; a stable sort keeps equal values in their order, reversed or not.
+    order = sorted(range(len(values)), key=values.__getitem__, reverse=True)
     out = [0.0] * len(values)
-    for pos, i in enumerate(order):
-        if pos < len(weights):
-            out[i] = weights[pos]
+    for i, weight in zip(order, weights, strict=False):
+        out[i] = weight
     return out
 
 
@@ -802,36 +979,40 @@ def _owa(values: Sequence[float], weights: Sequence[float]) -> list[float]:
 def _area_score(
     key: str,
     title: str,
-    scored: Sequence[_Scored],
+    risk: Sequence[_Scored],
+    credit: Sequence[_Scored],
     w: Weights,
     history: tuple[Sequence[float], Sequence[dt.date], dt.date],
     newest: PartialDate | None,
 ) -> AreaScore:
-    if not scored:
+    """Return an area's score from its records' points: ``risk`` (exposure and penalties) and ``credit``."""
+    if not risk and not credit:
         return _with_trend(key, title, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, history[2], 0.0, newest, 0, 0, (), w)
-    risk = [s for s in scored if s.role != "credit"]
-    credit = [s for s in scored if s.role == "credit"]
-    e_points = sum([round(s.points * 100) for s in risk]) / 100  # _cents, inlined
-    c_points = sum([round(s.points * 100) for s in credit]) / 100
+    e_points = sum([s.cents for s in risk]) / 100
+    c_points = sum([s.cents for s in credit]) / 100
     exposure = saturate(e_points, w.exposure_scale)
     mitigation = saturate(c_points, w.mitigation_scale)
     net = exposure * (1.0 - w.mitigation_cap * mitigation / 100)
     x_c, m_c, n_c = _cents(exposure), _cents(mitigation), _cents(net)
     off_c = x_c - n_c
-    x_sh = _apportion(x_c, [exposure * s.points / e_points if e_points else 0.0 for s in risk])
-    m_sh = _apportion(m_c, [mitigation * s.points / c_points if c_points else 0.0 for s in credit])
-    o_sh = _apportion(off_c, [(off_c / 100) * s.points / c_points if c_points else 0.0 for s in credit])
+    x_sh = _apportion(x_c, [exposure * s.points / e_points for s in risk] if e_points else [0.0] * len(risk))
     contributions = [
-        Contribution(s.record_id, s.kind, s.role, s.title, key, s.factors, s.points, x / 100, 0.0, x / 100, s.note)
+        _new_contribution(s.record_id, s.kind, s.role, s.title, key, s.factors, s.points, x / 100, 0.0, x / 100, s.note)
         for s, x in zip(risk, x_sh, strict=False)
-    ] + [
-        Contribution(
-            s.record_id, s.kind, s.role, s.title, key, s.factors, s.points, 0.0, m / 100, -o / 100 + 0.0, s.note
-        )
-        for s, m, o in zip(credit, m_sh, o_sh, strict=False)
     ]
+    if credit:
+        m_sh = _apportion(m_c, [mitigation * s.points / c_points for s in credit] if c_points else [0.0] * len(credit))
+        off = off_c / 100
+        o_sh = _apportion(off_c, [off * s.points / c_points for s in credit] if c_points else [0.0] * len(credit))
+        contributions += [
+            _new_contribution(
+                s.record_id, s.kind, s.role, s.title, key, s.factors, s.points, 0.0, m / 100, -o / 100 + 0.0, s.note
+            )
+            for s, m, o in zip(credit, m_sh, o_sh, strict=False)
+        ]
     net_v = n_c / 100
     peak, peak_on, year_ago = _summarise(history[0], history[1], net_v, history[2], w)
+    n_allegations = sum([s.kind == "allegation" for s in risk])  # credit is only ever a commitment's
     return _with_trend(
         key,
         title,
@@ -845,8 +1026,8 @@ def _area_score(
         peak_on,
         year_ago,
         newest,
-        sum(1 for s in scored if s.kind == "allegation"),
-        sum(1 for s in scored if s.kind == "commitment"),
+        n_allegations,
+        len(risk) + len(credit) - n_allegations,
         tuple(contributions),
         w,
     )
@@ -875,7 +1056,7 @@ def _with_trend(
     # Positional, in field order (key, title, exposure, mitigation, offset, net, band, exposure_points,
     # credit_points, peak, peak_on, year_ago, trend, trend_delta, newest_source, allegations,
     # commitments, contributions): keyword calls cost more, and there are 14 per company.
-    return AreaScore(
+    return _new_area_score(
         key,
         title,
         exposure,
@@ -904,39 +1085,44 @@ def _overall(
     wx = _owa([a.exposure for a in areas], w.overall)
     wm = _owa([a.mitigation for a in areas], w.overall)
     wn = _owa([a.net for a in areas], w.overall)
-    exposure = sum(x * a.exposure for x, a in zip(wx, areas, strict=False))
-    mitigation = sum(x * a.mitigation for x, a in zip(wm, areas, strict=False))
-    net = sum(x * a.net for x, a in zip(wn, areas, strict=False))
+    exposure = sum([x * a.exposure for x, a in zip(wx, areas, strict=False)])
+    mitigation = sum([x * a.mitigation for x, a in zip(wm, areas, strict=False)])
+    net = sum([x * a.net for x, a in zip(wn, areas, strict=False)])
     x_c, m_c, n_c = _cents(exposure), _cents(mitigation), _cents(net)
     n_c = min(n_c, x_c)
     # One overall contribution per (record, role); its shares are the weighted area shares.
-    # entry: [first contribution, weighted exposure, mitigation and net shares, area keys]
+    # entry: [first contribution, weighted exposure, mitigation and net shares, labels of the
+    # record's areas that weigh in the overall net]
     keyed: dict[tuple[str, str, str], list[Any]] = {}
     for i, a in enumerate(areas):
         if not a.contributions:
             continue
-        fx, fm, fn, ak = wx[i], wm[i], wn[i], a.key
+        fx, fm, fn = wx[i], wm[i], wn[i]
+        # An area outside the top ones adds 0.0 x share to every sum, which changes none: skip the sums.
+        weighs = fx or fm or fn
+        label = f"{a.key} x{fn:.2f}" if fn else None
         for c in a.contributions:
             k = (c.record_kind, c.record_id, c.role)
             entry = keyed.get(k)
             if entry is None:
                 entry = keyed[k] = [c, 0.0, 0.0, 0.0, []]
-            entry[1] += fx * c.exposure
-            entry[2] += fm * c.mitigation
-            entry[3] += fn * c.net
-            entry[4].append(ak)
+            if weighs:
+                entry[1] += fx * c.exposure
+                entry[2] += fm * c.mitigation
+                entry[3] += fn * c.net
+            if label:
+                entry[4].append(label)
     entries = list(keyed.values())
     x_sh = _apportion(x_c, [e[1] for e in entries])
     m_sh = _apportion(m_c, [e[2] for e in entries])
     n_sh = _apportion(n_c, [e[3] for e in entries])
-    weight_labels = {a.key: f"{a.key} x{wn[i]:.2f}" for i, a in enumerate(areas) if wn[i]}
     contributions = []
     for e, x, m, n in zip(entries, x_sh, m_sh, n_sh, strict=True):
         c = e[0]
-        used = ", ".join([weight_labels[k] for k in e[4] if k in weight_labels])
+        used = ", ".join(e[4])
         note = c.note + (f"; overall weights: {used}" if used else "; overall weight 0 (not among the top areas)")
         contributions.append(
-            Contribution(
+            _new_contribution(
                 c.record_id,
                 c.record_kind,
                 c.role,
@@ -982,17 +1168,19 @@ def _history(
     allegations: Sequence[tuple[Allegation, _Facts]],
     commitments: Sequence[tuple[Commitment, _Facts]],
     keys: Sequence[str],
-    as_of: dt.date,
-    w: Weights,
+    scorer: _Scorer,
 ) -> tuple[list[list[float]], Sequence[dt.date]]:
     """Return net per step per area (steps 1..peak_months back; step 0 is computed in full elsewhere).
 
     Per-record factors are computed once; each step only re-evaluates what time changes:
     inclusion, the latest development, sources so far, recency and overdue status. A record
     whose points do not change over the steps it is included in (recency still full, or
-    already at the floor) is added once through a difference array instead of per step.
+    already at the floor) is added once through a difference array instead of per step; one
+    whose points change gets its values as whole lists (recency rows from ``scorer``, stretches
+    between developments, the years before and after a target year), added area by area.
     """
-    steps, ords, ascending = _steps(as_of, w.peak_months)
+    w = scorer.w
+    steps, ords, ascending, years = _steps(scorer.as_of, w.peak_months)
     n = len(steps)
     index = {k: i for i, k in enumerate(keys)}
     e_pts = [[0.0] * n for _ in keys]
@@ -1003,15 +1191,8 @@ def _history(
     full_days = full * _DAYS_PER_MONTH
     floor_days = (full + hl * math.log2(1 / floor)) * _DAYS_PER_MONTH if floor > 0 else math.inf
 
-    # Ages are whole days and repeat across records, steps and companies: look each up once.
-    memo = _RECENCY_MEMOS.setdefault((full, hl, floor), {})
-
-    def recency(age_days: int) -> float:
-        r = memo.get(age_days)
-        if r is None:
-            over = age_days / _DAYS_PER_MONTH - full
-            r = memo[age_days] = 1.0 if over <= 0 else max(floor, 0.5 ** (over / hl))
-        return r
+    # Recency at each step, by the day the latest development ended: records share their dates.
+    rows, recency_row = scorer.rows, scorer.recency_row  # rows.get(d) or recency_row(d): the memo first
 
     for a, facts in allegations:
         start = facts.start
@@ -1021,7 +1202,6 @@ def _history(
         base = w.severity[a.severity] * w.allegation_status[a.status] * _response_factor(a, w)
         if base == 0:
             continue
-        devs, pubs = facts.devs, facts.pubs  # both sorted
         idx = [index[k] for k in a.areas if k in index]
         earliest = ords[included - 1]
         if facts.settled <= earliest:
@@ -1035,31 +1215,14 @@ def _history(
                     e_diff[i][0] += v
                     e_diff[i][included] -= v
                 continue
-            # s - min(last, s), written as a conditional (no call): the age in days at each step.
-            ages = [s - last if last < s else 0 for s in ords[:included]]
-            vec = [b * (memo.get(age) or recency(age)) for age in ages]
+            vec = [b * r for r in (rows.get(last) or recency_row(last))[:included]]
         else:
-            # Walk the steps oldest first, admitting developments and sources as they appear:
-            # the anchor is min(latest development so far, step), since max(min(lo, s)) = min(max(lo), s).
+            # Developments and sources appear within the window: between two appearances the
+            # latest development and the count of sources hold, so each stretch of steps is one list.
             vec = [0.0] * included
-            di = pi = 0
-            latest = -1
-            seen: set[str] = set()
-            n_devs, n_pubs = len(devs), len(pubs)
-            bc = base * _corroboration(1, w)  # base x corroboration, recomputed when a new publisher appears
-            for j in range(included - 1, -1, -1):
-                s = ords[j]
-                while di < n_devs and devs[di][0] <= s:
-                    if devs[di][1] > latest:
-                        latest = devs[di][1]
-                    di += 1
-                if pi < n_pubs and pubs[pi][0] <= s:
-                    while pi < n_pubs and pubs[pi][0] <= s:
-                        seen.add(pubs[pi][1])
-                        pi += 1
-                    bc = base * _corroboration(max(1, len(seen)), w)
-                age = s - latest if latest < s else 0  # s - min(latest, s)
-                vec[j] = bc * (memo.get(age) or recency(age))
+            for lo, hi, latest, sources in _stretches(facts.devs(), facts.pubs(), ords, ascending, included):
+                bc = base * _corroboration(max(1, sources), w)
+                vec[lo:hi] = [bc * r for r in (rows.get(latest) or recency_row(latest))[lo:hi]]
         for i in idx:
             # Same additions as row[j] += vec[j] (record by record), as one list operation.
             row = e_pts[i]
@@ -1071,81 +1234,129 @@ def _history(
             continue
         idx = [index[k] for k in c.areas if k in index]
         negative = c.status in ("missed", "withdrawn")
-        open_ = c.status in ("announced", "in-progress")
-        changes = open_ and c.target_year is not None and c.target_year >= steps[included - 1].year
-        if not negative and not (open_ and c.target_year is not None and c.target_year < steps[0].year) and not changes:
-            # Credit, the same at every included step (no deadline passes within the window).
+        target = c.target_year
+        dated_open = target is not None and c.status in ("announced", "in-progress")
+        if not negative and not dated_open:
+            # Credit, the same at every included step (no deadline can pass within the window).
             v = (
                 w.commitment_base
                 + (w.quantified if is_quantified(c) else 0.0)
                 + w.verification[c.verification]
                 + w.commitment_status[c.status]
-                + (w.time_bound if c.target_year is not None else 0.0)
+                + (w.time_bound if target is not None else 0.0)
             )
             for i in idx:
                 c_diff[i][0] += v
                 c_diff[i][included] -= v
             continue
-        devs = facts.devs  # sorted by first day
-        di, latest = 0, -1
-        credit = (
-            0.0
-            if negative
-            else (
-                w.commitment_base
-                + (w.quantified if is_quantified(c) else 0.0)
-                + w.verification[c.verification]
-                + w.commitment_status[c.status]
-            )
-        )
-        # Oldest step first, so the latest development so far is a running maximum.
-        for j in range(included - 1, -1, -1):
-            s = ords[j]
-            overdue = open_ and c.target_year is not None and c.target_year < steps[j].year
-            if negative:
-                while di < len(devs) and devs[di][0] <= s:
-                    latest = max(latest, devs[di][1])
-                    di += 1
-                anchor = min(latest, s)
-                v, rows = w.penalty[c.status] * recency(s - anchor), e_pts
-            elif overdue and c.status == "announced":
-                v, rows = w.penalty["overdue"], e_pts
+        if negative:
+            # A penalty that decays with the age of the latest development, as an allegation's points do.
+            pen = w.penalty[c.status]
+            if facts.settled <= ords[included - 1]:
+                last = facts.last
+                vec = [pen * r for r in (rows.get(last) or recency_row(last))[:included]]
             else:
-                v, rows = credit + (w.time_bound if c.target_year is not None and not overdue else 0.0), c_pts
+                vec = [0.0] * included
+                for lo, hi, latest, _sources in _stretches(facts.devs(), (), ords, ascending, included):
+                    vec[lo:hi] = [pen * r for r in (rows.get(latest) or recency_row(latest))[lo:hi]]
             for i in idx:
-                rows[i][j] += v
+                row = e_pts[i]
+                row[:included] = [x + v for x, v in zip(row, vec, strict=False)]
+            continue
+        # An open commitment with a target year is overdue at the steps of the years after it
+        # (the newest ``overdue`` steps): then an announced one is a penalty, one in progress
+        # loses its time-bound credit; before that it earns full credit.
+        assert target is not None  # dated_open
+        overdue = min(included, bisect.bisect_left(years, -target))
+        credit = (
+            w.commitment_base
+            + (w.quantified if is_quantified(c) else 0.0)
+            + w.verification[c.verification]
+            + w.commitment_status[c.status]
+        )
+        on_time = credit + w.time_bound
+        late = w.penalty["overdue"] if c.status == "announced" else credit + 0.0
+        late_rows = e_pts if c.status == "announced" else c_pts
+        for i in idx:
+            if overdue:
+                row = late_rows[i]
+                row[:overdue] = [x + late for x in row[:overdue]]
+            if overdue < included:
+                row = c_pts[i]
+                row[overdue:included] = [x + on_time for x in row[overdue:included]]
     exp = math.exp
-    cap = w.mitigation_cap / 100
+    damp = w.mitigation_cap / 100 * 100.0  # (cap / 100) * 100.0, not cap: the rounding the steps always had
     xs, ms = w.exposure_scale, w.mitigation_scale
     nets: list[list[float]] = []
-    zeros = [0.0] * n
     for i in range(len(keys)):
-        # The running sums of the difference arrays, as in acc += d[j] from 0.0 (0.0 + x is x exactly).
-        es = [x + acc for x, acc in zip(e_pts[i], accumulate(e_diff[i][:n]), strict=True)]
-        if max(es) <= 1e-12:  # nothing in this area in the window
-            nets.append(list(zeros))
-            continue
-        cs = [x + acc for x, acc in zip(c_pts[i], accumulate(c_diff[i][:n]), strict=True)]
-        row = []
-        for e, credit in zip(es, cs, strict=True):
-            if e <= 1e-12:
-                row.append(0.0)
-                continue
-            x = 100.0 * (1.0 - exp(-e / xs))
-            row.append(x * (1.0 - cap * 100.0 * (1.0 - exp(-credit / ms))) if credit > 1e-12 else x)
-        nets.append(row)
+        # Exposure and credit points at each step: the per-step points plus the running sums of
+        # the difference arrays, as in acc += d[j] from 0.0 (0.0 + x is x exactly). Net is the
+        # saturated exposure damped by the saturated credit (no credit: no damping; no exposure: 0).
+        nets.append(
+            [
+                0.0
+                if (e := x + e_acc) <= 1e-12
+                else 100.0 * (1.0 - exp(-e / xs)) * (1.0 - damp * (1.0 - exp(-credit / ms)))
+                if (credit := y + c_acc) > 1e-12
+                else 100.0 * (1.0 - exp(-e / xs))
+                for x, e_acc, y, c_acc in zip(
+                    e_pts[i], accumulate(e_diff[i][:n]), c_pts[i], accumulate(c_diff[i][:n]), strict=True
+                )
+            ]
+        )
     return nets, steps
 
 
 @functools.lru_cache(maxsize=32)
-def _steps(as_of: dt.date, months: int) -> tuple[tuple[dt.date, ...], tuple[int, ...], tuple[int, ...]]:
-    """Return the history's monthly steps (newest first), their ordinals, and the ordinals oldest first.
+def _steps(
+    as_of: dt.date, months: int
+) -> tuple[tuple[dt.date, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """Return the history's monthly steps (newest first), their ordinals, those oldest first, and their -years.
 
-    The same for every company of a workspace, hence computed once.
+    The negated years ascend, for bisecting on a target year. The same for every company of a
+    workspace, hence computed once.
     """
     steps = tuple(months_before(as_of, k) for k in range(1, months + 1))
     ords = tuple(d.toordinal() for d in steps)
-    return steps, ords, ords[::-1]
+    return steps, ords, ords[::-1], tuple(-d.year for d in steps)
+
+
+def _stretches(
+    devs: Sequence[tuple[int, int]],
+    pubs: Sequence[tuple[int, str]],
+    ords: Sequence[int],
+    ascending: Sequence[int],
+    included: int,
+) -> list[tuple[int, int, int, int]]:
+    """Return the runs of steps (of the newest ``included``) over which a record's known facts hold.
+
+    Each run is (lo, hi, latest, sources): at steps lo..hi-1 (newest first) the latest
+    development known ends on day ``latest`` and ``sources`` independent sources are known.
+    ``devs`` are (first, last) ordinals and ``pubs`` (first ordinal, publisher key), both sorted
+    by first day; a run ends where the next of them appears. The steps are walked oldest
+    first, so the latest development is a running maximum: max(min(last, s)) = min(max(last), s).
+    """
+    n = len(ascending)
+    runs = []
+    di = pi = 0
+    n_devs, n_pubs = len(devs), len(pubs)
+    latest = -1
+    seen: set[str] = set()
+    hi = included  # steps lo..hi-1 are still to be given a run
+    while hi:
+        s = ords[hi - 1]
+        while di < n_devs and devs[di][0] <= s:
+            if devs[di][1] > latest:
+                latest = devs[di][1]
+            di += 1
+        while pi < n_pubs and pubs[pi][0] <= s:
+            seen.add(pubs[pi][1])
+            pi += 1
+        upcoming = min(devs[di][0] if di < n_devs else math.inf, pubs[pi][0] if pi < n_pubs else math.inf)
+        lo = n - bisect.bisect_left(ascending, upcoming) if upcoming != math.inf else 0  # steps on/after it
+        runs.append((lo, hi, latest, len(seen)))
+        hi = lo
+    return runs
 
 
 def _summarise(
@@ -1176,40 +1387,50 @@ def compile_profile(company: Company, taxonomy: Taxonomy, as_of: dt.date, weight
     peer-practice opportunities need the other companies: use ``compile_profiles``.
     Raises DataError when a question template in the taxonomy uses an unknown placeholder.
     """
+    return _compile(company, taxonomy, _Scorer(as_of, weights))
+
+
+def _compile(company: Company, taxonomy: Taxonomy, scorer: _Scorer) -> Profile:
+    """Return the profile of ``company``, scored by ``scorer`` (shared by a workspace's companies)."""
     from .questions import build_gaps, build_opportunities, build_questions
 
-    w = weights
+    w, as_of, step = scorer.w, scorer.as_of, scorer.step
     keys = taxonomy.keys
-    step = as_of.toordinal()
     # Records dated after as-of play no part anywhere (history steps are all before it).
     fa = [(a, f) for a in company.allegations if (f := _Facts(a, True)).start <= step]
     fc = [(c, f) for c in company.commitments if (f := _Facts(c, False)).start <= step]
     scored: list[_Scored] = []
     for a, f in fa:
-        s = _score_allegation_facts(a, f, step, w)
+        s = scorer.allegation(a, f)
         if s is not None:
             scored.append(s)
     for c, f in fc:
-        s = _score_commitment_facts(c, f, as_of, w)
+        s = scorer.commitment(c, f)
         if s is not None:
             scored.append(s)
-    nets, steps = _history(fa, fc, keys, as_of, w)
+    nets, steps = _history(fa, fc, keys, scorer)
     newest = _newest_sources([*fa, *fc], keys, step)
-    areas: list[AreaScore] = []
-    by_area: dict[str, list[_Scored]] = {k: [] for k in keys}
+    # Each area's records, in record order: exposure and penalties, and credit.
+    risk: dict[str, list[_Scored]] = {k: [] for k in keys}
+    credit: dict[str, list[_Scored]] = {k: [] for k in keys}
     for sc in scored:
-        for k in dict.fromkeys(sc.areas):
-            if k in by_area:
-                by_area[k].append(sc)
-    for i, area in enumerate(taxonomy.areas):
-        mine = by_area[area.key]
-        areas.append(_area_score(area.key, area.title, mine, w, (nets[i], steps, as_of), newest.get(area.key)))
+        into = credit if sc.role == "credit" else risk
+        for k in sc.areas if len(sc.areas) == 1 else dict.fromkeys(sc.areas):
+            held = into.get(k)
+            if held is not None:
+                held.append(sc)
+    areas = [
+        _area_score(
+            area.key, area.title, risk[area.key], credit[area.key], w, (nets[i], steps, as_of), newest.get(area.key)
+        )
+        for i, area in enumerate(taxonomy.areas)
+    ]
     # The overall series: the same ordered weighted average at each step (largest areas first).
     top = w.overall
     overall_series = []
     for col in zip(*nets, strict=True):
         ranked = sorted(col, reverse=True)
-        overall_series.append(sum(x * v for x, v in zip(top, ranked, strict=False)))
+        overall_series.append(sum([x * v for x, v in zip(top, ranked, strict=False)]))
     overall = _overall(areas, w, (overall_series, steps, as_of))
     gaps = build_gaps(company, taxonomy, as_of, w, tuple(areas), scored)
     questions = build_questions(company, taxonomy, as_of, w, gaps, scored)
@@ -1243,11 +1464,11 @@ def _newest_sources(
         if f.start > step:
             continue
         if f.settled <= step:  # every source is dated on or before step
-            dates = [s.date or r.date for s in r.sources]
+            newest, nk = f.newest, f.newest_key
         else:
-            dates = [s.date or r.date for s, first in zip(r.sources, f.src_firsts, strict=True) if first <= step]
-        newest = (max(dates, key=_ymd) if len(dates) > 1 else dates[0]) if dates else r.date
-        nk = _ymd(newest)
+            dates = [s.date or r.date for s, first in zip(r.sources, f.src_firsts(), strict=True) if first <= step]
+            newest = (max(dates, key=_ymd) if len(dates) > 1 else dates[0]) if dates else r.date
+            nk = _ymd(newest)
         for k in r.areas:
             if k in areas:
                 held = newest_key.get(k)
@@ -1277,7 +1498,7 @@ def rank_peers(profiles: Iterable[Profile]) -> Peers:
             lower = bisect.bisect_left(ordered, v)
             ties = bisect.bisect_right(ordered, v) - lower - 1
             pct = 100.0 * (lower + 0.5 * ties) / (n - 1) if n > 1 else 0.0
-            ranks[p.company_id][key] = PeerRank(key, v, lower + 1, n, _r2(pct), median)
+            ranks[p.company_id][key] = _new_peer_rank(key, v, lower + 1, n, _r2(pct), median)
     return Peers(
         as_of=as_of,
         company_ids=tuple(p.company_id for p in profs),
@@ -1311,7 +1532,8 @@ def _compile_all(
 ) -> dict[str, Profile]:
     from .questions import peer_holders, peer_opportunities
 
-    profiles = [compile_profile(c, taxonomy, as_of, weights) for c in companies]
+    scorer = _Scorer(as_of, weights)
+    profiles = [_compile(c, taxonomy, scorer) for c in companies]
     if not profiles:
         return {}
     peers = rank_peers(profiles)

@@ -15,7 +15,9 @@ import datetime as dt
 import functools
 import re
 import string
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
+from typing import Any
 
 from .countries import COUNTRY_NAMES
 from .dates import PartialDate
@@ -30,8 +32,12 @@ from .profile import (
     SourceRef,
     Weights,
     _first,
+    _new_gap,
+    _new_opportunity,
+    _new_question,
     _score_allegation,
     _Scored,
+    _span,
     _ymd,
     commitment_role,
     is_overdue,
@@ -146,6 +152,8 @@ _ISO_DAY = re.compile(r"\b(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
 
 def prose_dates(text: str) -> str:
     """Return ``text`` with its ISO day dates ('2024-07-04') written out ('4 July 2024')."""
+    if "-0" not in text and "-1" not in text:  # no ISO month without either: skip the expression's scan
+        return text
     return _ISO_DAY.sub(lambda m: f"{int(m.group(3))} {_MONTHS[int(m.group(2))]} {m.group(1)}", text)
 
 
@@ -330,7 +338,7 @@ def _publisher_within(record: Allegation, as_of: dt.date) -> str | None:
     """
     step = as_of.toordinal()
     for s in record.sources:
-        if s.publisher and s.date and _within(s.date, record.date) and _first(s.date) <= step:
+        if s.publisher and s.date and _within(s.date, record.date) and _span(s.date)[0] <= step:
             return s.publisher
     return None
 
@@ -342,48 +350,84 @@ def _primary_area(areas: Sequence[str], keys: Sequence[str]) -> str:
     return areas[0]
 
 
+class _Placeholders(dict[str, str]):
+    """A question's placeholder values, each computed when a template first names it.
+
+    Most templates name a few of a record's specifics: the reported-sentence, the regions in
+    words, the newest development are only worked out for the templates that use them. An
+    unknown name raises KeyError, as a plain dict would.
+    """
+
+    __slots__ = ("_args", "_makers")
+
+    def __init__(self, makers: Mapping[str, Callable[..., str]], args: tuple[Any, ...], known: dict[str, str]) -> None:
+        super().__init__(known)
+        self._makers = makers
+        self._args = args
+
+    def __missing__(self, name: str) -> str:
+        value = self[name] = self._makers[name](*self._args)
+        return value
+
+
+def _latest_month_year(a: Allegation, as_of: dt.date) -> str:
+    """Return the month of the newest development (by as-of), else of the record, as prose."""
+    # a.latest, ordered by _ymd (PartialDate's own order) rather than its generated comparisons.
+    latest = max([a.date] + ([a.updated] if a.updated else []) + [s.date for s in a.sources if s.date], key=_ymd)
+    return month_year(latest) if _first(latest) <= as_of.toordinal() else month_year(a.date)
+
+
+def _regions(a: Allegation) -> str:
+    """Return the allegation's regions in words ('Indonesia and the Philippines'), else a stand-in."""
+    regions = [COUNTRY_NAMES.get(r, r) for r in a.regions]
+    return join_words(regions) if regions else "the region concerned"
+
+
+# The placeholders of an allegation's questions, beyond {company} and {area}: (allegation, as-of) -> text.
+_ALLEGATION_VALUES: dict[str, Callable[[Allegation, dt.date], str]] = {
+    "title": lambda a, as_of: quotable(a.title),
+    "reported": lambda a, as_of: reported_sentence(a.title, _publisher_within(a, as_of), a.date),
+    "month_year": lambda a, as_of: month_year(a.date),
+    "latest_month_year": _latest_month_year,
+    "publisher": lambda a, as_of: _first_source(a)[0],
+    "severity": lambda a, as_of: a.severity,
+    "status": lambda a, as_of: _STATUS_WORDS[a.status],
+    "supplier": lambda a, as_of: a.suppliers[0] if a.suppliers else "the supplier concerned",
+    "region": lambda a, as_of: _regions(a),
+    "materials": lambda a, as_of: join_words(a.materials) if a.materials else "the materials concerned",
+}
+
+# The placeholders of a commitment's questions, beyond {company} and {area}: commitment -> text.
+_COMMITMENT_VALUES: dict[str, Callable[[Commitment], str]] = {
+    "title": lambda c: quotable(c.title),
+    "target": lambda c: (c.target or c.title).rstrip(". "),
+    "target_year": lambda c: str(c.target_year) if c.target_year else "its target date",
+    "month_year": lambda c: month_year(c.date),
+    "status": lambda c: _STATUS_WORDS[c.status],
+    "verification": lambda c: _VERIFICATION_WORDS[c.verification],
+    "materials": lambda c: join_words(c.materials) if c.materials else "the materials concerned",
+}
+
+
+@functools.lru_cache(maxsize=8)
+def _stand_ins(supplier: bool, region: bool, materials: bool) -> frozenset[str]:
+    """Return the placeholders filled only with a stand-in ("the supplier concerned") for the specifics lacking."""
+    lacking = (("supplier", supplier), ("region", region), ("materials", materials))
+    return frozenset(name for name, stand_in in lacking if stand_in)
+
+
 def _allegation_context(
     a: Allegation, company: Company, area: Area, as_of: dt.date
 ) -> tuple[dict[str, str], frozenset[str]]:
     """Return the placeholders of an allegation's questions, and those only filled with a stand-in."""
-    publisher, _first_date = _first_source(a)
-    # a.latest, ordered by _ymd (PartialDate's own order) rather than its generated comparisons.
-    latest = max([a.date] + ([a.updated] if a.updated else []) + [s.date for s in a.sources if s.date], key=_ymd)
-    regions = [COUNTRY_NAMES.get(r, r) for r in a.regions]
-    ctx = {
-        "company": company.name,
-        "area": area.short,
-        "title": quotable(a.title),
-        "reported": reported_sentence(a.title, _publisher_within(a, as_of), a.date),
-        "month_year": month_year(a.date),
-        "latest_month_year": month_year(latest) if _first(latest) <= as_of.toordinal() else month_year(a.date),
-        "publisher": publisher,
-        "severity": a.severity,
-        "status": _STATUS_WORDS[a.status],
-        "supplier": a.suppliers[0] if a.suppliers else "the supplier concerned",
-        "region": join_words(regions) if regions else "the region concerned",
-        "materials": join_words(a.materials) if a.materials else "the materials concerned",
-    }
-    missing = {"supplier"} if not a.suppliers else set()
-    missing |= {"region"} if not a.regions else set()
-    missing |= {"materials"} if not a.materials else set()
-    return ctx, frozenset(missing)
+    ctx = _Placeholders(_ALLEGATION_VALUES, (a, as_of), {"company": company.name, "area": area.short})
+    return ctx, _stand_ins(not a.suppliers, not a.regions, not a.materials)
 
 
 def _commitment_context(c: Commitment, company: Company, area: Area) -> tuple[dict[str, str], frozenset[str]]:
     """Return the placeholders of a commitment's questions, and those only filled with a stand-in."""
-    ctx = {
-        "company": company.name,
-        "area": area.short,
-        "title": quotable(c.title),
-        "target": (c.target or c.title).rstrip(". "),
-        "target_year": str(c.target_year) if c.target_year else "its target date",
-        "month_year": month_year(c.date),
-        "status": _STATUS_WORDS[c.status],
-        "verification": _VERIFICATION_WORDS[c.verification],
-        "materials": join_words(c.materials) if c.materials else "the materials concerned",
-    }
-    return ctx, frozenset({"materials"} if not c.materials else ())
+    ctx = _Placeholders(_COMMITMENT_VALUES, (c,), {"company": company.name, "area": area.short})
+    return ctx, _stand_ins(False, False, not c.materials)
 
 
 # --------------------------------------------------------------------------- gaps
@@ -406,16 +450,18 @@ def build_gaps(
     gaps: list[tuple[tuple[float, int, int, int], Gap]] = []
 
     def add(kind: str, area: str, record_id: str | None, priority: float, text: str, order: int) -> None:
-        priority = round(min(100.0, max(0.0, priority)), 2)
+        # round(min(100.0, max(0.0, priority)), 2), without the calls (0.0 also for -0.0, as max gives)
+        priority = round(0.0 if priority <= 0.0 else 100.0 if priority >= 100.0 else priority, 2)
         sort_key = (-priority, GAP_ORDER[kind], position.get(area, 99), order)
-        gaps.append((sort_key, Gap(kind, area, record_id, priority, prose_dates(text))))
+        gaps.append((sort_key, _new_gap(kind, area, record_id, priority, prose_dates(text))))
 
+    exposure_scale = w.exposure_scale
     for i, a in enumerate(company.allegations):
         s = points.get(("allegation", a.id))
         if s is None or a.status not in OPEN_STATUSES:
             continue
-        area = _primary_area(a.areas, keys)
-        standalone = saturate(s.points, w.exposure_scale)
+        area = a.areas[0] if a.areas[0] in position else _primary_area(a.areas, keys)
+        standalone = saturate(s.points, exposure_scale)
         what = f'"{quotable(a.title)}" ({a.severity}, {_STATUS_WORDS[a.status]}, {month_year(a.date)})'
         if a.company_response is None:
             add("no-response", area, a.id, standalone, f"No company response on record to {what}.", i)
@@ -425,13 +471,14 @@ def build_gaps(
         s = points.get(("commitment", c.id))
         if s is None:
             continue
-        area = _primary_area(c.areas, keys)
-        worst = max((by_area[k].exposure for k in c.areas if k in by_area), default=0.0)
+        area = c.areas[0] if c.areas[0] in position else _primary_area(c.areas, keys)
         if c.status in ("missed", "withdrawn"):
-            prio = max(saturate(s.points, w.exposure_scale), worst)
+            worst = max((by_area[k].exposure for k in c.areas if k in by_area), default=0.0)
+            prio = max(saturate(s.points, exposure_scale), worst)
             add("missed", area, c.id, prio, f'Commitment "{quotable(c.title)}" is {c.status}.', i)
         elif is_overdue(c, as_of):
-            prio = max(saturate(w.penalty["overdue"], w.exposure_scale), worst)
+            worst = max((by_area[k].exposure for k in c.areas if k in by_area), default=0.0)
+            prio = max(saturate(w.penalty["overdue"], exposure_scale), worst)
             add(
                 "overdue",
                 area,
@@ -441,6 +488,7 @@ def build_gaps(
                 i,
             )
         elif c.verification in ("none", "self-reported"):
+            worst = max((by_area[k].exposure for k in c.areas if k in by_area), default=0.0)
             add(
                 "unverified",
                 area,
@@ -449,12 +497,13 @@ def build_gaps(
                 f'Commitment "{quotable(c.title)}" is {_VERIFICATION_WORDS[c.verification]}.',
                 i,
             )
-    cutoff = months_before(as_of, w.stale_months)
+    cutoff = months_before(as_of, w.stale_months).toordinal()
     for j, score in enumerate(areas):
-        contribs = [c for c in score.contributions]
-        has_allegation = any(c.record_kind == "allegation" and c.role == "exposure" for c in contribs)
-        credible = any(c.role == "credit" and c.points >= w.credible_min for c in contribs)
-        if has_allegation and score.exposure >= w.gap_min_exposure and not credible:
+        if (
+            score.exposure >= w.gap_min_exposure
+            and not any(c.role == "credit" and c.points >= w.credible_min for c in score.contributions)
+            and any(c.record_kind == "allegation" and c.role == "exposure" for c in score.contributions)
+        ):
             add(
                 "no-commitment",
                 score.key,
@@ -464,7 +513,8 @@ def build_gaps(
                 f"{_count(score.allegations, 'allegation')} and no credible commitment.",
                 j,
             )
-        if score.newest_source is not None and score.newest_source.last_day() < cutoff:
+        # PartialDate.last_day(), as an ordinal from the memo of spans.
+        if score.newest_source is not None and _span(score.newest_source)[1] < cutoff:
             add(
                 "stale",
                 score.key,
@@ -474,7 +524,7 @@ def build_gaps(
                 f"more than {w.stale_months} months before {month_year(PartialDate.from_date(as_of))}.",
                 j,
             )
-    gaps.sort(key=lambda g: g[0])
+    gaps.sort(key=itemgetter(0))
     return tuple(g for _, g in gaps)
 
 
@@ -488,7 +538,7 @@ GAP_ORDER = {
 
 
 def _templates(area: Area, kind: str) -> tuple[str, ...]:
-    return area.questions.get(kind) or area.questions.get("general") or (FALLBACK_QUESTIONS[kind],)
+    return tuple(area.questions.get(kind) or area.questions.get("general") or (FALLBACK_QUESTIONS[kind],))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -496,7 +546,8 @@ def _names(template: str) -> frozenset[str]:
     return frozenset(placeholders_of(template))
 
 
-def _eligible(templates: Sequence[str], kind: str, missing: frozenset[str]) -> Sequence[str]:
+@functools.lru_cache(maxsize=1024)
+def _eligible(templates: tuple[str, ...], kind: str, missing: frozenset[str]) -> tuple[str, ...]:
     """Return the templates that need none of the ``missing`` specifics, else the kind's fallback.
 
     A question about "the supplier concerned" or "the region concerned" is never asked: a record
@@ -505,13 +556,13 @@ def _eligible(templates: Sequence[str], kind: str, missing: frozenset[str]) -> S
     """
     if not missing:
         return templates
-    fit = [t for t in templates if not (_names(t) & missing)]
+    fit = tuple(t for t in templates if not (_names(t) & missing))
     return fit or (FALLBACK_QUESTIONS[kind],)
 
 
 def _sources_of(record: Allegation | Commitment, as_of: dt.date) -> tuple[SourceRef, ...]:
     step = as_of.toordinal()
-    return tuple(s for s in record.sources if s.date is None or _first(s.date) <= step)
+    return tuple([s for s in record.sources if s.date is None or _span(s.date)[0] <= step])
 
 
 def fill(template: str, context: dict[str, str]) -> str:
@@ -537,6 +588,8 @@ def build_questions(
     if not scored:
         scored = [x for x in (_score_allegation(a, as_of, w) for a in company.allegations) if x is not None]
     points = {x.record_id: x.points for x in scored if x.kind == "allegation"}
+    # Each scored record's sources known by the as-of date, else _sources_of works them out.
+    known = {(x.kind, x.record_id): x.sources for x in scored}
     check_question_bank(taxonomy)
     allegations = {a.id: a for a in company.allegations}
     commitments = {c.id: c for c in company.commitments}
@@ -544,6 +597,8 @@ def build_questions(
     out: list[Question] = []
     seen: set[str] = set()
     by_key = {a.key: a for a in reversed(taxonomy.areas)}  # taxonomy.area(key), as a lookup
+    fitting: dict[tuple[str, str, frozenset[str]], tuple[str, ...]] = {}  # _eligible, by area key, kind and missing
+    fix = company.name.endswith("s")  # only then can _fix_possessives change a text
     for gap in gaps:
         area = by_key.get(gap.area) or taxonomy.area(gap.area)
         kind = gap.kind if gap.kind in QUESTION_KINDS else "general"
@@ -553,13 +608,13 @@ def build_questions(
         if kind in ("allegation", "no-response") and gap.record_id in allegations:
             a = allegations[gap.record_id]
             ctx, missing = _allegation_context(a, company, area, as_of)
-            record_ids, sources = (a.id,), _sources_of(a, as_of)
+            record_ids, sources = (a.id,), known.get(("allegation", a.id)) or _sources_of(a, as_of)
         elif kind in ("overdue", "missed", "unverified") and gap.record_id in commitments:
             c = commitments[gap.record_id]
             ctx, missing = _commitment_context(c, company, area)
-            record_ids, sources = (c.id,), _sources_of(c, as_of)
+            record_ids, sources = (c.id,), known.get(("commitment", c.id)) or _sources_of(c, as_of)
         elif kind == "no-commitment":
-            ctx, record_ids, sources = _no_commitment_context(company, area, as_of, points)
+            ctx, record_ids, sources = _no_commitment_context(company, area, as_of, points, known)
         elif kind == "stale":
             newest = _newest_in_area(company, area.key, as_of)
             ctx = {
@@ -569,47 +624,72 @@ def build_questions(
             }
         else:
             ctx = {"company": company.name, "area": area.short}
-        templates = _eligible(_templates(area, kind), kind, missing)
+        templates = fitting.get((area.key, kind, missing)) or fitting.setdefault(
+            (area.key, kind, missing), _eligible(_templates(area, kind), kind, missing)
+        )
         for _ in range(max(0, w.max_questions_per_gap)):
             # The area's least-used fitting template (first in the bank on a tie), so that
             # questions vary even when some records rule templates out.
-            template = min(templates, key=lambda t: used.get((area.key, kind, t), 0))
+            if len(templates) == 1:
+                template = templates[0]
+            else:
+                template = min(templates, key=lambda t: used.get((area.key, kind, t), 0))
             used[(area.key, kind, template)] = used.get((area.key, kind, template), 0) + 1
-            text = _fix_possessives(prose_dates(fill(template, ctx)), company.name)
+            text = prose_dates(fill(template, ctx))
+            if fix:
+                text = _fix_possessives(text, company.name)
             if text in seen:
                 continue
             seen.add(text)
-            out.append(Question(len(out) + 1, area.key, gap.kind, text, record_ids, sources, gap.priority))
+            out.append(_new_question(len(out) + 1, area.key, gap.kind, text, record_ids, sources, gap.priority))
     return tuple(out)
 
 
+# The placeholders of a no-commitment question about the area's top allegation: allegation -> text.
+_TOP_VALUES: dict[str, Callable[[Allegation], str]] = {
+    "top_title": lambda a: quotable(a.title),
+    "top_month_year": lambda a: month_year(a.date),
+    "top_publisher": lambda a: _first_source(a)[0],
+}
+
+
 def _no_commitment_context(
-    company: Company, area: Area, as_of: dt.date, points: dict[str, float]
+    company: Company,
+    area: Area,
+    as_of: dt.date,
+    points: dict[str, float],
+    known: Mapping[tuple[str, str], tuple[SourceRef, ...]] | None = None,
 ) -> tuple[dict[str, str], tuple[str, ...], tuple[SourceRef, ...]]:
+    """Return the placeholders of a no-commitment question, its allegations' ids and the top one's sources.
+
+    ``known`` holds scored records' sources by (kind, id), else they are worked out again.
+    """
     scored = [(points[a.id], a) for a in company.allegations if area.key in a.areas and a.id in points]
     scored.sort(key=lambda t: -t[0])
     top = scored[0][1]
-    publisher, _first = _first_source(top)
-    ctx = {
-        "company": company.name,
-        "area": area.short,
-        "top_title": quotable(top.title),
-        "top_month_year": month_year(top.date),
-        "top_publisher": publisher,
-        "allegations": _count(len(scored), "allegation"),
-        # The top allegation is the highest-scoring, not the newest: templates say "including",
-        # never "most recently". One allegation is named as it stands.
-        "including": "including " if len(scored) > 1 else "",
-    }
-    return ctx, tuple(a.id for _, a in scored), _sources_of(top, as_of)
+    ctx = _Placeholders(
+        _TOP_VALUES,
+        (top,),
+        {
+            "company": company.name,
+            "area": area.short,
+            "allegations": _count(len(scored), "allegation"),
+            # The top allegation is the highest-scoring, not the newest: templates say "including",
+            # never "most recently". One allegation is named as it stands.
+            "including": "including " if len(scored) > 1 else "",
+        },
+    )
+    sources = (known or {}).get(("allegation", top.id)) or _sources_of(top, as_of)
+    return ctx, tuple(a.id for _, a in scored), sources
 
 
 def _newest_in_area(company: Company, key: str, as_of: dt.date) -> PartialDate | None:
     records: list[Allegation | Commitment] = [*company.allegations, *company.commitments]
     step = as_of.toordinal()
-    dates = [s.date or r.date for r in records if key in r.areas and _first(r.date) <= step for s in r.sources]
-    dates = [d for d in dates if _first(d) <= step]
-    return max(dates) if dates else None
+    dates = [s.date or r.date for r in records if key in r.areas and _span(r.date)[0] <= step for s in r.sources]
+    dates = [d for d in dates if _span(d)[0] <= step]
+    # max(dates), by _ymd: PartialDate's own order without its slower generated comparisons.
+    return max(dates, key=_ymd) if dates else None
 
 
 # --------------------------------------------------------------------------- opportunities
@@ -622,10 +702,11 @@ def build_opportunities(
     keys = taxonomy.keys
     records: list[Allegation | Commitment] = [*company.allegations, *company.commitments]
     out: list[Opportunity] = []
+    step = as_of.toordinal()
     good = [
         c
         for c in company.commitments
-        if c.status in ("achieved", "in-progress") and not is_overdue(c, as_of) and _first(c.date) <= as_of.toordinal()
+        if c.status in ("achieved", "in-progress") and not is_overdue(c, as_of) and _span(c.date)[0] <= step
     ]
     position = {c.id: i for i, c in enumerate(company.commitments)}
     rank = {"achieved": 0, "in-progress": 1}
@@ -638,28 +719,31 @@ def build_opportunities(
         else:
             by = f", targeting {c.target_year}" if c.target_year else ""
             text = f'{company.name} reports "{title}" as in progress{by} ({verified}).'
-        out.append(Opportunity("commitment", key, text, (c.id,)))
+        out.append(_new_opportunity("commitment", key, text, (c.id,), ()))
     # Area levers only where the company's records touch the area; statements that name a
     # material the records name come first.
-    step = as_of.toordinal()
     materials: dict[str, set[str]] = {}
     for r in records:
-        if r.materials and _first(r.date) <= step:
+        if r.materials and _span(r.date)[0] <= step:
             for k in r.areas:
                 materials.setdefault(k, set()).update(m.replace("-", " ") for m in r.materials)
     by_key = {a.key: a for a in taxonomy.areas}
-    for score in sorted(areas, key=lambda a: (-a.net, keys.index(a.key))):
+    key_index = {k: i for i, k in reversed(list(enumerate(keys)))}  # keys.index, as a lookup
+    for score in sorted(areas, key=lambda a: (-a.net, key_index[a.key])):
         if not score.allegations and not score.commitments:
             continue
         area = by_key[score.key]
         if not area.opportunities:
             continue
-        named = materials.get(score.key, set())
-        lowered = [t.lower() for t in area.opportunities]
-        ranked = sorted(range(len(lowered)), key=lambda i: (not any(m in lowered[i] for m in named), i))
-        ids = tuple(dict.fromkeys(c.record_id for c in score.contributions))
+        named = materials.get(score.key)
+        if named:
+            lowered = [t.lower() for t in area.opportunities]
+            ranked = sorted(range(len(lowered)), key=lambda i: (not any(m in lowered[i] for m in named), i))
+        else:  # no material to put first: the statements in their order
+            ranked = list(range(len(area.opportunities)))
+        ids = tuple(dict.fromkeys([c.record_id for c in score.contributions]))
         for i in ranked[: w.opportunities_per_area]:
-            out.append(Opportunity("area", score.key, area.opportunities[i], ids))
+            out.append(_new_opportunity("area", score.key, area.opportunities[i], ids, ()))
     return tuple(out)
 
 
@@ -747,5 +831,5 @@ def peer_opportunities(
             f"Peer practice on {area.short}: {join_words(named)}{more}. "
             f"{company.name} holds no commitment in good standing in this area."
         )
-        out.append(Opportunity("peer", key, text, (), ids))
+        out.append(_new_opportunity("peer", key, text, (), ids))
     return tuple(out)

@@ -1,0 +1,141 @@
+"""The profile's faster internals give exactly what the straightforward versions they replace gave."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import pickle
+import random
+import re
+
+import pytest
+
+from engage.dates import PartialDate
+from engage.profile import (
+    AreaScore,
+    Contribution,
+    Gap,
+    Opportunity,
+    PeerRank,
+    Question,
+    _apportion,
+    _builder,
+    _new_area_score,
+    _new_contribution,
+    _new_gap,
+    _new_opportunity,
+    _new_peer_rank,
+    _new_question,
+    _owa,
+    _stretches,
+)
+from engage.questions import prose_dates
+
+
+def _apportion_by_the_cent(total_cents: int, shares: list[float]) -> list[int]:
+    """The original: floor each share, then hand out the rest a cent at a time round the remainder order."""
+    if len(shares) <= 1:
+        return [total_cents] if shares else []
+    raw = [s * 100 for s in shares]
+    out = [math.floor(r) for r in raw]
+    rem = total_cents - sum(out)
+    order = sorted(range(len(raw)), key=lambda i: out[i] - raw[i])
+    i = 0
+    while rem > 0:
+        out[order[i % len(order)]] += 1
+        rem -= 1
+        i += 1
+    i = 0
+    while rem < 0:
+        out[order[-1 - (i % len(order))]] -= 1
+        rem += 1
+        i += 1
+    return out
+
+
+def test_apportion_hands_out_the_same_cents_as_one_at_a_time() -> None:
+    rng = random.Random(5)
+    for _ in range(3000):
+        shares = [rng.choice((0.0, 0.5, -0.25, rng.uniform(-5, 30))) for _ in range(rng.randint(0, 9))]
+        total = round(sum(shares) * 100) + rng.randint(-40, 40)  # about the shares' sum, or well off it
+        assert _apportion(total, shares) == _apportion_by_the_cent(total, shares)
+
+
+def test_owa_gives_the_largest_value_the_largest_weight_ties_by_position() -> None:
+    rng = random.Random(6)
+    for _ in range(500):
+        values = [float(rng.choice((0, 1, 2, 2, 5))) for _ in range(13)]
+        order = sorted(range(len(values)), key=lambda i: (-values[i], i))
+        expected = [0.0] * len(values)
+        for pos, i in enumerate(order[:5]):
+            expected[i] = (0.4, 0.25, 0.15, 0.1, 0.1)[pos]
+        assert _owa(values, (0.4, 0.25, 0.15, 0.1, 0.1)) == expected
+
+
+def test_stretches_match_a_walk_step_by_step() -> None:
+    rng = random.Random(7)
+    ords = [1000 - 30 * k for k in range(24)]  # newest first
+    ascending = ords[::-1]
+    for _ in range(500):
+        devs = sorted((f, f + rng.randint(0, 40)) for f in (rng.randint(250, 1000) for _ in range(rng.randint(1, 5))))
+        pubs = sorted((rng.randint(250, 1000), rng.choice("abc")) for _ in range(rng.randint(0, 4)))
+        included = 24 - next((j for j, s in enumerate(ascending) if s >= devs[0][0]), 24)
+        by_step = {}
+        for j in range(included):
+            s = ords[j]
+            by_step[j] = (max(lo for f, lo in devs if f <= s), len({k for f, k in pubs if f <= s}))
+        walked = {}
+        for lo, hi, latest, sources in _stretches(devs, pubs, ords, ascending, included):
+            for j in range(lo, hi):
+                walked[j] = (latest, sources)
+        assert walked == by_step
+
+
+@pytest.mark.parametrize(
+    ("build", "cls", "values"),
+    [
+        (_new_contribution, Contribution, ("a1", "allegation", "exposure", "T", "steel", (), 1.5, 2.0, 0.0, 2.0, "n")),
+        (_new_gap, Gap, ("stale", "steel", None, 5.0, "text")),
+        (_new_question, Question, (1, "steel", "stale", "text", ("a1",), (), 5.0)),
+        (_new_opportunity, Opportunity, ("peer", "steel", "text", (), ("acme",))),
+        (_new_peer_rank, PeerRank, ("overall", 3.5, 1, 4, 0.0, 3.5)),
+        (
+            _new_area_score,
+            AreaScore,
+            ("steel", "Steel", 1.0, 0.0, 0.0, 1.0, "low", 1.0, 0.0, 1.0, PartialDate(2024).first_day(), 0.0,
+             "steady", 0.0, PartialDate(2024, 3), 1, 0, ()),
+        ),
+    ],
+)
+def test_builders_make_ordinary_frozen_instances(build, cls, values) -> None:  # type: ignore[no-untyped-def]
+    built, made = build(*values), cls(*values)
+    assert type(built) is cls
+    assert built == made and hash(built) == hash(made) and repr(built) == repr(made)
+    assert dataclasses.astuple(built) == dataclasses.astuple(made)
+    assert pickle.loads(pickle.dumps(built)) == made
+    field = dataclasses.fields(cls)[0].name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(built, field, "other")
+
+
+def test_builder_refuses_a_class_with_post_init() -> None:
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Checked:
+        value: int
+
+        def __post_init__(self) -> None:
+            pass
+
+    with pytest.raises(TypeError, match="cannot be built"):
+        _builder(Checked)
+
+
+def test_prose_dates_skips_only_texts_without_an_iso_month() -> None:
+    iso = re.compile(r"\b(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
+    rng = random.Random(8)
+    pieces = ["2024-07-04", "2024-7-4", "-01-", "1-1", "x-0", "Scope 3", "2031-12-31", "time-bound", " ", "-"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        expected = iso.sub(lambda m: f"{int(m.group(3))} {m.group(2)} {m.group(1)}", text)
+        changed = prose_dates(text) != text
+        assert changed == (expected != text)
