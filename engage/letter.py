@@ -941,9 +941,22 @@ def md_escape(text: str) -> str:
     return "\n".join(lines)
 
 
+def note_label(notes: Sequence[int], sep: str = ", ") -> str:
+    """Return note numbers as the PDF prints them: '3, 4', and three or more in a row as a range, '1–3, 5'."""
+    from .render import number_runs
+
+    parts = []
+    for first, last in number_runs(notes):
+        if last - first >= 2:
+            parts.append(f"{first}\u2013{last}")
+        else:
+            parts.extend(str(n) for n in range(first, last + 1))
+    return sep.join(parts)
+
+
 def _md_refs(notes: Sequence[int]) -> str:
     """Return ' [3, 4]' with no-break spaces, so an email client never wraps the marker onto a line alone."""
-    return "\u00a0[" + ",\u00a0".join(str(n) for n in notes) + "]" if notes else ""
+    return "\u00a0[" + note_label(notes, ",\u00a0") + "]" if notes else ""
 
 
 def letter_to_markdown(letter: Letter) -> str:
@@ -1045,7 +1058,7 @@ def letter_to_docx(letter: Letter) -> bytes:
 
     def refs(p: Any, notes: Sequence[int]) -> None:
         if notes:
-            run = p.add_run(",".join(str(n) for n in notes))
+            run = p.add_run(note_label(notes, ","))
             run.font.superscript = True
 
     if letter.letterhead:

@@ -31,6 +31,7 @@ from engage.letter import (
     letter_to_markdown,
     letter_to_pdf,
     md_escape,
+    note_label,
     options_from_settings,
     render_company_letter,
     render_letter,
@@ -151,6 +152,13 @@ def rendered(tricky: Company, renderer: Renderer) -> Rendered:
 
 
 # --------------------------------------------------------------------------- the deadline rule
+
+
+def test_note_labels_match_the_pdf_ranges_in_every_format() -> None:
+    assert note_label([4]) == "4"
+    assert note_label([3, 4]) == "3, 4"
+    assert note_label([9, 1, 2, 3, 5, 6, 10, 11]) == "1\u20133, 5, 6, 9\u201311"
+    assert note_label([1, 2, 3], ",") == "1\u20133"
 
 
 def test_deadline_rule_explicit_date_wins() -> None:
