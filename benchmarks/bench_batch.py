@@ -76,6 +76,33 @@ def _children_cpu_seconds() -> float:
 #: CPU seconds other processes used during each timed phase, in the order run; a ratio is
 #: only as good as its phases were alone on the machine.
 OTHERS: list[float] = []
+ADOPTS = False  # set by main(): whether descendants' CPU time can be told from others'
+
+
+def _adopt_orphans() -> bool:
+    """Make this process the reaper of its orphaned descendants (Linux); return whether it is.
+
+    engage's workers are children of multiprocessing's fork server, which nobody waits for:
+    without this their CPU time would never reach RUSAGE_CHILDREN and would count as others'.
+    """
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _reap_descendants(deadline_s: float = 10.0) -> None:
+    """Wait for the adopted descendants still exiting (the fork server outlives engage by a moment)."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.05)
 
 
 def timed(run: Callable[[], subprocess.CompletedProcess[str]]) -> tuple[float, subprocess.CompletedProcess[str]]:
@@ -84,9 +111,10 @@ def timed(run: Callable[[], subprocess.CompletedProcess[str]]) -> tuple[float, s
     start = time.perf_counter()
     done = run()
     seconds = time.perf_counter() - start
+    _reap_descendants()
     after = _busy_cpu_seconds()
-    if busy is not None and after is not None:
-        # This script only waits meanwhile, so what its children did not use, others did.
+    if busy is not None and after is not None and ADOPTS:
+        # This script only waits meanwhile, so what its descendants did not use, others did.
         OTHERS.append(max(0.0, (after - busy) - (_children_cpu_seconds() - children)))
     return seconds, done
 
@@ -172,6 +200,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-baseline", action="store_true", help="time only engage batch")
     args = parser.parse_args()
+    global ADOPTS
+    ADOPTS = _adopt_orphans()
 
     with tempfile.TemporaryDirectory(prefix="engage-bench-batch-") as tmp:
         ws = write_workspace(Path(tmp) / "ws", args.companies, args.records)
