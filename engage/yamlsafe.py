@@ -95,6 +95,26 @@ class _StrictComposer(Composer):
         return super().compose_node(parent, index)
 
 
+    # Nothing reads a node's tag: every value stays the text typed until a field spec
+    # interprets it. So scalars are not matched against YAML's implicit-type patterns
+    # (a third of the time to compose a record file) and every node gets its kind's tag.
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+        return _PLAIN_TAGS[kind]
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+
+_PLAIN_TAGS: dict[type[Node], str] = {
+    ScalarNode: "tag:yaml.org,2002:str",
+    SequenceNode: "tag:yaml.org,2002:seq",
+    MappingNode: "tag:yaml.org,2002:map",
+}
+
+
 class _StrictLoader(Reader, Scanner, Parser, _StrictComposer, SafeConstructor, Resolver):  # type: ignore[misc]
     """The loader engage uses for every file it reads: composition only, strict."""
 
@@ -115,6 +135,10 @@ class _CStrictLoader(_StrictComposer, SafeConstructor, Resolver):  # type: ignor
         Composer.__init__(self)
         SafeConstructor.__init__(self)
         Resolver.__init__(self)
+        # The composer asks for an event some three times per node: call the C parser directly.
+        self.check_event = self._parser.check_event  # type: ignore[method-assign]
+        self.peek_event = self._parser.peek_event  # type: ignore[method-assign]
+        self.get_event = self._parser.get_event  # type: ignore[method-assign]
 
     def check_event(self, *choices: Any) -> bool:
         return bool(self._parser.check_event(*choices))
