@@ -40,6 +40,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -136,14 +137,10 @@ def worker_peak_mb(summary: str) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def write_html(ws: Path, folder: Path) -> tuple[list[Path], list[str]]:
-    """Write every brief's and letter's pre-WeasyPrint HTML to ``folder``; return the files and the CSS args."""
-    from engage.letter import STYLESHEET as LETTER_CSS
-    from engage.letter import build_letter, letter_html, options_from_settings
-    from engage.pdf import BASE_STYLESHEETS, PAPER_SIZES, packaged_resources
+def load_workspace(ws: Path) -> tuple[Any, Any, Any, list[Any], dict[str, Any]]:
+    """Return ``ws``'s (settings, taxonomy, weights, companies, profiles as of AS_OF), as a batch loads them."""
     from engage.profile import compile_profiles, load_weights
     from engage.records import load_companies
-    from engage.render import BRIEF_STYLESHEETS, BriefMaker, build_brief
     from engage.taxonomy import load_taxonomy
     from engage.workspace import find_workspace, load_settings
 
@@ -152,7 +149,17 @@ def write_html(ws: Path, folder: Path) -> tuple[list[Path], list[str]]:
     taxonomy = load_taxonomy(workspace.root)
     weights = load_weights(settings.weights)
     companies, _ = load_companies(workspace.company_files(), taxonomy, workspace.root)
-    profiles = compile_profiles(companies, taxonomy, AS_OF, weights)
+    return settings, taxonomy, weights, companies, dict(compile_profiles(companies, taxonomy, AS_OF, weights))
+
+
+def write_html(ws: Path, folder: Path) -> tuple[list[Path], list[str]]:
+    """Write every brief's and letter's pre-WeasyPrint HTML to ``folder``; return the files and the CSS args."""
+    from engage.letter import STYLESHEET as LETTER_CSS
+    from engage.letter import build_letter, letter_html, options_from_settings
+    from engage.pdf import BASE_STYLESHEETS, PAPER_SIZES, packaged_resources
+    from engage.render import BRIEF_STYLESHEETS, BriefMaker, build_brief
+
+    settings, taxonomy, weights, companies, profiles = load_workspace(ws)
     maker = BriefMaker(None)
     # The same stylesheets, copied beside the HTML so their relative font URLs resolve.
     resources = folder / "resources"

@@ -21,7 +21,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from benchmarks.bench_batch import SETTINGS
+from benchmarks.bench_batch import SETTINGS, load_workspace
 from benchmarks.synthetic import write_workspace
 
 AS_OF = dt.date(2026, 11, 1)
@@ -33,21 +33,12 @@ SECTIONS = (
 
 def brief_html(companies: int = 12, records: int = 40) -> str:
     """Return the HTML of the first synthetic company's brief, in a workspace of ``companies`` peers."""
-    from engage.profile import compile_profiles, load_weights
-    from engage.records import load_companies
     from engage.render import BriefMaker, build_brief
-    from engage.taxonomy import load_taxonomy
-    from engage.workspace import find_workspace, load_settings
 
     with tempfile.TemporaryDirectory() as tmp:
         root = write_workspace(Path(tmp) / "ws", companies, records)
         (root / "engage.yaml").write_text(SETTINGS, encoding="utf-8")
-        ws = find_workspace(root)
-        settings = load_settings(ws)
-        taxonomy = load_taxonomy(ws.root)
-        weights = load_weights(settings.weights)
-        loaded, _ = load_companies(ws.company_files(), taxonomy, ws.root)
-        profiles = compile_profiles(loaded, taxonomy, AS_OF, weights)
+        settings, taxonomy, weights, loaded, profiles = load_workspace(root)
         first = loaded[0]
         view = build_brief(
             first, profiles[first.id], taxonomy=taxonomy, settings=settings, weights=weights, peer_count=len(loaded)
