@@ -945,13 +945,7 @@ def note_label(notes: Sequence[int], sep: str = ", ") -> str:
     """Return note numbers as the PDF prints them: '3, 4', and three or more in a row as a range, '1–3, 5'."""
     from .render import number_runs
 
-    parts = []
-    for first, last in number_runs(notes):
-        if last - first >= 2:
-            parts.append(f"{first}\u2013{last}")
-        else:
-            parts.extend(str(n) for n in range(first, last + 1))
-    return sep.join(parts)
+    return sep.join(f"{first}\u2013{last}" if last > first else str(first) for first, last in number_runs(notes))
 
 
 def _md_refs(notes: Sequence[int]) -> str:

@@ -180,14 +180,21 @@ def make_environment(templates_dir: Path | None = None) -> Environment:
 
 
 def number_runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
-    """Return sorted reference numbers as (first, last) runs: [1, 2, 3, 5] -> [(1, 3), (5, 5)]."""
+    """Return reference numbers as printed, in order: runs of three or more as (first, last), others alone.
+
+    [1, 2, 3, 5, 6] -> [(1, 3), (5, 5), (6, 6)]: the brief's markers and the letters' notes
+    all print "1–3, 5, 6" from this one rule.
+    """
     runs: list[tuple[int, int]] = []
     for n in sorted(set(numbers)):
         if runs and n == runs[-1][1] + 1:
             runs[-1] = (runs[-1][0], n)
         else:
             runs.append((n, n))
-    return runs
+    printed: list[tuple[int, int]] = []
+    for first, last in runs:
+        printed.extend([(first, last)] if last - first >= 2 else [(n, n) for n in range(first, last + 1)])
+    return printed
 
 
 def date_label(value: PartialDate | dt.date | None, empty: str = "undated") -> str:
