@@ -134,8 +134,7 @@ def test_meta_macro_leaves_out_empty_fields() -> None:
     macros = make_environment(None).get_template("_macros.html.j2").module
     html = str(macros.meta([("Where", "Chile"), ("Suppliers", ""), ("Areas", "Steel & <Iron>")]))
     assert html == (
-        '<p class="meta"><span class="k">Where</span> Chile&emsp;'
-        '<span class="k">Areas</span> Steel &amp; &lt;Iron&gt;</p>'
+        '<p class="meta">Where: Chile&emsp;Areas: Steel &amp; &lt;Iron&gt;</p>'
     )
 
 
