@@ -80,9 +80,9 @@ MANIFEST_SCHEMA = 1
 FINGERPRINT_RECIPE = 1
 #: A worker whose resident memory passes this is retired (the pool is replaced between tasks).
 #: WeasyPrint's native caches grow about 1 MB a document and each retirement costs a drain
-#: and a cold start, so the mark sits well under issue 8's 300 MB ceiling but not far below:
-#: a worker's peak is this plus one company's documents (about 5 MB on 15-page briefs).
-RECYCLE_MB = 250.0
+#: and a cold start, so the mark sits under issue 8's 300 MB ceiling but not far below: a
+#: worker's peak is this plus one company's documents (about 5 MB on 14-page briefs).
+RECYCLE_MB = 275.0
 #: After Ctrl-C, documents already being rendered get this long to finish before workers are stopped.
 INTERRUPT_GRACE_SECONDS = 2.0
 #: How many run records (option sets with their input digest) a manifest keeps for the fast path.
