@@ -262,7 +262,7 @@ def profile_json_schema() -> dict[str, Any]:
             if name not in defs:
                 defs[name] = {}
                 hints = typing.get_type_hints(tp, vars(model) | {"PartialDate": PartialDate, "Source": Source})
-                fields = [f for f in dataclasses.fields(tp) if f.name != "raw"]
+                fields = [f for f in dataclasses.fields(tp) if model.is_json_field(f)]
                 defs[name] = {
                     "type": "object",
                     "description": _DESCRIPTIONS.get(name, (tp.__doc__ or "").strip().splitlines()[0]),

@@ -21,12 +21,13 @@ import math
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from itertools import accumulate
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from .asof import known_at
 from .dates import PartialDate
 from .errors import DataError
 from .records import Allegation, Benchmark, Commitment, Company, Source
@@ -407,6 +408,8 @@ class Profile:
     opportunities: tuple[Opportunity, ...]
     benchmarks: tuple[Benchmark, ...] = ()
     ranks: tuple[PeerRank, ...] = ()  # overall first, then areas; empty unless compiled with peers
+    #: The company as known at ``as_of`` (``engage.asof.known_at``): what documents read. Not in the JSON.
+    known: Company | None = field(default=None, compare=False, repr=False, metadata={"json": False})
 
     def area(self, key: str) -> AreaScore:
         """Return the score of area ``key`` (or 'overall'); raises KeyError."""
@@ -484,6 +487,11 @@ _new_opportunity = _builder(Opportunity)
 _new_peer_rank = _builder(PeerRank)
 
 
+def is_json_field(f: dataclasses.Field[Any]) -> bool:
+    """Return whether dataclass field ``f`` is part of the JSON (not a weights file's raw mapping or an as-of view)."""
+    return f.name != "raw" and f.metadata.get("json", True)
+
+
 def _plain(value: Any) -> Any:
     """Return ``value`` as JSON-ready data (dates ISO, partial dates as typed, tuples as lists)."""
     if isinstance(value, PartialDate):
@@ -491,7 +499,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "raw"}
+        return {
+            f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if is_json_field(f)
+        }
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -1383,7 +1393,7 @@ def _summarise(
 def compile_profile(company: Company, taxonomy: Taxonomy, as_of: dt.date, weights: Weights) -> Profile:
     """Return the risk profile of ``company`` as of ``as_of``: pure and deterministic.
 
-    Records dated after ``as_of`` (and sources dated after it) are ignored. Peer ranks and
+    Only what ``engage.asof.known_at`` says is known at ``as_of`` counts. Peer ranks and
     peer-practice opportunities need the other companies: use ``compile_profiles``.
     Raises DataError when a question template in the taxonomy uses an unknown placeholder.
     """
@@ -1395,6 +1405,7 @@ def _compile(company: Company, taxonomy: Taxonomy, scorer: _Scorer) -> Profile:
     from .questions import build_gaps, build_opportunities, build_questions
 
     w, as_of, step = scorer.w, scorer.as_of, scorer.step
+    company = known_at(company, as_of)
     keys = taxonomy.keys
     # Records dated after as-of play no part anywhere (history steps are all before it).
     fa = [(a, f) for a in company.allegations if (f := _Facts(a, True)).start <= step]
@@ -1447,9 +1458,8 @@ def _compile(company: Company, taxonomy: Taxonomy, scorer: _Scorer) -> Profile:
         questions=questions,
         opportunities=opportunities,
         # An edition from a later year than the as-of date was not yet published then.
-        benchmarks=tuple(
-            sorted((b for b in company.benchmarks if b.year <= as_of.year), key=lambda b: (-b.year, b.name))
-        ),
+        benchmarks=tuple(sorted(company.benchmarks, key=lambda b: (-b.year, b.name))),
+        known=company,
     )
 
 
@@ -1537,9 +1547,10 @@ def _compile_all(
     if not profiles:
         return {}
     peers = rank_peers(profiles)
-    holders = peer_holders(companies, taxonomy, as_of, weights)
+    known = [p.known or c for c, p in zip(companies, profiles, strict=True)]
+    holders = peer_holders(known, taxonomy, as_of, weights)
     out: dict[str, Profile] = {}
-    for c, p in zip(companies, profiles, strict=True):
+    for c, p in zip(known, profiles, strict=True):
         extra = peer_opportunities(c, holders, taxonomy, as_of, weights, p)
         out[p.company_id] = dataclasses.replace(
             p,

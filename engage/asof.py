@@ -1,0 +1,84 @@
+"""What is known at a date: the one rule that decides which records, developments and sources count.
+
+Every part of engage that looks at a company "as of" a date (the profile and its history, the
+brief, the letter, the regulations table, the questions) asks this module, so a brief and a
+letter made for the same date cite the same sources for the same record.
+
+The rule:
+
+- a **source** is known when it is undated or published on or before the as-of date (a partial
+  date counts from its first day: a source dated ``2024-07`` is known from 1 July 2024);
+- a **record** (allegation or commitment) is known when its own date is on or before the as-of
+  date and at least one of its sources is known (a record only reported later was not known
+  then); a record with no source at all counts from its date;
+- an allegation's ``updated`` development is known from its first day, else it is dropped;
+- a **benchmark** edition is known from its year.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from typing import TypeVar
+
+from .records import Allegation, Benchmark, Commitment, Company, Source
+
+_R = TypeVar("_R", Allegation, Commitment)
+
+
+def source_known(source: Source, as_of: dt.date) -> bool:
+    """Return whether ``source`` was published on or before ``as_of`` (undated sources are known)."""
+    return source.date is None or source.date.first_day() <= as_of
+
+
+def known_sources(sources: Sequence[Source], as_of: dt.date) -> tuple[Source, ...]:
+    """Return the sources of ``sources`` known at ``as_of``, in their order."""
+    return tuple(s for s in sources if s.date is None or s.date.first_day() <= as_of)
+
+
+def record_known(record: Allegation | Commitment, as_of: dt.date) -> bool:
+    """Return whether ``record`` is known at ``as_of``: dated on or before it, with a known source."""
+    if record.date.first_day() > as_of:
+        return False
+    return not record.sources or any(s.date is None or s.date.first_day() <= as_of for s in record.sources)
+
+
+def _record_at(record: _R, as_of: dt.date) -> _R:
+    """Return ``record`` with only what is known at ``as_of`` (the same object when nothing is dropped)."""
+    sources = known_sources(record.sources, as_of)
+    changes: dict[str, object] = {}
+    if len(sources) != len(record.sources):
+        changes["sources"] = sources
+    updated = getattr(record, "updated", None)
+    if updated is not None and updated.first_day() > as_of:
+        changes["updated"] = None
+    return dataclasses.replace(record, **changes) if changes else record  # type: ignore[arg-type]
+
+
+def _benchmark_at(b: Benchmark, as_of: dt.date) -> Benchmark:
+    sources = known_sources(b.sources, as_of)
+    return b if len(sources) == len(b.sources) else dataclasses.replace(b, sources=sources)
+
+
+def known_at(company: Company, as_of: dt.date) -> Company:
+    """Return ``company`` as known at ``as_of``: only the records, developments and sources known then.
+
+    The result is a ``Company`` like any other (records keep their order and file lines), so
+    whatever reads it needs no date filter of its own. Unchanged records are the same objects;
+    when nothing is dropped the company itself is returned.
+    """
+    allegations = tuple(_record_at(a, as_of) for a in company.allegations if record_known(a, as_of))
+    commitments = tuple(_record_at(c, as_of) for c in company.commitments if record_known(c, as_of))
+    benchmarks = tuple(_benchmark_at(b, as_of) for b in company.benchmarks if b.year <= as_of.year)
+    if (
+        _same(allegations, company.allegations)
+        and _same(commitments, company.commitments)
+        and _same(benchmarks, company.benchmarks)
+    ):
+        return company
+    return dataclasses.replace(company, allegations=allegations, commitments=commitments, benchmarks=benchmarks)
+
+
+def _same(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
+    return len(new) == len(old) and all(a is b for a, b in zip(new, old, strict=True))

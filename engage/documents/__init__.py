@@ -1,0 +1,1 @@
+"""Documents: the brief, the letter in each format, the PDF renderer, exports and the doctor."""
