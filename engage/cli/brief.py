@@ -8,9 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import DataError
-from ..records import load_companies
-from ..render import write_briefs
-from .main import as_of_option, escape, get_app, open_workspace, out_option, select_ids, workspace_option
+from .main import as_of_option, escape, get_app, open_workspace, out_option, workspace_option
 
 
 @click.command()
@@ -48,25 +46,11 @@ def brief(
       engage brief bmw --format html
     """
     app = get_app()
-    ws, settings, taxonomy = open_workspace(workspace)
-    ids = select_ids(ws, companies, all_=all_)
-    paths = [ws.company_path(i) for i in select_ids(ws, (), all_=True)]
-    loaded, problems = load_companies(paths, taxonomy, ws.root)
-    for p in problems:
-        if Path(p.path).stem in ids:
-            app.problem(p)
-    out_dir = Path(out) if out else ws.default_out
-    outcomes = write_briefs(
-        loaded,
-        ids,
-        taxonomy=taxonomy,
-        settings=settings,
-        as_of=as_of,
-        out_dir=out_dir,
-        templates_dir=ws.templates_dir,
-        fmt=fmt,
-        paper=paper,
-    )
+    ws = open_workspace(workspace)
+    ids = ws.select(companies, all_=all_)
+    for p in ws.load(ids)[1]:
+        app.problem(p)
+    outcomes = ws.briefs(ids, as_of=as_of, out=out, fmt=fmt, paper=paper)
     exit_code = 0
     for o in outcomes:
         if o.error is not None:

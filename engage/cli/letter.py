@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import click
 
-from ..errors import EngageError, UsageError
-from ..letter import (
-    FORMATS,
-    STAGES,
-    build_letter,
-    options_from_settings,
-    render_letter,
-    resolve_signatories,
-    weekend_warning,
-    write_letter,
-)
-from ..profile import compile_profile, load_weights
-from ..records import load_companies
-from ..signatories import load_signatories
-from .main import as_of_option, escape, get_app, open_workspace, out_option, select_ids, workspace_option
+from ..errors import DataError
+from ..letter import FORMATS, STAGES
+from .main import as_of_option, escape, get_app, open_workspace, out_option, workspace_option
 
 
 def _parse_formats(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -119,68 +106,40 @@ def letter(
       engage letter ford --paper letter --format pdf
     """
     app = get_app()
-    if all_ and companies:
-        raise UsageError("give company ids or --all, not both")
-    if not all_ and not companies:
-        raise UsageError("name at least one company (see `engage list`) or pass --all")
-    if respond_by is not None and respond_by <= as_of:
-        raise UsageError(
-            f"--respond-by {respond_by.isoformat()} is not after the letter date {as_of.isoformat()} (--as-of)"
-        )
-    ws, settings, taxonomy = open_workspace(workspace)
-    ids = select_ids(ws, companies, all_=all_)
-    weekend = weekend_warning(respond_by) if respond_by is not None else None
-    if weekend:
-        app.warn(weekend)  # once, not once per company
-    signatories = load_signatories(Path(signatories_file)) if signatories_file else None
-    options = options_from_settings(settings, stage=stage, respond_by=respond_by, signatories=signatories, paper=paper)
-    resolve_signatories(settings, options)  # no one to sign: say so once, not once per company
-    chosen = formats or tuple(settings.letter.get("formats") or FORMATS)
-    out_dir = Path(out) if out else ws.default_out
-
-    loaded, problems = load_companies([ws.company_path(i) for i in ids], taxonomy, ws.root)
-    for p in problems:
+    ws = open_workspace(workspace)
+    run = ws.letters(
+        ws.select(companies, all_=all_),
+        as_of=as_of,
+        out=out,
+        formats=formats or None,
+        stage=stage,
+        respond_by=respond_by,
+        signatories=signatories_file,
+        paper=paper,
+    )
+    for w in run.warnings:
+        app.warn(w)
+    for p in run.problems:
         app.problem(p)
-    weights = load_weights(settings.weights or None)
-    renderer = None
-    if "pdf" in chosen and loaded:
-        from ..pdf import Renderer
-
-        renderer = Renderer(ws.templates_dir)
-
-    failed: list[tuple[str, EngageError]] = []
-    written = 0
-    for company in loaded:
-        try:
-            profile = compile_profile(company, taxonomy, as_of, weights)
-            built = build_letter(company, profile, settings, taxonomy, as_of, options)
-            paths = write_letter(out_dir, company.id, render_letter(built, chosen, renderer))
-        except EngageError as exc:
-            if len(ids) == 1:
-                raise
-            failed.append((company.id, exc))
-            app.err.print(f"[red]error:[/red] {escape(company.id)}: {escape(str(exc))}", highlight=False)
+    if len(run.outcomes) == 1 and run.outcomes[0].error is not None and not run.problems:
+        raise run.outcomes[0].error
+    for o in run.outcomes:
+        if o.error is not None:
+            if not isinstance(o.error, DataError) or not run.problems:
+                app.err.print(f"[red]error:[/red] {escape(o.company_id)}: {escape(str(o.error))}", highlight=False)
             continue
-        written += 1
-        for warning in built.warnings:
+        for warning in o.warnings:
             app.warn(warning)
-        if built.omitted_questions:
-            asked = len(built.questions)
-            app.warn(
-                f"{company.id}: the letter asks the {asked} most serious of {asked + built.omitted_questions} "
-                f"questions (all of them: engage profile {company.id})"
-            )
-        for path in paths:
+        for path in o.paths:
             app.out.print(escape(ws.label(path)), highlight=False)
-    broken = len(ids) - len(loaded)
+    failed = [o for o in run.outcomes if o.error is not None]
+    written = len(run.outcomes) - len(failed)
     app.info(
-        f"wrote {written} letter{'s' if written != 1 else ''} ({', '.join(chosen)}) to {escape(ws.label(out_dir))}/"
-        + (f"; {broken + len(failed)} failed" if broken or failed else "")
+        f"wrote {written} letter{'s' if written != 1 else ''} ({', '.join(run.formats)}) to "
+        f"{escape(ws.label(run.out_dir))}/" + (f"; {len(failed)} failed" if failed else "")
     )
     if failed:
-        raise click.exceptions.Exit(max(exc.exit_code for _, exc in failed))
-    if broken:
-        raise click.exceptions.Exit(1)
+        raise click.exceptions.Exit(max(o.error.exit_code for o in failed if o.error is not None))
 
 
 def register(cli: click.Group) -> None:

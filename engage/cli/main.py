@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -20,11 +20,9 @@ import click
 from rich.console import Console
 
 from .. import __version__
+from ..api import Workspace
 from ..dates import parse_as_of
-from ..errors import DataError, EngageError, Problem, UsageError
-from ..records import Company, load_companies, suggest_id
-from ..taxonomy import Taxonomy, load_taxonomy
-from ..workspace import Settings, Workspace, find_workspace, load_settings, locate_weights_problem
+from ..errors import EngageError, Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -172,64 +170,9 @@ def out_option(f: F) -> F:
     )(f)
 
 
-@dataclass
-class Loaded:
-    """A workspace opened for a command: settings, taxonomy and the companies that loaded."""
-
-    workspace: Workspace
-    settings: Settings
-    taxonomy: Taxonomy
-    companies: list[Company]
-    problems: list[Problem]
-
-
-def open_workspace(workspace: str | None) -> tuple[Workspace, Settings, Taxonomy]:
-    """Return the workspace with its settings (weights checked) and taxonomy; raises EngageError."""
-    ws = find_workspace(workspace)
-    settings = load_settings(ws)
-    check_weights(settings)
-    return ws, settings, load_taxonomy(ws.root)
-
-
-def check_weights(settings: Settings) -> None:
-    """Raise DataError naming engage.yaml's line for every invalid weight override."""
-    if not settings.weights:
-        return
-    from ..profile import load_weights
-
-    try:
-        load_weights(settings.weights)
-    except DataError as exc:
-        lines = [line for line in str(exc).splitlines() if line.startswith("weights")]
-        if not lines:
-            raise
-        raise DataError([locate_weights_problem(settings, line) for line in lines]) from None
-
-
-def select_ids(ws: Workspace, requested: Sequence[str], all_: bool = False, need_some: bool = True) -> list[str]:
-    """Return the company ids to work on: the requested ones (validated) or all; raises UsageError."""
-    available = [p.stem for p in ws.company_files()]
-    if requested and all_:
-        raise UsageError("give company ids or --all, not both")
-    if not requested:
-        if need_some and not all_:
-            raise UsageError("name at least one company (see `engage list`) or pass --all")
-        if not available:
-            raise UsageError(f"no company records in {ws.label(ws.companies_dir)}/")
-        return available
-    for r in requested:
-        if r not in available:
-            raise UsageError(f"no company '{r}' in {ws.label(ws.companies_dir)}/{suggest_id(r, available)}")
-    return list(dict.fromkeys(requested))
-
-
-def load_selected(workspace: str | None, requested: Sequence[str] = (), all_: bool = True) -> Loaded:
-    """Open the workspace and load the selected companies, keeping the problems of broken ones."""
-    ws, settings, taxonomy = open_workspace(workspace)
-    ids = select_ids(ws, requested, all_=all_ or not requested, need_some=False)
-    paths = [ws.company_path(i) for i in ids]
-    companies, problems = load_companies(paths, taxonomy, ws.root)
-    return Loaded(ws, settings, taxonomy, companies, problems)
+def open_workspace(workspace: str | None) -> Workspace:
+    """Return the library workspace for ``--workspace`` (settings and weights checked); raises EngageError."""
+    return Workspace.open(workspace)
 
 
 @click.group(

@@ -3,49 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from pathlib import Path
 
 import click
 from rich.table import Table
 
-from ..errors import DataError, UsageError
-from ..profile import OVERALL, Profile, compile_profiles, load_weights
+from .. import export
+from ..errors import UsageError
+from ..output import write_atomic
+from ..profile import OVERALL, Profile
 from ..taxonomy import Taxonomy
-from .main import App, Loaded, as_of_option, escape, get_app, load_selected, workspace_option
+from .main import App, as_of_option, escape, get_app, open_workspace, workspace_option
 
 BAND_STYLES = {"low": "green", "moderate": "yellow", "elevated": "dark_orange", "high": "bold red"}
 TREND_MARKS = {"rising": "↑", "falling": "↓", "steady": "→"}
 
 
-def _load_profiles(
-    app: App, workspace: str | None, as_of: dt.date, company: str | None = None
-) -> tuple[Loaded, dict[str, Profile]]:
-    """Load every company (peers are needed for ranks) and compile their profiles as of ``as_of``."""
-    if company is not None:
-        load_selected(workspace, (company,), all_=False)  # validates the id with a "did you mean"
-    loaded = load_selected(workspace, (), all_=True)
-    if company is not None and company not in {c.id for c in loaded.companies}:
-        mine = [p for p in loaded.problems if Path(p.path).stem == company]
-        raise DataError(mine or f"companies/{company}.yaml has errors; run `engage check {company}`")
-    broken = sorted({Path(p.path).stem for p in loaded.problems})
-    if broken:
+def _warn_skipped(app: App, skipped: tuple[str, ...]) -> None:
+    if skipped:
         app.warn(
-            f"skipped {len(broken)} compan{'y' if len(broken) == 1 else 'ies'} with errors: {', '.join(broken)} "
+            f"skipped {len(skipped)} compan{'y' if len(skipped) == 1 else 'ies'} with errors: {', '.join(skipped)} "
             "(run `engage check`)"
         )
-    weights = load_weights(loaded.settings.weights or None)
-    return loaded, compile_profiles(loaded.companies, loaded.taxonomy, as_of, weights)
-
-
-def _area_key(value: str, taxonomy: Taxonomy) -> str:
-    """Return a valid area key (or 'overall') for ``value``; raises UsageError with a suggestion."""
-    keys = [OVERALL, *taxonomy.keys]
-    if value in keys:
-        return value
-    close = difflib.get_close_matches(value, keys, n=1, cutoff=0.5)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    raise UsageError(f"unknown area '{value}'{hint}; areas: {', '.join(keys)}")
 
 
 def _band(band: str) -> str:
@@ -78,17 +57,18 @@ def profile(company: str, as_json: bool, explain: str | None, as_of: dt.date, wo
       engage profile volkswagen --json > volkswagen.json
     """
     app = get_app()
-    loaded, profiles = _load_profiles(app, workspace, as_of, company)
-    p = profiles[company]
+    ws = open_workspace(workspace)
+    p = ws.profile(company, as_of=as_of)
+    _warn_skipped(app, ws.profiles(as_of=as_of)[1])
     if explain is not None:
-        explain = _area_key(explain, loaded.taxonomy)
+        explain = ws.area_key(explain)
     if as_json:
         click.echo(p.to_json(), nl=False)
         return
     if explain is not None:
         _print_explain(app, p, explain)
         return
-    _print_profile(app, p, loaded.taxonomy)
+    _print_profile(app, p, ws.taxonomy)
 
 
 def _print_profile(app: App, p: Profile, taxonomy: Taxonomy) -> None:
@@ -215,15 +195,13 @@ def compare(area: str, as_json: bool, as_csv: bool, xlsx: Path | None, as_of: dt
       engage compare --area minerals --csv > minerals.csv
       engage compare --xlsx leaderboard.xlsx --as-of 2026-11-01
     """
-    from .. import export
-
     if sum(bool(x) for x in (as_json, as_csv, xlsx)) > 1:
         raise UsageError("choose one of --json, --csv and --xlsx")
     app = get_app()
-    loaded, profiles = _load_profiles(app, workspace, as_of)
-    area = _area_key(area, loaded.taxonomy)
-    if not profiles:
-        raise UsageError(f"no valid company records in {loaded.workspace.label(loaded.workspace.companies_dir)}/")
+    ws = open_workspace(workspace)
+    board = ws.compare(as_of=as_of, area=area)
+    _warn_skipped(app, board.skipped)
+    profiles, area = board.profiles, board.area
     if as_json:
         click.echo(export.board_json(profiles, area), nl=False)
         return
@@ -231,16 +209,16 @@ def compare(area: str, as_json: bool, as_csv: bool, xlsx: Path | None, as_of: dt
         click.echo(export.board_csv(profiles, area), nl=False)
         return
     if xlsx is not None:
-        sheets = [(OVERALL, "Overall")] + [(a.key, a.short) for a in loaded.taxonomy.areas]
+        sheets = [(OVERALL, "Overall")] + [(a.key, a.short) for a in ws.taxonomy.areas]
         if area != OVERALL:
             sheets = [s for s in sheets if s[0] == area] + [s for s in sheets if s[0] != area]
         data = export.board_xlsx(profiles, sheets)
-        _write(xlsx, data)
+        write_atomic(xlsx, data)
         n = len(profiles)
         app.info(f"wrote {xlsx} ({n} compan{'y' if n == 1 else 'ies'}, {len(sheets)} sheets)")
         return
     rows = export.board_rows(profiles, area)
-    title = "Overall" if area == OVERALL else loaded.taxonomy.area(area).title
+    title = "Overall" if area == OVERALL else ws.taxonomy.area(area).title
     median = f"{rows[0]['median']:.1f}" if rows and rows[0]["median"] is not None else "-"
     app.out.print(
         f"[bold]{escape(title)}[/bold]: net risk as of {as_of.isoformat()}, lowest first (peer median {median})"
@@ -275,13 +253,6 @@ def compare(area: str, as_json: bool, as_csv: bool, xlsx: Path | None, as_of: dt
             escape(r["top_reasons"]) or "-",
         )
     app.out.print(table)
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Write ``data`` atomically (engage.output.write_atomic)."""
-    from ..output import write_atomic
-
-    write_atomic(path, data)
 
 
 def register(cli: click.Group) -> None:

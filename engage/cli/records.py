@@ -7,16 +7,15 @@ import json
 from collections import Counter
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.table import Table
 
 from ..errors import UsageError
-from ..records import check_company, load_companies
 from ..schema import record_schema
-from ..workspace import CONFIG_NAME
-from .main import as_of_option, escape, get_app, open_workspace, select_ids, workspace_option
+from ..taxonomy import load_taxonomy
+from ..workspace import CONFIG_NAME, find_workspace
+from .main import as_of_option, escape, get_app, open_workspace, workspace_option
 
 
 @click.command()
@@ -37,10 +36,8 @@ def check(companies: tuple[str, ...], strict: bool, as_of: dt.date, workspace: s
       engage check volkswagen bmw --strict --as-of 2026-11-01
     """
     app = get_app()
-    ws, _settings, taxonomy = open_workspace(workspace)
-    ids = select_ids(ws, companies, all_=not companies, need_some=False)
-    loaded, problems = load_companies([ws.company_path(i) for i in ids], taxonomy, ws.root)
-    warnings = [w for c in loaded for w in check_company(c, as_of, ws.root)]
+    result = open_workspace(workspace).check(companies, as_of=as_of)
+    problems, warnings, ids = result.errors, result.warnings, result.ids
     for p in problems:
         app.problem(p)
     for w in warnings:
@@ -48,7 +45,7 @@ def check(companies: tuple[str, ...], strict: bool, as_of: dt.date, workspace: s
     errors = len(problems)
     kinds = Counter(w.kind for w in warnings)
     detail = f" ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})" if kinds else ""
-    failed = len(ids) - len(loaded)
+    failed = len(result.broken)
     summary = (
         f"checked {len(ids)} compan{'y' if len(ids) == 1 else 'ies'}: "
         f"{errors} error{'s' if errors != 1 else ''}"
@@ -74,29 +71,8 @@ def list_(as_json: bool, workspace: str | None) -> None:
       engage list --json | jq '.[] | select(.agm != null)'
     """
     app = get_app()
-    ws, _settings, taxonomy = open_workspace(workspace)
-    ids = select_ids(ws, (), all_=True, need_some=False) if ws.company_files() else []
-    companies, problems = load_companies([ws.company_path(i) for i in ids], taxonomy, ws.root)
-    by_id = {c.id: c for c in companies}
-    broken = Counter(Path(p.path).stem for p in problems)
-    rows: list[dict[str, Any]] = []
-    for i in ids:
-        c = by_id.get(i)
-        if c is None:
-            rows.append({"id": i, "errors": broken.get(i, 1)})
-            continue
-        newest = c.newest_date
-        rows.append(
-            {
-                "id": c.id,
-                "name": c.name,
-                "country": c.country,
-                "agm": c.agm.isoformat() if c.agm else None,
-                "allegations": len(c.allegations),
-                "commitments": len(c.commitments),
-                "newest": str(newest) if newest else None,
-            }
-        )
+    ws = open_workspace(workspace)
+    rows = ws.listing()
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -126,7 +102,7 @@ def list_(as_json: bool, workspace: str | None) -> None:
         )
     app.out.print(table)
     if not rows:
-        app.info(f"no company records in {ws.label(ws.companies_dir)}/; see companies/ of `engage init`")
+        app.info(f"no company records in {ws.label(ws.folder.companies_dir)}/; see companies/ of `engage init`")
 
 
 @click.command()
@@ -172,9 +148,6 @@ def schema(workspace: str | None) -> None:
       engage schema > record.schema.json
       "yaml.schemas": {"./record.schema.json": "companies/*.yaml"}
     """
-    from ..taxonomy import load_taxonomy
-    from ..workspace import find_workspace
-
     try:
         root = find_workspace(workspace).root
     except UsageError:

@@ -1,0 +1,382 @@
+"""engage as a library: open a workspace, then check, profile, compare, brief, letter and batch.
+
+Every ``engage`` command is option parsing, one call here and printing. The same three lines
+make a brief from Python::
+
+    >>> import datetime as dt, tempfile
+    >>> from engage.api import Workspace
+    >>> ws = Workspace.open(".")                          # the shipped dataset
+    >>> paths = ws.brief("volkswagen", as_of=dt.date(2026, 12, 1), out=tempfile.mkdtemp())
+    >>> [p.name for p in paths]
+    ['brief.pdf']
+
+Errors are the exceptions of ``engage.errors``: ``DataError`` (a record or setting is wrong;
+``problems`` names file, line and field), ``UsageError`` (a request that cannot be met, such
+as an unknown company id) and ``RenderError`` (a document could not be rendered or written).
+``as_of`` is always an explicit date: the library never reads the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError, EngageError, Problem, UsageError
+from .letter import (
+    FORMATS,
+    build_letter,
+    options_from_settings,
+    render_letter,
+    resolve_signatories,
+    weekend_warning,
+    write_letter,
+)
+from .pdf import Renderer
+from .profile import OVERALL, Profile, Weights, compile_profile, compile_profiles, load_weights
+from .records import Company, check_company, load_companies, suggest_id
+from .render import BriefOutcome, write_briefs
+from .signatories import load_signatories
+from .taxonomy import Taxonomy, load_taxonomy
+from .workspace import Settings, find_workspace, load_settings, locate_weights_problem
+from .workspace import Workspace as Folder
+
+__all__ = ["CheckResult", "Comparison", "LetterOutcome", "LetterRun", "Workspace"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What ``Workspace.check`` found: the companies checked, errors (unusable records) and warnings."""
+
+    ids: tuple[str, ...]
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    broken: tuple[str, ...]  # ids whose file has errors
+
+    def ok(self, strict: bool = False) -> bool:
+        """Return whether the check passed (``strict``: warnings fail it too)."""
+        return not self.errors and not (strict and self.warnings)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Every valid company's profile as of a date, for a leaderboard of ``area``; ``skipped`` had errors."""
+
+    as_of: dt.date
+    area: str
+    profiles: dict[str, Profile]
+    skipped: tuple[str, ...]
+    taxonomy: Taxonomy
+
+
+@dataclass(frozen=True)
+class LetterOutcome:
+    """One company's letter: the files written and its warnings, or the error that stopped it."""
+
+    company_id: str
+    paths: tuple[Path, ...] = ()
+    warnings: tuple[str, ...] = ()
+    error: EngageError | None = None
+
+
+@dataclass(frozen=True)
+class LetterRun:
+    """Letters for several companies: one outcome each, plus warnings that concern them all."""
+
+    outcomes: tuple[LetterOutcome, ...]
+    formats: tuple[str, ...]
+    out_dir: Path
+    warnings: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()  # errors of the records that could not be loaded
+
+
+@dataclass
+class Workspace:
+    """An opened workspace: its folders, settings (weights checked) and taxonomy; records load on demand."""
+
+    folder: Folder
+    settings: Settings
+    taxonomy: Taxonomy
+    weights: Weights
+    _loaded: dict[str, tuple[Company | None, tuple[Problem, ...]]] = field(default_factory=dict, repr=False)
+    _profiles: dict[dt.date, tuple[dict[str, Profile], tuple[str, ...]]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, path: str | Path | None = None) -> Workspace:
+        """Return the workspace at ``path`` (None: ENGAGE_WORKSPACE, else the current folder); raises EngageError."""
+        folder = find_workspace(None if path is None else str(path))
+        settings = load_settings(folder)
+        return cls(folder, settings, load_taxonomy(folder.root), _checked_weights(settings))
+
+    # ------------------------------------------------------------------ where things are
+
+    @property
+    def root(self) -> Path:
+        """Return the workspace folder."""
+        return self.folder.root
+
+    @property
+    def default_out(self) -> Path:
+        """Return the default output folder, briefs/ in the workspace."""
+        return self.folder.default_out
+
+    def label(self, path: Path) -> str:
+        """Return ``path`` relative to the workspace when it is inside it (for messages)."""
+        return self.folder.label(path)
+
+    def company_ids(self) -> list[str]:
+        """Return the ids of every company file, sorted."""
+        return [p.stem for p in self.folder.company_files()]
+
+    def select(self, requested: Sequence[str] = (), *, all_: bool = False, need_some: bool = True) -> list[str]:
+        """Return the company ids to work on: the requested ones (validated) or all; raises UsageError."""
+        available = self.company_ids()
+        where = f"{self.label(self.folder.companies_dir)}/"
+        if requested and all_:
+            raise UsageError("give company ids or --all, not both")
+        if not requested:
+            if need_some and not all_:
+                raise UsageError("name at least one company (see `engage list`) or pass --all")
+            if not available and need_some:
+                raise UsageError(f"no company records in {where}")
+            return available
+        for r in requested:
+            if r not in available:
+                raise UsageError(f"no company '{r}' in {where}{suggest_id(r, available)}")
+        return list(dict.fromkeys(requested))
+
+    # ------------------------------------------------------------------ records
+
+    def load(self, ids: Sequence[str] | None = None) -> tuple[list[Company], list[Problem]]:
+        """Return the valid companies among ``ids`` (None: all) and the problems of the others."""
+        wanted = self.company_ids() if ids is None else list(ids)
+        missing = [i for i in wanted if i not in self._loaded]
+        if missing:
+            companies, problems = load_companies(
+                [self.folder.company_path(i) for i in missing], self.taxonomy, self.root
+            )
+            by_id = {c.id: c for c in companies}
+            for i in missing:
+                mine = tuple(p for p in problems if Path(p.path).stem == i)
+                self._loaded[i] = (by_id.get(i), mine)
+        out_companies = [c for i in wanted if (c := self._loaded[i][0]) is not None]
+        out_problems = [p for i in wanted for p in self._loaded[i][1]]
+        return out_companies, out_problems
+
+    def check(self, ids: Sequence[str] = (), *, as_of: dt.date) -> CheckResult:
+        """Validate ``ids`` (empty: every company): every problem in every file, plus state warnings."""
+        chosen = self.select(ids, all_=not ids, need_some=False)
+        companies, problems = self.load(chosen)
+        warnings = [w for c in companies for w in check_company(c, as_of, self.root)]
+        loaded = {c.id for c in companies}
+        return CheckResult(
+            tuple(chosen), tuple(problems), tuple(warnings), tuple(i for i in chosen if i not in loaded)
+        )
+
+    def listing(self) -> list[dict[str, Any]]:
+        """Return one row per company file: id, name, country, agm, counts, newest record; ``errors`` if broken."""
+        ids = self.company_ids()
+        companies, problems = self.load(ids)
+        by_id = {c.id: c for c in companies}
+        broken = Counter(Path(p.path).stem for p in problems)
+        rows: list[dict[str, Any]] = []
+        for i in ids:
+            c = by_id.get(i)
+            if c is None:
+                rows.append({"id": i, "errors": broken.get(i, 1)})
+                continue
+            newest = c.newest_date
+            rows.append(
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "country": c.country,
+                    "agm": c.agm.isoformat() if c.agm else None,
+                    "allegations": len(c.allegations),
+                    "commitments": len(c.commitments),
+                    "newest": str(newest) if newest else None,
+                }
+            )
+        return rows
+
+    # ------------------------------------------------------------------ profiles
+
+    def profiles(self, *, as_of: dt.date) -> tuple[dict[str, Profile], tuple[str, ...]]:
+        """Return every valid company's profile ranked against the others, and the ids skipped for errors."""
+        if as_of not in self._profiles:
+            companies, problems = self.load()
+            skipped = tuple(sorted({Path(p.path).stem for p in problems}))
+            self._profiles[as_of] = (compile_profiles(companies, self.taxonomy, as_of, self.weights), skipped)
+        return self._profiles[as_of]
+
+    def profile(self, company_id: str, *, as_of: dt.date) -> Profile:
+        """Return ``company_id``'s profile, ranked against its peers; raises UsageError or DataError."""
+        self.select((company_id,))
+        _, problems = self.load((company_id,))
+        if problems:
+            raise DataError(list(problems))
+        profiles, _ = self.profiles(as_of=as_of)
+        return profiles[company_id]
+
+    def compare(self, *, as_of: dt.date, area: str | None = None) -> Comparison:
+        """Return the leaderboard material for ``area`` (None: overall); raises UsageError on an unknown area."""
+        key = self.area_key(area or OVERALL)
+        profiles, skipped = self.profiles(as_of=as_of)
+        if not profiles:
+            raise UsageError(f"no valid company records in {self.label(self.folder.companies_dir)}/")
+        return Comparison(as_of, key, profiles, skipped, self.taxonomy)
+
+    def area_key(self, value: str) -> str:
+        """Return a valid area key (or 'overall') for ``value``; raises UsageError with a suggestion."""
+        import difflib  # only on this error path
+
+        keys = [OVERALL, *self.taxonomy.keys]
+        if value in keys:
+            return value
+        close = difflib.get_close_matches(value, keys, n=1, cutoff=0.5)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise UsageError(f"unknown area '{value}'{hint}; areas: {', '.join(keys)}")
+
+    # ------------------------------------------------------------------ documents
+
+    def briefs(
+        self,
+        ids: Sequence[str],
+        *,
+        as_of: dt.date,
+        out: str | Path | None = None,
+        paper: str = "a4",
+        fmt: str = "pdf",
+    ) -> list[BriefOutcome]:
+        """Write the briefs of ``ids`` (ranked against every valid company); one outcome per id.
+
+        A company that fails is reported in its outcome and the others still render.
+        """
+        chosen = self.select(ids)
+        companies, _ = self.load()
+        return write_briefs(
+            companies,
+            chosen,
+            taxonomy=self.taxonomy,
+            settings=self.settings,
+            as_of=as_of,
+            out_dir=self._out(out),
+            templates_dir=self.folder.templates_dir,
+            fmt=fmt,
+            paper=paper,
+        )
+
+    def brief(
+        self, company_id: str, *, as_of: dt.date, out: str | Path | None = None, paper: str = "a4", fmt: str = "pdf"
+    ) -> list[Path]:
+        """Write ``company_id``'s brief and return the paths written; raises the EngageError that stopped it."""
+        (outcome,) = self.briefs((company_id,), as_of=as_of, out=out, paper=paper, fmt=fmt)
+        if outcome.error is not None:
+            raise outcome.error
+        assert outcome.path is not None
+        return [outcome.path]
+
+    def letters(
+        self,
+        ids: Sequence[str],
+        *,
+        as_of: dt.date,
+        out: str | Path | None = None,
+        formats: Sequence[str] | None = None,
+        stage: str | None = None,
+        respond_by: dt.date | None = None,
+        signatories: str | Path | None = None,
+        paper: str = "a4",
+    ) -> LetterRun:
+        """Write letters to the boards of ``ids``; one outcome each (a broken company does not stop the others)."""
+        chosen_ids = self.select(ids)
+        if respond_by is not None and respond_by <= as_of:
+            raise UsageError(
+                f"--respond-by {respond_by.isoformat()} is not after the letter date {as_of.isoformat()} (--as-of)"
+            )
+        warnings = [w for w in [weekend_warning(respond_by) if respond_by is not None else None] if w]
+        people = load_signatories(Path(signatories)) if signatories else None
+        options = options_from_settings(
+            self.settings, stage=stage, respond_by=respond_by, signatories=people, paper=paper
+        )
+        resolve_signatories(self.settings, options)  # no one to sign: raise once, not once per company
+        chosen = tuple(formats or self.settings.letter.get("formats") or FORMATS)
+        out_dir = self._out(out)
+        companies, problems = self.load(chosen_ids)
+        renderer = self._renderer() if "pdf" in chosen and companies else None
+        outcomes = []
+        for company in companies:
+            try:
+                profile = compile_profile(company, self.taxonomy, as_of, self.weights)
+                built = build_letter(company, profile, self.settings, self.taxonomy, as_of, options)
+                paths = write_letter(out_dir, company.id, render_letter(built, chosen, renderer))
+            except EngageError as exc:
+                outcomes.append(LetterOutcome(company.id, error=exc))
+                continue
+            notes = list(built.warnings)
+            if built.omitted_questions:
+                asked = len(built.questions)
+                notes.append(
+                    f"{company.id}: the letter asks the {asked} most serious of {asked + built.omitted_questions} "
+                    f"questions (all of them: engage profile {company.id})"
+                )
+            outcomes.append(LetterOutcome(company.id, tuple(paths), tuple(notes)))
+        loaded = {c.id for c in companies}
+        outcomes += [LetterOutcome(i, error=DataError(_broken(i))) for i in chosen_ids if i not in loaded]
+        order = {i: n for n, i in enumerate(chosen_ids)}
+        outcomes.sort(key=lambda o: order[o.company_id])
+        return LetterRun(tuple(outcomes), chosen, out_dir, tuple(warnings), tuple(problems))
+
+    def letter(
+        self,
+        company_id: str,
+        *,
+        as_of: dt.date,
+        out: str | Path | None = None,
+        formats: Sequence[str] | None = None,
+        stage: str | None = None,
+        respond_by: dt.date | None = None,
+        signatories: str | Path | None = None,
+        paper: str = "a4",
+    ) -> list[Path]:
+        """Write ``company_id``'s letter and return the paths written; raises the EngageError that stopped it."""
+        run = self.letters(
+            (company_id,),
+            as_of=as_of,
+            out=out,
+            formats=formats,
+            stage=stage,
+            respond_by=respond_by,
+            signatories=signatories,
+            paper=paper,
+        )
+        (outcome,) = run.outcomes
+        if outcome.error is not None:
+            raise DataError(list(run.problems)) if run.problems else outcome.error
+        return list(outcome.paths)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _out(self, out: str | Path | None) -> Path:
+        return Path(out) if out is not None else self.default_out
+
+    def _renderer(self) -> Renderer:
+        return Renderer(self.folder.templates_dir)
+
+
+def _broken(company_id: str) -> str:
+    return f"companies/{company_id}.yaml has errors; run `engage check {company_id}`"
+
+
+def _checked_weights(settings: Settings) -> Weights:
+    """Return the scoring weights with engage.yaml's overrides; raises DataError naming engage.yaml's line."""
+    try:
+        return load_weights(settings.weights or None)
+    except DataError as exc:
+        lines = [line for line in str(exc).splitlines() if line.startswith("weights")]
+        if not settings.weights or not lines:
+            raise
+        raise DataError([locate_weights_problem(settings, line) for line in lines]) from None
