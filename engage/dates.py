@@ -29,8 +29,8 @@ class PartialDate:
         year = int(match.group(1))
         month = int(match.group(2) or 0)
         day = int(match.group(3) or 0)
-        if year < 1900 or year > 2200:
-            raise ValueError(f"'{text}' has an implausible year {year}")
+        if year < 1900 or year > 2100:
+            raise ValueError(f"'{text}' has an implausible year {year}; expected 1900 to 2100")
         if match.group(2) is not None and not 1 <= month <= 12:
             raise ValueError(f"'{text}' is not a date: month {month} does not exist")
         if match.group(3) is not None:

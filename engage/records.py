@@ -521,7 +521,42 @@ def check_company(company: Company, as_of: dt.date, root: Path | None = None) ->
                     warnings.append(
                         _warn(company, label, f"{kind}[{i}].sources[{j}]", f"source '{s.title}' has no url", "no-url")
                     )
+            warnings.extend(_future_dates(company, label, f"{kind}[{i}]", rec, as_of))
     return warnings
+
+
+def _future_dates(
+    company: Company, label: str, where: str, rec: Allegation | Commitment, as_of: dt.date
+) -> list[Problem]:
+    """Return a warning for each date of ``rec`` after ``as_of``: a typo, or something not yet known then."""
+    out = []
+    if rec.date.first_day() > as_of:
+        out.append(
+            _warn(
+                company,
+                label,
+                f"{where}.date",
+                f"'{rec.id}' is dated {rec.date}, after {as_of}; it counts only from then (a typo?)",
+                "future-date",
+            )
+        )
+    updated = getattr(rec, "updated", None)
+    if updated is not None and updated.first_day() > as_of:
+        out.append(
+            _warn(company, label, f"{where}.updated", f"'{rec.id}' is updated {updated}, after {as_of}", "future-date")
+        )
+    for j, s in enumerate(rec.sources):
+        if s.date is not None and s.date.first_day() > as_of:
+            out.append(
+                _warn(
+                    company,
+                    label,
+                    f"{where}.sources[{j}].date",
+                    f"source '{s.title}' is dated {s.date}, after {as_of}; documents cite it only from then",
+                    "future-date",
+                )
+            )
+    return out
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:

@@ -97,11 +97,28 @@ def is_null(node: Node) -> bool:
     return isinstance(node, ScalarNode) and not node.style and node.value in _NULLS
 
 
+#: Control characters (other than tab and line breaks) and bidirectional overrides: invisible in
+#: an editor, they break spreadsheets and CSV or make text display other than it reads.
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def _scalar_text(node: Node, where: str, ctx: Context, what: str) -> str | None:
     if not isinstance(node, ScalarNode):
         ctx.error(node, where, f"expected {what}, got {_kind(node)}")
         return None
-    return str(node.value)
+    text = str(node.value)
+    hidden = _HIDDEN.search(text)
+    if hidden is not None:
+        char = hidden.group()
+        kind = "a bidirectional override" if "\u202a" <= char <= "\u2069" else "a control character"
+        ctx.error(
+            node,
+            where,
+            f"contains {kind} (U+{ord(char):04X}) at character {hidden.start() + 1}; remove it "
+            "(if it came from an escape such as \\0 or \\x07 in a quoted string, delete the escape)",
+        )
+        return None
+    return text
 
 
 def _convert_scalar(f: Field, node: Node, where: str, ctx: Context) -> Any:

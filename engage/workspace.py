@@ -165,6 +165,14 @@ def find_workspace(
         raise UsageError(f"workspace '{root}' does not exist or is not a directory")
     ws = Workspace(root.resolve())
     if not ws.companies_dir.is_dir():
+        outer = next(
+            (p for p in ws.root.parents if (p / "companies").is_dir() and ws.root.is_relative_to(p / "companies")), None
+        )
+        if outer is not None:
+            raise UsageError(
+                f"'{root}' is inside the companies/ folder of the workspace '{outer}'; "
+                f"run engage from '{outer}' or pass --workspace {outer}"
+            )
         raise UsageError(
             f"'{root}' is not an engage workspace (no companies/ folder); "
             f"pass --workspace DIR or start one with: engage init {root}"

@@ -282,3 +282,69 @@ def test_an_agm_before_the_as_of_date_is_a_warning(workspace: Path) -> None:
     code, _, err = run("check", "full-record", "-w", str(workspace), "--as-of", "2027-06-01")
     assert code == 0
     assert "full-record.yaml:4:6: agm: the AGM on record (2027-05-14) is before 2027-06-01; record the next one" in err
+
+
+def _record(workspace: Path, name: str, text: str) -> Path:
+    path = workspace / "companies" / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+FUTURE = """\
+name: Future Motors
+country: DE
+allegations:
+  - id: typo
+    title: An allegation dated in the far future
+    date: 2099-01
+    areas: [steel]
+    severity: high
+    status: alleged
+    company_response: None given.
+    sources:
+      - {title: Report, url: https://example.org/a, date: 2024-01-01}
+      - {title: Later report, url: https://example.org/b, date: 2099-02-01}
+"""
+
+
+def test_dates_after_the_as_of_date_are_warned_about_with_file_and_line(workspace: Path) -> None:
+    _record(workspace, "future-motors", FUTURE)
+    code, _, err = run("check", "future-motors", "-w", str(workspace), "--as-of", "2026-12-01")
+    assert code == 0
+    assert "companies/future-motors.yaml:6:11: allegations[0].date: 'typo' is dated 2099-01, after 2026-12-01" in err
+    assert "companies/future-motors.yaml:13:65: allegations[0].sources[1].date: source 'Later report'" in err
+
+
+def test_a_year_after_2100_is_an_error(workspace: Path) -> None:
+    _record(workspace, "far", FUTURE.replace("2099-01\n", "2101-01\n"))
+    code, _, err = run("check", "far", "-w", str(workspace), "-q", "--as-of", "2026-12-01")
+    assert code == 1
+    assert "companies/far.yaml:6:11: allegations[0].date: '2101-01' has an implausible year 2101" in err
+
+
+@pytest.mark.parametrize(("escape", "shown"), [("\\0", "U+0000"), ("\\x07", "U+0007"), ("\\u202e", "U+202E")])
+def test_escaped_control_and_bidi_characters_are_errors(workspace: Path, escape: str, shown: str) -> None:
+    _record(
+        workspace,
+        "hidden",
+        FUTURE.replace("2099-01", "2024-01").replace(
+            "title: An allegation dated in the far future", f'title: "a{escape}b"'
+        ),
+    )
+    code, _, err = run("check", "hidden", "-w", str(workspace), "-q", "--as-of", "2026-12-01")
+    assert code == 1
+    assert "companies/hidden.yaml:5:12: allegations[0].title: contains" in err and shown in err
+
+
+def test_emoji_codes_in_record_text_print_as_typed(workspace: Path) -> None:
+    _record(workspace, "acme", "name: 'Acme :smile:'\ncountry: DE\n")
+    code, out, _ = run("list", "-w", str(workspace))
+    assert code == 0 and "Acme :smile:" in out and "😄" not in out
+
+
+def test_inside_companies_folder_points_to_the_workspace(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(workspace / "companies")
+    code, _, err = run("check")
+    assert code == 2
+    assert "inside the companies/ folder of the workspace" in err
+    assert "engage init" not in err

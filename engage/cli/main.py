@@ -79,6 +79,7 @@ def make_console(stream: Any) -> Console:
         no_color=no_color,
         color_system=None if no_color else "auto",
         highlight=False,
+        emoji=False,  # record text prints as typed: ':smile:' stays ':smile:'
         soft_wrap=True,
         width=None if stream.isatty() else 200,
     )
