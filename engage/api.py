@@ -18,6 +18,7 @@ as an unknown company id) and ``RenderError`` (a document could not be rendered 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
@@ -59,6 +60,16 @@ class CheckResult:
     def ok(self, strict: bool = False) -> bool:
         """Return whether the check passed (``strict``: warnings fail it too)."""
         return not self.errors and not (strict and self.warnings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result as JSON-ready data: the companies checked, counts and every problem located."""
+        return {
+            "companies": list(self.ids),
+            "broken": list(self.broken),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "problems": [dataclasses.asdict(p) for p in (*self.errors, *self.warnings)],
+        }
 
 
 @dataclass(frozen=True)

@@ -348,3 +348,22 @@ def test_inside_companies_folder_points_to_the_workspace(workspace: Path, monkey
     assert code == 2
     assert "inside the companies/ folder of the workspace" in err
     assert "engage init" not in err
+
+
+def test_check_json_lists_each_problem_with_file_line_and_field(workspace: Path) -> None:
+    shutil.copy(DATA / "invalid" / "severity-typo.yaml", workspace / "companies")
+    code, out, _ = run("check", "-w", str(workspace), "--json", "--as-of", "2024-06-01")
+    assert code == 1
+    data = json.loads(out)
+    assert data["broken"] == ["severity-typo"] and data["errors"] == 1
+    (error,) = [p for p in data["problems"] if p["level"] == "error"]
+    assert error == {
+        "path": "companies/severity-typo.yaml",
+        "line": 9,
+        "column": 15,
+        "field": "allegations[0].severity",
+        "message": "'hgih' is not one of low, medium, high, severe (did you mean 'high'?)",
+        "level": "error",
+        "kind": "",
+    }
+    assert all({"path", "line", "field", "message"} <= set(p) for p in data["problems"])

@@ -21,9 +21,10 @@ from .main import as_of_option, escape, get_app, open_workspace, workspace_optio
 @click.command()
 @click.argument("companies", nargs=-1, metavar="[COMPANY]...")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--json", "as_json", is_flag=True, help="Print every problem as JSON (file, line, column, field).")
 @as_of_option
 @workspace_option
-def check(companies: tuple[str, ...], strict: bool, as_of: dt.date, workspace: str | None) -> None:
+def check(companies: tuple[str, ...], strict: bool, as_json: bool, as_of: dt.date, workspace: str | None) -> None:
     """Validate records: every problem in every file, named by file, line and field.
 
     Errors (exit 1) are records engage cannot use. Warnings describe the state of the public
@@ -34,9 +35,15 @@ def check(companies: tuple[str, ...], strict: bool, as_of: dt.date, workspace: s
     Examples:
       engage check
       engage check volkswagen bmw --strict --as-of 2026-11-01
+      engage check --json | jq '.problems[] | select(.level == "error")'
     """
     app = get_app()
     result = open_workspace(workspace).check(companies, as_of=as_of)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        if not result.ok(strict):
+            raise click.exceptions.Exit(1)
+        return
     problems, warnings, ids = result.errors, result.warnings, result.ids
     for p in problems:
         app.problem(p)
