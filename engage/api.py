@@ -29,6 +29,7 @@ from typing import Any
 from .errors import DataError, EngageError, Problem, UsageError
 from .letter import (
     FORMATS,
+    LetterOptions,
     build_letter,
     options_from_settings,
     render_letter,
@@ -321,6 +322,7 @@ class Workspace:
         outcomes = []
         for company in companies:
             try:
+                _check_deadline(company, options, as_of)
                 profile = compile_profile(company, self.taxonomy, as_of, self.weights)
                 built = build_letter(company, profile, self.settings, self.taxonomy, as_of, options)
                 paths = write_letter(out_dir, company.id, render_letter(built, chosen, renderer))
@@ -376,6 +378,16 @@ class Workspace:
 
     def _renderer(self) -> Renderer:
         return Renderer(self.folder.templates_dir)
+
+
+def _check_deadline(company: Company, options: LetterOptions, as_of: dt.date) -> None:
+    """Raise UsageError when a pre-AGM letter would ask for a reply on or after the AGM it is written for."""
+    agm, respond_by = company.agm, options.respond_by
+    if options.stage == "pre-agm" and agm is not None and respond_by is not None and as_of < agm <= respond_by:
+        raise UsageError(
+            f"--respond-by {respond_by.isoformat()} is not before {company.name}'s AGM on {agm.isoformat()}; "
+            "a pre-AGM letter must ask for a reply before the meeting"
+        )
 
 
 def _broken(company_id: str) -> str:

@@ -405,6 +405,13 @@ def load_company(path: Path, taxonomy: Taxonomy, root: Path | None = None) -> Co
         )
     if path.suffix != ".yaml":
         ctx.problems.append(Problem(label, 0, 0, "", "record files must end in .yaml"))
+    if path.is_symlink() and path.exists() and path.resolve().parent != path.parent.resolve():
+        raise DataError(
+            [
+                *ctx.problems,
+                Problem(label, 0, 0, "", "is a link to a file outside its folder; copy the record into companies/"),
+            ]
+        )
     try:
         node: Node | None = compose_file(path)
     except YamlProblem as exc:

@@ -42,6 +42,9 @@ ORGANISATION_SPEC = Obj(
     "The investor organisation that prepares briefs and sends letters.",
 )
 
+#: Tags the documents may carry: their text is English, so a PDF tagged 'de' would mislead a screen reader.
+LANGUAGES = ("en", "en-GB", "en-US")
+
 LETTER_SPEC = Obj(
     (
         Field("respond_within_days", "int", minimum=1, maximum=365, description="default response window"),
@@ -63,7 +66,12 @@ SETTINGS_SPEC = Obj(
     (
         Field("organisation", "object", obj=ORGANISATION_SPEC),
         Field("prepared_by", "text", description="shown on the brief's cover"),
-        Field("language", "text", description="BCP 47 language tag of the documents, default en"),
+        Field(
+            "language",
+            "enum",
+            choices=LANGUAGES,
+            description="language tag of the documents (engage writes English only), default en",
+        ),
         Field("signatories", "list", items=Field("signatory", "object", obj=SIGNATORY_SPEC)),
         Field("letter", "object", obj=LETTER_SPEC),
         Field("weights", "any", description="overrides of the packaged scoring weights (see docs/methodology.md)"),

@@ -367,3 +367,20 @@ def test_check_json_lists_each_problem_with_file_line_and_field(workspace: Path)
         "kind": "",
     }
     assert all({"path", "line", "field", "message"} <= set(p) for p in data["problems"])
+
+
+def test_a_language_engage_cannot_write_is_refused(workspace: Path) -> None:
+    (workspace / "engage.yaml").write_text("language: de\n", encoding="utf-8")
+    code, _, err = run("check", "-w", str(workspace), "-q")
+    assert code == 1
+    assert "engage.yaml:1:11: language: 'de' is not one of en, en-GB, en-US" in err
+
+
+def test_a_link_to_a_record_outside_companies_is_refused(workspace: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "secret.yaml"
+    outside.write_text("name: Outside Ltd\ncountry: DE\n", encoding="utf-8")
+    (workspace / "companies" / "linked.yaml").symlink_to(outside)
+    code, _, err = run("check", "linked", "-w", str(workspace), "-q")
+    assert code == 1
+    assert "companies/linked.yaml: is a link to a file outside its folder" in err
+    assert "Outside Ltd" not in err

@@ -41,7 +41,7 @@ def test_help_has_examples() -> None:
     code, out, _ = run("--help")
     assert code == 0
     assert "engage letter volkswagen --as-of 2026-11-01" in out
-    for option in ("--format", "--signatories", "--respond-by", "--stage", "--out", "--workspace", "--all"):
+    for option in ("--letter-format", "--signatories", "--respond-by", "--stage", "--out", "--workspace", "--all"):
         assert option in out
 
 
@@ -219,3 +219,32 @@ def test_pre_agm_letter_to_a_company_without_an_agm_warns(ws: Path) -> None:
     assert "full-record:" not in err  # its AGM is on record
     text = (ws / "briefs" / "minimal-record" / "letter.md").read_text()
     assert "Ahead of the company's next annual general meeting," in text
+
+
+def test_letter_format_is_the_spelling_batch_uses_and_format_still_works(ws: Path) -> None:
+    out_dir = ws / "out"
+    for flag in ("--letter-format", "--format"):
+        code, _, _ = run("full-record", "-w", str(ws), "--as-of", "2026-11-01", flag, "md", "--out", str(out_dir))
+        assert code == 0
+        assert sorted(p.name for p in (out_dir / "full-record").iterdir()) == ["letter.md"]
+
+
+def test_a_pre_agm_letter_cannot_ask_for_a_reply_after_the_agm(ws: Path) -> None:
+    code, _, err = run(
+        "full-record",
+        "-w",
+        str(ws),
+        "--as-of",
+        "2027-03-01",
+        "--stage",
+        "pre-agm",
+        "--respond-by",
+        "2027-05-20",
+        "--letter-format",
+        "md",
+        "--out",
+        str(ws / "out"),
+    )
+    assert code == 2
+    assert "--respond-by 2027-05-20 is not before" in err and "AGM on 2027-05-14" in err
+    assert not (ws / "out" / "full-record" / "letter.md").exists()

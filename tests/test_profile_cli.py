@@ -193,3 +193,17 @@ def test_a_named_weights_version_still_carries_the_hash_of_changed_numbers(ws: P
     )
     doc = json.loads(run("profile", "tesla", "-w", str(ws), "--as-of", AS_OF, "--json")[1])
     assert doc["weights_version"].startswith("2025.1+") and len(doc["weights_version"]) == len("2025.1+") + 8
+
+
+def test_opportunities_are_listed_under_their_area_name_not_their_kind() -> None:
+    from click.testing import CliRunner
+
+    from engage.cli.main import cli
+
+    result = CliRunner().invoke(
+        cli, ["profile", "volkswagen", "-w", str(Path(__file__).parent.parent), "--as-of", "2026-01-01"]
+    )
+    assert result.exit_code == 0
+    block = result.stdout.split("Opportunities", 1)[1]
+    lines = [line.strip() for line in block.splitlines() if line.strip().startswith("- ")]
+    assert lines and not any(line.startswith(("- area:", "- commitment:", "- peer:")) for line in lines)

@@ -42,13 +42,14 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--all", "all_", is_flag=True, help="Write a letter to every company in the workspace.")
 @as_of_option
 @click.option(
-    "--format",
+    "--letter-format",
     "formats",
     metavar="LIST",
     multiple=True,
     callback=_parse_formats,
     help="Comma-separated formats: pdf, docx, md (default: engage.yaml letter.formats, else all three).",
 )
+@click.option("--format", "formats_alias", multiple=True, callback=_parse_formats, hidden=True)
 @click.option(
     "--signatories",
     "signatories_file",
@@ -82,6 +83,7 @@ def letter(
     all_: bool,
     as_of: dt.date,
     formats: tuple[str, ...],
+    formats_alias: tuple[str, ...],
     signatories_file: str | None,
     respond_by: dt.date | None,
     stage: str | None,
@@ -101,9 +103,9 @@ def letter(
     \b
     Examples:
       engage letter volkswagen --as-of 2026-11-01
-      engage letter bmw mercedes-benz --stage pre-agm --format docx,md
+      engage letter bmw mercedes-benz --stage pre-agm --letter-format docx,md
       engage letter --all --signatories coalition.csv --respond-by 2027-03-31
-      engage letter ford --paper letter --format pdf
+      engage letter ford --paper letter --letter-format pdf
     """
     app = get_app()
     ws = open_workspace(workspace)
@@ -111,7 +113,7 @@ def letter(
         ws.select(companies, all_=all_),
         as_of=as_of,
         out=out,
-        formats=formats or None,
+        formats=formats or formats_alias or None,
         stage=stage,
         respond_by=respond_by,
         signatories=signatories_file,

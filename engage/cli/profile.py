@@ -127,7 +127,8 @@ def _print_profile(app: App, p: Profile, taxonomy: Taxonomy) -> None:
     if p.opportunities:
         app.out.print("\n[bold]Opportunities[/bold]")
         for op in p.opportunities[:8]:
-            app.out.print(f"  - {op.kind}: {escape(op.text)}")
+            area = taxonomy.area(op.area).short if op.area in taxonomy.keys else op.area
+            app.out.print(f"  - {escape(area)}: {escape(op.text)}")
     app.info(f"\nwhy a number: engage profile {p.company_id} --explain AREA;  all questions: --json")
 
 
