@@ -1,4 +1,4 @@
-"""Tests for engage.render: the Jinja2 environment, the brief view model, golden HTML, and the PDF read back."""
+"""Tests for engage.documents: the Jinja2 environment, the brief view model, golden HTML, the PDF read back."""
 
 from __future__ import annotations
 
@@ -12,12 +12,17 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from engage.asof import known_at
+from engage.documents.brief import build_brief
+from engage.documents.brief_view import BriefView
+from engage.documents.brief_writer import BriefMaker
+from engage.documents.environment import make_environment, safe_url
+from engage.documents.pdf import Renderer
+from engage.documents.references import References
 from engage.errors import RenderError
-from engage.pdf import Renderer
 from engage.profile import compile_profiles, load_weights
 from engage.records import Company, load_companies
 from engage.regulations import RULES, regulatory_exposure
-from engage.render import BriefMaker, BriefView, References, build_brief, make_environment, safe_url
 from engage.taxonomy import load_taxonomy
 from engage.workspace import find_workspace, load_settings
 from tests.regen_golden import GOLDEN_AS_OF, GOLDEN_COMPANIES, WORKSPACE, golden_html, golden_path
@@ -40,7 +45,7 @@ def make_views(root: Path, as_of: dt.date = AS_OF) -> dict[str, BriefView]:
     profiles = compile_profiles(companies, taxonomy, as_of, weights)
     return {
         c.id: build_brief(
-            c, profiles[c.id], taxonomy=taxonomy, settings=settings, weights=weights, peer_count=len(profiles)
+            profiles[c.id], taxonomy=taxonomy, settings=settings, weights=weights, peer_count=len(profiles)
         )
         for c in companies
     }
@@ -414,7 +419,7 @@ def _allegation(rid: str, title: str, *, areas: tuple[str, ...] = ("workers-righ
 
 
 def _exposures(company: Company) -> dict[str, Any]:
-    return {e.rule.key: e for e in regulatory_exposure(company, AS_OF)}
+    return {e.rule.key: e for e in regulatory_exposure(known_at(company, AS_OF), AS_OF)}
 
 
 def test_uflpa_names_xinjiang_from_the_record_text_and_never_claims_silence_wrongly() -> None:
@@ -466,7 +471,7 @@ def test_forced_labour_regulation_needs_forced_or_child_labour_in_the_records() 
     assert exposure.reasons == ("topic: forced-labour",)
 
 
-def test_rules_ignore_records_dated_after_the_as_of_date() -> None:
+def test_rules_ignore_records_not_known_at_the_as_of_date() -> None:
     later = _allegation("later", "Forced labour at a steel supplier", areas=("steel",), date=_date("2027-01"))
     assert _exposures(_company(later)) == {}
 
@@ -491,8 +496,8 @@ def acme_profile() -> Any:
 
 
 def test_a_high_at_the_start_of_the_window_is_not_called_a_peak_on_that_day(acme_profile: Any) -> None:
+    from engage.documents.brief import history_text
     from engage.profile import months_before
-    from engage.render import history_text
 
     start = months_before(AS_OF, 24)
     at_start = _overall(acme_profile, peak=55.6, peak_on=start, net=24.2, trend="falling", trend_delta=-14.0)
@@ -526,7 +531,7 @@ def test_a_company_with_no_records_is_not_rated(views: dict[str, BriefView], mak
 
 
 def test_verification_reads_as_words(views: dict[str, BriefView], maker: BriefMaker) -> None:
-    from engage.render import status_label
+    from engage.documents.environment import status_label
 
     assert status_label("none") == "Not verified"
     assert status_label("third-party") == "Third-party verified"
@@ -545,7 +550,7 @@ def test_questions_section_counts_without_a_cli_command(views: dict[str, BriefVi
 
 
 def test_keywords_do_not_repeat_in_another_case_or_form(views: dict[str, BriefView]) -> None:
-    from engage.render import unique_keywords
+    from engage.documents.brief import unique_keywords
 
     assert unique_keywords(
         ["Acme", "human rights due diligence", "Human rights due diligence in supply chains", "ACME", "Workers' rights"]
