@@ -568,3 +568,72 @@ def test_allegations_follow_the_regulations_without_a_forced_page_break(acme_pdf
     footnote = next(i for i, text in enumerate(pages) if "Date not final in the text reviewed" in text)
     intro = next(i for i, text in enumerate(pages) if "allegations on record as of" in text)
     assert intro == footnote
+
+
+AS_OF_TRAP = """name: Later Motors
+country: FR
+allegations:
+  - id: mixed-sources
+    title: Forced labour reported at a seat supplier
+    date: 2026-02
+    areas: [workers-rights]
+    severity: high
+    status: alleged
+    regions: [CN]
+    sources:
+      - {title: Seat supplier audit, publisher: Before Watch, url: "https://example.org/before", date: 2026-03-01}
+      - {title: Seat supplier sequel, publisher: After Gazette, url: "https://example.org/after", date: 2026-12-01}
+  - id: reported-later
+    title: Cobalt abuses only reported after the date
+    date: 2026-05
+    areas: [minerals]
+    severity: severe
+    status: alleged
+    materials: [cobalt]
+    sources:
+      - {title: Cobalt exposé, publisher: Late Post, url: "https://example.org/late", date: 2026-11-15}
+commitments:
+  - id: audit-pledge
+    title: Supplier audit programme
+    date: 2026-01
+    areas: [workers-rights]
+    status: announced
+    verification: none
+    sources:
+      - {title: Audit pledge press release, publisher: Later Motors, date: 2026-01-10}
+      - {title: Audit pledge progress report, publisher: Later Motors, date: 2027-01-10}
+"""
+
+
+def test_a_brief_never_cites_a_source_dated_after_the_as_of_date(tmp_path: Path) -> None:
+    """A source after the as-of date is not cited; a record known only from such sources does not appear."""
+    (tmp_path / "companies").mkdir()
+    (tmp_path / "companies" / "later.yaml").write_text(AS_OF_TRAP, encoding="utf-8")
+    shutil.copy(WORKSPACE / "engage.yaml", tmp_path / "engage.yaml")
+    view = make_views(tmp_path)["later"]
+    html = BriefMaker(None).html(view)
+    for known in ("Seat supplier audit", "https://example.org/before", "Audit pledge press release"):
+        assert known in html
+    for unknown in (
+        "Seat supplier sequel",
+        "After Gazette",
+        "https://example.org/after",
+        "Audit pledge progress report",
+        "Cobalt exposé",
+        "https://example.org/late",
+        "Cobalt abuses only reported after the date",
+    ):
+        assert unknown not in html, unknown
+    assert [row.title for row in view.allegations] == ["Forced labour reported at a seat supplier"]
+    assert {ref.title for ref in view.references} >= {"Seat supplier audit", "Audit pledge press release"}
+    assert view.counts["sources"] == len(view.references)
+
+
+def test_a_profile_without_its_as_of_view_is_refused(acme_profile: Any) -> None:
+    """A profile read back from JSON carries no records: the brief says so instead of guessing."""
+    import dataclasses
+
+    _ws, settings, taxonomy, _companies = _load(WORKSPACE)
+    bare = dataclasses.replace(acme_profile, known=None)
+    with pytest.raises(RenderError, match="as-of view"):
+        build_brief(bare, taxonomy=taxonomy, settings=settings, weights=load_weights(None))
