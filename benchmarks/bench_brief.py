@@ -27,10 +27,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from engage.pdf import BASE_STYLESHEETS, PAPER_SIZES, Renderer, packaged_resources  # noqa: E402
+from engage.documents.brief import build_brief  # noqa: E402
+from engage.documents.brief_writer import BRIEF_STYLESHEETS, BriefMaker, write_briefs  # noqa: E402
+from engage.documents.pdf import BASE_STYLESHEETS, PAPER_SIZES, Renderer, packaged_resources  # noqa: E402
 from engage.profile import compile_profiles, load_weights  # noqa: E402
 from engage.records import load_companies  # noqa: E402
-from engage.render import BRIEF_STYLESHEETS, BriefMaker, build_brief, write_briefs  # noqa: E402
 from engage.taxonomy import load_taxonomy  # noqa: E402
 from engage.workspace import find_workspace, load_settings  # noqa: E402
 
@@ -70,9 +71,8 @@ def html_of(root: Path, company_id: str) -> str:
     companies, _ = load_companies(ws.company_files(), taxonomy, ws.root)
     weights = load_weights(settings.weights or None)
     profiles = compile_profiles(companies, taxonomy, AS_OF, weights)
-    company = next(c for c in companies if c.id == company_id)
     view = build_brief(
-        company, profiles[company_id], taxonomy=taxonomy, settings=settings, weights=weights, peer_count=len(profiles)
+        profiles[company_id], taxonomy=taxonomy, settings=settings, weights=weights, peer_count=len(profiles)
     )
     return BriefMaker(None).html(view)
 

@@ -33,7 +33,8 @@ SECTIONS = (
 
 def brief_html(companies: int = 12, records: int = 40) -> str:
     """Return the HTML of the first synthetic company's brief, in a workspace of ``companies`` peers."""
-    from engage.render import BriefMaker, build_brief
+    from engage.documents.brief import build_brief
+    from engage.documents.brief_writer import BriefMaker
 
     with tempfile.TemporaryDirectory() as tmp:
         root = write_workspace(Path(tmp) / "ws", companies, records)
@@ -41,7 +42,7 @@ def brief_html(companies: int = 12, records: int = 40) -> str:
         settings, taxonomy, weights, loaded, profiles = load_workspace(root)
         first = loaded[0]
         view = build_brief(
-            first, profiles[first.id], taxonomy=taxonomy, settings=settings, weights=weights, peer_count=len(loaded)
+            profiles[first.id], taxonomy=taxonomy, settings=settings, weights=weights, peer_count=len(loaded)
         )
         return BriefMaker(None).html(view)
 
@@ -52,8 +53,8 @@ def main() -> None:
     parser.add_argument("--no-sections", action="store_true", help="skip the per-section shares")
     args = parser.parse_args()
 
-    from engage.pdf import Renderer
-    from engage.render import BRIEF_STYLESHEETS
+    from engage.documents.brief_writer import BRIEF_STYLESHEETS
+    from engage.documents.pdf import Renderer
 
     html = brief_html()
     renderer = Renderer(None)

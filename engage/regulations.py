@@ -319,9 +319,12 @@ def rule_status(rule: Rule, as_of: dt.date) -> str:
 
 
 def regulatory_exposure(company: Company, as_of: dt.date, rules: Sequence[Rule] = RULES) -> list[Exposure]:
-    """Return the rules the company's records (dated on or before ``as_of``) touch, soonest next milestone first."""
-    everything: list[Allegation | Commitment] = [*company.allegations, *company.commitments]
-    records = [r for r in everything if r.date.first_day() <= as_of]
+    """Return the rules the company's records touch, soonest next milestone first.
+
+    ``company`` is the company as known at ``as_of`` (``engage.asof.known_at``, or a profile's
+    ``known``): every record it holds counts. ``as_of`` places the rules' own milestones.
+    """
+    records: list[Allegation | Commitment] = [*company.allegations, *company.commitments]
     topics_of = {id(r): record_topics(r) for r in records}
     out: list[Exposure] = []
     for rule in rules:

@@ -19,9 +19,10 @@ GOLDEN_COMPANIES = ("acme", "quiet")
 
 def golden_html(company_id: str) -> str:
     """Return the brief HTML of a test-workspace company as of GOLDEN_AS_OF."""
+    from engage.documents.brief import build_brief
+    from engage.documents.brief_writer import BriefMaker
     from engage.profile import compile_profiles, load_weights
     from engage.records import load_companies
-    from engage.render import BriefMaker, build_brief
     from engage.taxonomy import load_taxonomy
     from engage.workspace import find_workspace, load_settings
 
@@ -32,9 +33,8 @@ def golden_html(company_id: str) -> str:
     assert not problems, problems
     weights = load_weights(settings.weights or None)
     profiles = compile_profiles(companies, taxonomy, GOLDEN_AS_OF, weights)
-    company = next(c for c in companies if c.id == company_id)
     view = build_brief(
-        company, profiles[company_id], taxonomy=taxonomy, settings=settings, weights=weights, peer_count=len(profiles)
+        profiles[company_id], taxonomy=taxonomy, settings=settings, weights=weights, peer_count=len(profiles)
     )
     return BriefMaker(None).html(view)
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from engage.documents.pdf import Renderer
 from engage.errors import RenderError
-from engage.pdf import Renderer
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_a_linked_templates_folder_is_refused(tmp_path: Path, outside: Path) -> 
 def test_a_template_linked_outside_templates_is_refused(tmp_path: Path, outside: Path) -> None:
     import jinja2
 
-    from engage.render import make_environment
+    from engage.documents.environment import make_environment
 
     templates = tmp_path / "ws" / "templates"
     templates.mkdir(parents=True)
@@ -57,7 +57,7 @@ def test_a_template_linked_outside_templates_is_refused(tmp_path: Path, outside:
 
 
 def test_a_linked_templates_folder_is_refused_for_html_too(tmp_path: Path, outside: Path) -> None:
-    from engage.render import make_environment
+    from engage.documents.environment import make_environment
 
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "templates").symlink_to(outside.parent, target_is_directory=True)

@@ -1,4 +1,4 @@
-"""Tests for engage.pdf: the restricted fetcher, PDF/UA metadata, determinism, error capture, doctor."""
+"""Tests for engage.documents.pdf and .doctor: restricted fetcher, PDF/UA metadata, determinism, errors, doctor."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from engage import pdf as pdf_module
+from engage.documents import doctor as doctor_module
+from engage.documents.doctor import doctor_report
+from engage.documents.pdf import Renderer, make_fetcher, packaged_resources
 from engage.errors import RenderError
-from engage.pdf import Renderer, doctor_report, make_fetcher, packaged_resources
 
 AS_OF = date(2026, 11, 1)
 SECRET = "engage-test-secret-7f3a"
@@ -399,7 +400,7 @@ def test_doctor_names_the_fix_for_a_missing_subsetter(renderer: Renderer, monkey
 
 
 def test_doctor_reports_missing_fonts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pdf_module, "BUNDLED_FONT_FILES", ("Inter-Regular.otf", "Nope.otf"))
+    monkeypatch.setattr(doctor_module, "BUNDLED_FONT_FILES", ("Inter-Regular.otf", "Nope.otf"))
     report = doctor_report(test_render=False)
     fonts = next(c for c in report.checks if c.name == "Bundled fonts")
     assert not fonts.ok

@@ -1,4 +1,4 @@
-"""Tests for engage.render: the Jinja2 environment, the brief view model, golden HTML, and the PDF read back."""
+"""Tests for engage.documents: the Jinja2 environment, the brief view model, golden HTML, the PDF read back."""
 
 from __future__ import annotations
 
@@ -12,12 +12,17 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from engage.asof import known_at
+from engage.documents.brief import build_brief
+from engage.documents.brief_view import BriefView
+from engage.documents.brief_writer import BriefMaker
+from engage.documents.environment import make_environment, safe_url
+from engage.documents.pdf import Renderer
+from engage.documents.references import References
 from engage.errors import RenderError
-from engage.pdf import Renderer
 from engage.profile import compile_profiles, load_weights
 from engage.records import Company, load_companies
 from engage.regulations import RULES, regulatory_exposure
-from engage.render import BriefMaker, BriefView, References, build_brief, make_environment, safe_url
 from engage.taxonomy import load_taxonomy
 from engage.workspace import find_workspace, load_settings
 from tests.regen_golden import GOLDEN_AS_OF, GOLDEN_COMPANIES, WORKSPACE, golden_html, golden_path
@@ -40,7 +45,7 @@ def make_views(root: Path, as_of: dt.date = AS_OF) -> dict[str, BriefView]:
     profiles = compile_profiles(companies, taxonomy, as_of, weights)
     return {
         c.id: build_brief(
-            c, profiles[c.id], taxonomy=taxonomy, settings=settings, weights=weights, peer_count=len(profiles)
+            profiles[c.id], taxonomy=taxonomy, settings=settings, weights=weights, peer_count=len(profiles)
         )
         for c in companies
     }
@@ -414,7 +419,7 @@ def _allegation(rid: str, title: str, *, areas: tuple[str, ...] = ("workers-righ
 
 
 def _exposures(company: Company) -> dict[str, Any]:
-    return {e.rule.key: e for e in regulatory_exposure(company, AS_OF)}
+    return {e.rule.key: e for e in regulatory_exposure(known_at(company, AS_OF), AS_OF)}
 
 
 def test_uflpa_names_xinjiang_from_the_record_text_and_never_claims_silence_wrongly() -> None:
@@ -466,7 +471,7 @@ def test_forced_labour_regulation_needs_forced_or_child_labour_in_the_records() 
     assert exposure.reasons == ("topic: forced-labour",)
 
 
-def test_rules_ignore_records_dated_after_the_as_of_date() -> None:
+def test_rules_ignore_records_not_known_at_the_as_of_date() -> None:
     later = _allegation("later", "Forced labour at a steel supplier", areas=("steel",), date=_date("2027-01"))
     assert _exposures(_company(later)) == {}
 
@@ -491,8 +496,8 @@ def acme_profile() -> Any:
 
 
 def test_a_high_at_the_start_of_the_window_is_not_called_a_peak_on_that_day(acme_profile: Any) -> None:
+    from engage.documents.brief import history_text
     from engage.profile import months_before
-    from engage.render import history_text
 
     start = months_before(AS_OF, 24)
     at_start = _overall(acme_profile, peak=55.6, peak_on=start, net=24.2, trend="falling", trend_delta=-14.0)
@@ -526,7 +531,7 @@ def test_a_company_with_no_records_is_not_rated(views: dict[str, BriefView], mak
 
 
 def test_verification_reads_as_words(views: dict[str, BriefView], maker: BriefMaker) -> None:
-    from engage.render import status_label
+    from engage.documents.environment import status_label
 
     assert status_label("none") == "Not verified"
     assert status_label("third-party") == "Third-party verified"
@@ -545,7 +550,7 @@ def test_questions_section_counts_without_a_cli_command(views: dict[str, BriefVi
 
 
 def test_keywords_do_not_repeat_in_another_case_or_form(views: dict[str, BriefView]) -> None:
-    from engage.render import unique_keywords
+    from engage.documents.brief import unique_keywords
 
     assert unique_keywords(
         ["Acme", "human rights due diligence", "Human rights due diligence in supply chains", "ACME", "Workers' rights"]
@@ -563,3 +568,72 @@ def test_allegations_follow_the_regulations_without_a_forced_page_break(acme_pdf
     footnote = next(i for i, text in enumerate(pages) if "Date not final in the text reviewed" in text)
     intro = next(i for i, text in enumerate(pages) if "allegations on record as of" in text)
     assert intro == footnote
+
+
+AS_OF_TRAP = """name: Later Motors
+country: FR
+allegations:
+  - id: mixed-sources
+    title: Forced labour reported at a seat supplier
+    date: 2026-02
+    areas: [workers-rights]
+    severity: high
+    status: alleged
+    regions: [CN]
+    sources:
+      - {title: Seat supplier audit, publisher: Before Watch, url: "https://example.org/before", date: 2026-03-01}
+      - {title: Seat supplier sequel, publisher: After Gazette, url: "https://example.org/after", date: 2026-12-01}
+  - id: reported-later
+    title: Cobalt abuses only reported after the date
+    date: 2026-05
+    areas: [minerals]
+    severity: severe
+    status: alleged
+    materials: [cobalt]
+    sources:
+      - {title: Cobalt exposé, publisher: Late Post, url: "https://example.org/late", date: 2026-11-15}
+commitments:
+  - id: audit-pledge
+    title: Supplier audit programme
+    date: 2026-01
+    areas: [workers-rights]
+    status: announced
+    verification: none
+    sources:
+      - {title: Audit pledge press release, publisher: Later Motors, date: 2026-01-10}
+      - {title: Audit pledge progress report, publisher: Later Motors, date: 2027-01-10}
+"""
+
+
+def test_a_brief_never_cites_a_source_dated_after_the_as_of_date(tmp_path: Path) -> None:
+    """A source after the as-of date is not cited; a record known only from such sources does not appear."""
+    (tmp_path / "companies").mkdir()
+    (tmp_path / "companies" / "later.yaml").write_text(AS_OF_TRAP, encoding="utf-8")
+    shutil.copy(WORKSPACE / "engage.yaml", tmp_path / "engage.yaml")
+    view = make_views(tmp_path)["later"]
+    html = BriefMaker(None).html(view)
+    for known in ("Seat supplier audit", "https://example.org/before", "Audit pledge press release"):
+        assert known in html
+    for unknown in (
+        "Seat supplier sequel",
+        "After Gazette",
+        "https://example.org/after",
+        "Audit pledge progress report",
+        "Cobalt exposé",
+        "https://example.org/late",
+        "Cobalt abuses only reported after the date",
+    ):
+        assert unknown not in html, unknown
+    assert [row.title for row in view.allegations] == ["Forced labour reported at a seat supplier"]
+    assert {ref.title for ref in view.references} >= {"Seat supplier audit", "Audit pledge press release"}
+    assert view.counts["sources"] == len(view.references)
+
+
+def test_a_profile_without_its_as_of_view_is_refused(acme_profile: Any) -> None:
+    """A profile read back from JSON carries no records: the brief says so instead of guessing."""
+    import dataclasses
+
+    _ws, settings, taxonomy, _companies = _load(WORKSPACE)
+    bare = dataclasses.replace(acme_profile, known=None)
+    with pytest.raises(RenderError, match="as-of view"):
+        build_brief(bare, taxonomy=taxonomy, settings=settings, weights=load_weights(None))

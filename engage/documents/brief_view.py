@@ -1,0 +1,243 @@
+"""The brief's view model: plain frozen rows the template shows, each claim with its reference numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..dates import PartialDate
+from .references import Reference
+
+__all__ = [
+    "AllegationRow",
+    "AreaRow",
+    "BenchmarkRow",
+    "BriefView",
+    "Chart",
+    "ChartRow",
+    "CommitmentRow",
+    "Point",
+    "QuestionRow",
+    "RecordLink",
+    "RegulationRow",
+    "Risk",
+]
+
+
+@dataclass(frozen=True)
+class RecordLink:
+    """A pointer to a row of the allegations (A1...) or commitments (C1...) table."""
+
+    label: str
+    anchor: str
+    title: str
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    """One row of the risk map."""
+
+    key: str
+    short: str
+    title: str
+    exposure: float
+    mitigation: float
+    net: float
+    band: str
+    trend: str
+    trend_delta: float
+    peer_rank: int | None
+    peer_of: int | None
+    peer_median: float | None
+    allegations: int
+    commitments: int
+    records: tuple[RecordLink, ...]
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """Geometry of one bar of the risk chart (SVG user units)."""
+
+    label: str
+    value: float
+    median: float | None
+    band: str
+    y: float
+    bar: float
+    median_x: float | None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """The inline SVG bar chart: company net risk per area against the peer median."""
+
+    width: float
+    height: float
+    width_mm: float
+    height_mm: float
+    left: float
+    plot: float
+    plot_bottom: float
+    row_height: float
+    rows: tuple[ChartRow, ...]
+    ticks: tuple[tuple[float, int], ...]
+    has_median: bool
+    legend_median_x: float
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Risk:
+    """One of the highest risks in the executive summary."""
+
+    area: str
+    net: float
+    band: str
+    drivers: tuple[str, ...]
+    refs: tuple[int, ...]
+    records: tuple[RecordLink, ...]
+
+
+@dataclass(frozen=True)
+class Point:
+    """A sentence with its references (opportunities, peer leads, asks)."""
+
+    text: str
+    area: str
+    refs: tuple[int, ...] = ()
+    records: tuple[RecordLink, ...] = ()
+
+
+@dataclass(frozen=True)
+class RegulationRow:
+    """One rule in the regulatory exposure table."""
+
+    name: str
+    citation: str
+    jurisdiction: str
+    summary: str
+    status: str
+    milestones: tuple[tuple[str, str, bool, bool], ...]  # (date label, text, is past, approximate)
+    next_label: str
+    reasons: str
+    records: tuple[RecordLink, ...]
+    note: str
+    refs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AllegationRow:
+    """One row of the allegations table."""
+
+    label: str
+    anchor: str
+    title: str
+    date: str
+    updated: str | None
+    areas: str
+    severity: str
+    status: str
+    regions: str
+    suppliers: str
+    materials: str
+    summary: str | None
+    response: str | None
+    refs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CommitmentRow:
+    """One row of the commitments table."""
+
+    label: str
+    anchor: str
+    title: str
+    date: str
+    areas: str
+    target: str | None
+    target_year: int | None
+    verification: str
+    status: str
+    progress: str | None
+    criteria: tuple[tuple[str, bool], ...]
+    credible: bool
+    refs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    """One ranked question for management."""
+
+    rank: int
+    area: str
+    text: str
+    refs: tuple[int, ...]
+    records: tuple[RecordLink, ...]
+
+
+@dataclass(frozen=True)
+class BenchmarkRow:
+    """One external benchmark result (shown beside engage's numbers, never blended)."""
+
+    name: str
+    year: int
+    result: str
+    notes: tuple[str, ...]
+    refs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class BriefView:
+    """Everything the brief template shows; built by ``build_brief``, rendered by templates."""
+
+    company_id: str
+    company_name: str
+    country: str
+    isin: str | None
+    agm: dt.date | None
+    as_of: dt.date
+    lang: str
+    title: str
+    subject: str
+    keywords: tuple[str, ...]
+    author: str
+    prepared_by: str
+    organisation: str | None
+    data_cutoff: PartialDate | None
+    overall_net: float
+    overall_band: str
+    overall_trend: str
+    overall_trend_delta: float
+    overall_peak: float
+    overall_peak_on: dt.date
+    overall_history: str  # trend and 24-month high in one or two sentences
+    overall_rank: int | None
+    overall_of: int | None
+    overall_median: float | None
+    overall_refs: tuple[int, ...]
+    top_risks: tuple[Risk, ...]
+    opportunities: tuple[Point, ...]
+    peer_leads: tuple[Point, ...]
+    key_asks: tuple[QuestionRow, ...]
+    areas: tuple[AreaRow, ...]
+    chart: Chart
+    regulations: tuple[RegulationRow, ...]
+    regulations_reviewed: dt.date
+    regulations_stale: bool
+    allegations: tuple[AllegationRow, ...]
+    commitments: tuple[CommitmentRow, ...]
+    questions: tuple[QuestionRow, ...]
+    questions_total: int
+    benchmarks: tuple[BenchmarkRow, ...]
+    weights_version: str
+    taxonomy_version: int
+    weights: Mapping[str, Any]
+    peer_count: int
+    references: tuple[Reference, ...]
+    counts: Mapping[str, int] = field(default_factory=dict)
+    #: False when no allegation or commitment is on record: scores of 0 then mean "nothing known".
+    rated: bool = True
+
