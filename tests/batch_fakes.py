@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from engage.batch import DocumentKind, RenderContext
+from engage.batch.kinds import DocumentKind, RenderContext
 from engage.errors import RenderError
 
 

@@ -15,8 +15,9 @@ from types import SimpleNamespace
 import pytest
 from batch_fakes import FAKE_KINDS, fake_renderer
 
-from engage import __version__, batch
+from engage import __version__
 from engage.batch import (
+    MANIFEST_SCHEMA,
     BatchOptions,
     BatchSummary,
     IndexLink,
@@ -26,14 +27,18 @@ from engage.batch import (
     Selection,
     agenda,
     build_index,
+    engine_files,
     merge_manifests,
     parse_shard,
     plan_batch,
+    pool,
     read_manifest,
     render_index,
     run_batch,
     shard_of,
 )
+from engage.batch.manifest import manifest_lock
+from engage.batch.pool import sweep_temporaries
 from engage.errors import UsageError
 from engage.workspace import Workspace, find_workspace
 
@@ -254,7 +259,7 @@ def test_unreadable_manifest_counts_as_none(ws: Workspace) -> None:
     (ws.default_out / "manifest.json").write_text("{not json", encoding="utf-8")
     assert {d.reason for i in plan(ws).items for d in i.documents} == {"new"}
     assert run(plan(ws)).exit_code == 0
-    assert manifest(ws)["schema"] == batch.MANIFEST_SCHEMA
+    assert manifest(ws)["schema"] == MANIFEST_SCHEMA
 
 
 # --------------------------------------------------------------------------- failures
@@ -307,14 +312,14 @@ def test_letters_without_signatories_fail_the_run_once(ws: Workspace) -> None:
 
 def test_a_second_writer_is_refused(ws: Workspace) -> None:
     p = plan(ws)
-    with batch._lock(p.out_dir, None), pytest.raises(UsageError, match="another engage batch"):
+    with manifest_lock(p.out_dir, None), pytest.raises(UsageError, match="another engage batch"):
         run(p)
 
 
 def test_temporary_files_are_swept(tmp_path: Path) -> None:
     (tmp_path / ".brief.pdf.abc123.tmp").write_bytes(b"half")
     (tmp_path / "brief.pdf").write_bytes(b"whole")
-    removed = batch._sweep_temporaries([tmp_path])
+    removed = sweep_temporaries([tmp_path])
     assert [p.name for p in removed] == [".brief.pdf.abc123.tmp"]
     assert [p.name for p in tmp_path.iterdir()] == ["brief.pdf"]
 
@@ -404,7 +409,7 @@ def test_a_crashing_company_fails_alone_and_the_others_finish(ws: Workspace) -> 
 
 
 def test_workers_are_recycled_when_memory_grows(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batch, "RECYCLE_MB", 0.0)
+    monkeypatch.setattr(pool, "RECYCLE_MB", 0.0)
     summary = run(plan(ws, jobs=1, index=False), in_process=False)
     assert summary.exit_code == 0
     assert len({r.pid for r in summary.results}) >= 2  # a fresh worker after every two companies
@@ -553,3 +558,62 @@ def test_a_company_with_nothing_on_record_is_not_rated_in_the_index(ws: Workspac
         assert "not rated" in row and "band-low" not in row and ">0.0<" not in row
     for p in (rendered, plan(ws)):  # and from the manifest on the fast path (agenda shows it)
         assert next(i for i in p.items if i.company_id == "delta").band == "not-rated"
+
+
+# --------------------------------------------------------------------------- what the CLI reads
+
+
+def test_engine_fingerprint_covers_every_module_of_the_package() -> None:
+    """An engine change anywhere (subpackages included) must re-render: the package is walked, not listed."""
+    package = Path(engine_files.__code__.co_filename).resolve().parent.parent
+    expected = {
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*.py")
+        if "__pycache__" not in p.parts and p.relative_to(package).parts[0] != "cli"
+    }
+    names = {name for name, _ in engine_files()}
+    assert expected <= names
+    assert {"batch/plan.py", "batch/worker.py", "batch/__init__.py"} <= names
+    assert not any(name.startswith("cli/") for name in names)  # the CLI chooses options, not bytes
+    assert any(name.startswith("resources/") and not name.endswith(".py") for name in names)
+
+
+def test_options_refuse_a_deadline_not_after_the_letter_date_before_the_selection(ws: Workspace) -> None:
+    bad = BatchOptions(as_of=AS_OF, selection=Selection(), respond_by=AS_OF)
+    with pytest.raises(UsageError, match="--respond-by 2026-11-01 is not after the letter date 2026-11-01"):
+        plan_batch(ws, bad, kinds=FAKE_KINDS)
+
+
+def test_the_summary_groups_failures_and_counts_files(ws: Workspace) -> None:
+    for cid in ("alpha", "beta", "gamma", "delta"):
+        write(ws, cid, company_yaml(f"{cid.title()} render-fail"))
+    summary = run(plan(ws))
+    assert summary.failure_groups() == [
+        ("alpha, beta, delta and 1 more", "brief: template error in brief.html.j2: boom")
+    ]
+    assert summary.failure_kinds == {"render": 4}
+    assert summary.files_written == 0 and summary.exit_code == 3
+    write(ws, "alpha", company_yaml("Alpha Motors"))
+    one = run(plan(ws, selection=Selection(ids=("alpha",))))
+    assert one.files_written == 2 and one.failure_groups() == []
+
+
+def test_plan_counts_and_agenda_rows_as_json(ws: Workspace) -> None:
+    write(ws, "delta", "name: [broken\n")
+    p = plan(ws)
+    assert p.counts == {"render": 3, "fail": 1}
+    run(p)
+    assert plan(ws).counts["skip"] == 3
+    rows = agenda(ws, AS_OF, 60, registry=FAKE_KINDS)
+    # delta's AGM cannot be read from its broken record: it is reported, not left out.
+    assert [r.to_dict()["company"] for r in rows] == ["beta", "alpha", "delta"]
+    assert rows[0].to_dict() == {
+        "company": "beta",
+        "name": "Beta Cars",
+        "agm": "2026-11-20",
+        "days_away": 19,
+        "band": rows[0].band,
+        "state": "up to date",
+        "detail": "",
+        "documents_as_of": "2026-11-01",
+    }

@@ -17,7 +17,8 @@ from batch_fakes import FAKE_KINDS, fake_renderer
 from click.testing import CliRunner
 from test_batch import COMPANIES, company_yaml, write_workspace
 
-from engage import batch
+from engage.batch import KINDS
+from engage.batch import run as batch_run
 from engage.cli.main import cli
 
 TESTS = Path(__file__).parent
@@ -28,9 +29,10 @@ DRIVER = f"""\
 import sys
 sys.path[:0] = [{str(TESTS)!r}, {str(REPO)!r}]
 import engage.batch as b
+import engage.batch.run as r
 from batch_fakes import FAKE_KINDS, fake_renderer
 b.KINDS.update(FAKE_KINDS)
-b._default_renderer = fake_renderer
+r._default_renderer = fake_renderer
 from engage.cli.main import main
 if __name__ == "__main__":
     main()
@@ -47,8 +49,8 @@ def ws(tmp_path: Path) -> Path:
 def fakes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make `engage batch` use the fake document kinds and renderer (no WeasyPrint)."""
     for name, kind in FAKE_KINDS.items():
-        monkeypatch.setitem(batch.KINDS, name, kind)
-    monkeypatch.setattr(batch, "_default_renderer", fake_renderer)
+        monkeypatch.setitem(KINDS, name, kind)
+    monkeypatch.setattr(batch_run, "_default_renderer", fake_renderer)
 
 
 def run(*args: str) -> tuple[int, str, str]:

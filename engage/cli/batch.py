@@ -9,7 +9,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.table import Table
@@ -30,6 +29,8 @@ from ..batch import (
 from ..batch import merge_manifests as merge_shard_manifests
 from ..dates import parse_days
 from ..errors import UsageError
+from ..letter import FORMATS as LETTER_FORMATS
+from ..letter import STAGES as LETTER_STAGES
 from ..workspace import find_workspace
 from .main import App, as_of_option, escape, get_app, out_option, workspace_option
 
@@ -83,15 +84,6 @@ def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
         return parse_shard(value)
     except UsageError as exc:
         raise click.BadParameter(str(exc)) from None
-
-
-def _letter_choices() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    from ..letter import FORMATS, STAGES
-
-    return FORMATS, STAGES
-
-
-LETTER_FORMATS, LETTER_STAGES = _letter_choices()
 
 
 @click.command()
@@ -206,10 +198,6 @@ def batch(
         path, merged = merge_shard_manifests(out_dir.resolve())
         app.info(f"merged {len(merged)} shard manifest{'s' if len(merged) != 1 else ''} into {escape(str(path))}")
         return
-    if respond_by is not None and respond_by <= as_of:
-        raise UsageError(
-            f"--respond-by {respond_by.isoformat()} is not after the letter date {as_of.isoformat()} (--as-of)"
-        )
     options = BatchOptions(
         as_of=as_of,
         selection=Selection(tuple(companies), all_, agm_within, agm_before),
@@ -230,46 +218,13 @@ def batch(
     if dry_run:
         _print_plan(app, plan)
         return
-    _warn_about_letters(app, plan)
+    for warning in plan.letter_warnings():
+        app.warn(warning)
     with _progress(app) as on_event:
         summary = run_batch(plan, on_event=on_event)
     _print_summary(app, summary, time.perf_counter() - started)
     if summary.exit_code:
         raise click.exceptions.Exit(summary.exit_code)
-
-
-def _warn_about_letters(app: App, plan: Plan) -> None:
-    """Warn, once per run, about letters that will go out with a weekend deadline or without an AGM date."""
-    context = plan.context
-    if plan.fast or context is None or "letter" not in plan.kinds:
-        return
-    from ..letter import no_agm_warning, weekend_warning
-
-    if context.respond_by is not None:
-        weekend = weekend_warning(context.respond_by)
-        if weekend:
-            app.warn(weekend)
-    stage = context.stage or context.settings.letter.get("stage", "first")
-    if stage != "pre-agm":
-        return
-    undated = [
-        item
-        for item in plan.items
-        if item.error is None
-        and (item.agm is None or item.agm <= context.as_of)
-        and any(d.kind == "letter" and d.action == "render" for d in item.documents)
-    ]
-    if len(undated) == 1:
-        item = undated[0]
-        company = plan.companies.get(item.company_id)
-        app.warn(no_agm_warning(item.company_id, f"{item.company_id}.yaml", company.agm if company else item.agm))
-    elif undated:
-        ids = [i.company_id for i in undated]
-        shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
-        app.warn(
-            f"{len(ids)} companies have no upcoming AGM on record ({shown}), so their pre-AGM letters name no "
-            "meeting date; add 'agm: YYYY-MM-DD' to their records to name it"
-        )
 
 
 # --------------------------------------------------------------------------- progress
@@ -296,6 +251,7 @@ def _progress(app: App) -> Iterator[Callable[[BatchEvent], None]]:
     if not app.err.is_terminal:
         yield _plain_handler(app)
         return
+    # rich.progress loads only when a bar is shown (a terminal, not quiet).
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -340,7 +296,7 @@ def _plain_handler(app: App) -> Callable[[BatchEvent], None]:
     def handle(event: BatchEvent) -> None:
         if event.kind == "planned" and event.plan is not None:
             plan = event.plan
-            skipped = sum(1 for i in plan.items if i.action == "skip")
+            skipped = plan.counts["skip"]
             app.err.print(
                 f"{len(plan.items)} selected: {event.total} to do, {skipped} up to date", highlight=False, markup=False
             )
@@ -388,7 +344,7 @@ def _print_plan(app: App, plan: Plan) -> None:
             )
     if plan.items:
         app.out.print(table)
-    counts = Counter(item.action for item in plan.items)
+    counts = plan.counts
     fast = " (no input changed since the last identical run)" if plan.fast else ""
     index = "" if not plan.writes_index else "; the index is refreshed when its content changes"
     app.out.print(
@@ -398,21 +354,9 @@ def _print_plan(app: App, plan: Plan) -> None:
     )
 
 
-def _group_failures(summary: BatchSummary) -> list[tuple[str, str]]:
-    """Return (companies, reason) rows; many companies failing for one reason share a row."""
-    by_reason: dict[str, list[str]] = {}
-    for r in summary.failed:
-        by_reason.setdefault(r.reason or "failed", []).append(r.company_id)
-    rows = []
-    for reason, ids in by_reason.items():
-        label = ", ".join(ids) if len(ids) <= 3 else f"{', '.join(ids[:3])} and {len(ids) - 3} more"
-        rows.append((label, reason))
-    return rows
-
-
 def _print_summary(app: App, summary: BatchSummary, wall: float) -> None:
     """Print the summary table (rendered, skipped, failed with reasons, time) and the failures."""
-    for row in _group_failures(summary):
+    for row in summary.failure_groups():
         app.err.print(f"[red]error:[/red] {escape(row[0])}: {escape(row[1])}", highlight=False)
     if summary.index_error:
         app.err.print(f"[red]error:[/red] index: {escape(summary.index_error)}", highlight=False)
@@ -423,7 +367,7 @@ def _print_summary(app: App, summary: BatchSummary, wall: float) -> None:
     table.add_column(justify="right")
     table.add_column()
     rendered = summary.rendered
-    documents = sum(len(d.outputs) for r in rendered for d in r.documents)
+    documents = summary.files_written
     table.add_row("rendered", str(len(rendered)), f"companies ({documents} files)" if rendered else "companies")
     table.add_row("skipped", str(len(summary.skipped)), "up to date")
     failed = summary.failed
@@ -442,7 +386,7 @@ def _print_summary(app: App, summary: BatchSummary, wall: float) -> None:
 
 
 def _failure_kinds(summary: BatchSummary) -> str:
-    kinds = Counter(r.failure_kind for r in summary.failed)
+    kinds = summary.failure_kinds
     parts = []
     if kinds.get("data"):
         parts.append(f"{kinds['data']} invalid (run `engage check`)")
@@ -488,20 +432,7 @@ def agenda_cmd(
     ws = find_workspace(workspace)
     rows = agenda(ws, as_of, within, out_dir=Path(out) if out else None, kinds=only or tuple(KINDS))
     if as_json:
-        payload: list[dict[str, Any]] = [
-            {
-                "company": r.company_id,
-                "name": r.name,
-                "agm": r.agm.isoformat() if r.agm else None,
-                "days_away": r.days_away,
-                "band": r.band,
-                "state": r.state,
-                "detail": r.detail,
-                "documents_as_of": r.documents_as_of.isoformat() if r.documents_as_of else None,
-            }
-            for r in rows
-        ]
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        click.echo(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
         return
     last = as_of + dt.timedelta(days=within)
     if not rows:

@@ -1,0 +1,145 @@
+"""The kinds of document a batch makes per company (brief, letter) and the context they share.
+
+The renderers are imported inside the render functions, which run in worker processes:
+the parent (planning, an up-to-date run) never pays for Jinja2 or WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..records import Company
+from ..workspace import Settings, Signatory
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..profile import Profile, Weights
+    from ..taxonomy import Taxonomy
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What every document of a run shares; sent to each worker once."""
+
+    root: Path
+    templates_dir: Path | None
+    out_dir: Path
+    settings: Settings
+    taxonomy: Taxonomy
+    weights: Weights
+    as_of: dt.date
+    peer_count: int
+    paper: str
+    letter_formats: tuple[str, ...]
+    stage: str | None
+    respond_by: dt.date | None
+    signatories: tuple[Signatory, ...] | None
+
+
+class RenderFunction(Protocol):
+    """Render one company's document: ``{file name in <out>/<company-id>/: bytes}``."""
+
+    def __call__(
+        self, company: Company, profile: Profile, context: RenderContext, renderer: Any
+    ) -> Mapping[str, bytes]: ...
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    """One kind of document a batch makes per company; the functions must be module-level (picklable)."""
+
+    name: str
+    render: RenderFunction
+    files: Callable[[RenderContext], tuple[str, ...]]
+    options: Callable[[RenderContext], Mapping[str, Any]]
+    #: Whether the document shows anything derived from other companies (peer ranks,
+    #: medians, peers' practice); when False, editing another company never makes it stale.
+    uses_peers: bool = True
+    #: Whether ``render`` needs the PDF renderer (a worker then sets WeasyPrint up once).
+    needs_renderer: bool = True
+
+
+def _brief_files(context: RenderContext) -> tuple[str, ...]:
+    """Return the brief's file names."""
+    return ("brief.pdf",)
+
+
+def _brief_options(context: RenderContext) -> Mapping[str, Any]:
+    """Return the run options that change a brief's bytes."""
+    return {"format": "pdf", "paper": context.paper}
+
+
+_BRIEF_MAKERS: dict[int, Any] = {}
+
+
+def render_brief(company: Company, profile: Profile, context: RenderContext, renderer: Any) -> Mapping[str, bytes]:
+    """Return ``{'brief.pdf': bytes}``: the brief of engage.render, with one BriefMaker per renderer."""
+    # Jinja2 and the brief's layout load in the worker that renders, never in the planning parent.
+    from ..render import BriefMaker, build_brief
+
+    maker = _BRIEF_MAKERS.get(id(renderer))
+    if maker is None:
+        maker = _BRIEF_MAKERS[id(renderer)] = BriefMaker(context.templates_dir, renderer=renderer)
+    view = build_brief(
+        company,
+        profile,
+        taxonomy=context.taxonomy,
+        settings=context.settings,
+        weights=context.weights,
+        peer_count=context.peer_count,
+    )
+    return {"brief.pdf": maker.pdf(view, paper=context.paper).pdf}
+
+
+def _letter_files(context: RenderContext) -> tuple[str, ...]:
+    """Return the letter's file names in the run's formats."""
+    # engage.letter loads only when letters are planned or rendered.
+    from ..letter import FILE_NAMES
+
+    return tuple(FILE_NAMES[f] for f in context.letter_formats)
+
+
+def _letter_options(context: RenderContext) -> Mapping[str, Any]:
+    """Return the run options that change a letter's bytes."""
+    signatories = None
+    if context.signatories is not None:
+        signatories = [dataclasses.asdict(s) for s in context.signatories]
+    return {
+        "formats": list(context.letter_formats),
+        "stage": context.stage,
+        "respond_by": context.respond_by.isoformat() if context.respond_by else None,
+        "signatories": signatories,
+    }
+
+
+def render_letter(company: Company, profile: Profile, context: RenderContext, renderer: Any) -> Mapping[str, bytes]:
+    """Return ``{'letter.pdf': bytes, ...}``: engage.letter's letter in the run's formats."""
+    # The letter's renderers load in the worker that renders, never in the planning parent.
+    from ..letter import FILE_NAMES, options_from_settings, render_company_letter
+
+    options = options_from_settings(
+        context.settings, stage=context.stage, respond_by=context.respond_by, signatories=context.signatories
+    )
+    data = render_company_letter(
+        company,
+        profile,
+        context.settings,
+        renderer,
+        taxonomy=context.taxonomy,
+        as_of=context.as_of,
+        formats=context.letter_formats,
+        options=options,
+    )
+    return {FILE_NAMES[fmt]: payload for fmt, payload in data.items()}
+
+
+KINDS: dict[str, DocumentKind] = {
+    "brief": DocumentKind("brief", render_brief, _brief_files, _brief_options),
+    # A letter asks the profile's questions, which come from the company's own records.
+    "letter": DocumentKind("letter", render_letter, _letter_files, _letter_options, uses_peers=False),
+}
+DEFAULT_KINDS: tuple[str, ...] = ("brief", "letter")
