@@ -21,11 +21,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .batch import (
+    KINDS,
+    AgendaRow,
+    BatchEvent,
+    BatchOptions,
+    BatchSummary,
+    Plan,
+    Selection,
+    agenda,
+    plan_batch,
+    run_batch,
+)
 from .errors import DataError, EngageError, Problem, UsageError
 from .letter import (
     FORMATS,
@@ -370,6 +382,39 @@ class Workspace:
         if outcome.error is not None:
             raise DataError(list(run.problems)) if run.problems else outcome.error
         return list(outcome.paths)
+
+    # ------------------------------------------------------------------ batch
+
+    def plan_batch(self, options: BatchOptions) -> Plan:
+        """Return what a batch run would do and why (nothing is written); raises UsageError or DataError."""
+        return plan_batch(self.folder, options)
+
+    def batch(
+        self,
+        ids: Sequence[str] = (),
+        *,
+        as_of: dt.date,
+        all_: bool = False,
+        agm_within: int | None = None,
+        out: str | Path | None = None,
+        on_event: Callable[[BatchEvent], None] | None = None,
+        **options: Any,
+    ) -> BatchSummary:
+        """Render the briefs and letters of the selected companies that changed; return the run's summary.
+
+        Select with ``ids``, ``all_=True`` or ``agm_within`` (days); ``options`` are the other
+        fields of ``engage.batch.BatchOptions`` (``kinds``, ``jobs``, ``force``, ``stage``...).
+        A company that fails is reported in the summary and the others still render.
+        """
+        selection = Selection(tuple(ids), all_, agm_within, options.pop("agm_before", None))
+        chosen = BatchOptions(as_of=as_of, selection=selection, out_dir=self._out(out), **options)
+        return run_batch(self.plan_batch(chosen), on_event=on_event)
+
+    def agenda(
+        self, *, as_of: dt.date, within: int, out: str | Path | None = None, kinds: Sequence[str] | None = None
+    ) -> list[AgendaRow]:
+        """Return the companies whose AGM falls within ``within`` days of ``as_of``, with their documents' state."""
+        return agenda(self.folder, as_of, within, out_dir=self._out(out), kinds=tuple(kinds or KINDS))
 
     # ------------------------------------------------------------------ helpers
 

@@ -107,3 +107,18 @@ def test_brief_html_returns_its_path(workspace: Path, tmp_path: Path) -> None:
     (path,) = ws.brief("volkswagen", as_of=AS_OF, out=tmp_path / "out", fmt="html")
     assert path == tmp_path / "out" / "volkswagen" / "brief.html"
     assert "Volkswagen" in path.read_text(encoding="utf-8")
+
+
+def test_batch_renders_what_changed_and_reports_it(workspace: Path, tmp_path: Path) -> None:
+    ws = Workspace.open(workspace)
+    options = {"kinds": ("letter",), "letter_formats": ("md",), "index": False, "jobs": 1}
+    first = ws.batch(["volkswagen", "bmw"], as_of=AS_OF, out=tmp_path / "out", **options)
+    assert first.exit_code == 0
+    assert (tmp_path / "out" / "volkswagen" / "letter.md").is_file()
+    again = Workspace.open(workspace).batch(["volkswagen", "bmw"], as_of=AS_OF, out=tmp_path / "out", **options)
+    assert again.exit_code == 0 and again.files_written == 0
+
+
+def test_agenda_is_empty_without_agms_in_the_window(workspace: Path) -> None:
+    ws = Workspace.open(workspace)
+    assert ws.agenda(as_of=dt.date(2026, 12, 1), within=0) == []

@@ -21,9 +21,7 @@ from ..batch import (
     BatchSummary,
     Plan,
     Selection,
-    agenda,
     parse_shard,
-    plan_batch,
     run_batch,
 )
 from ..batch import merge_manifests as merge_shard_manifests
@@ -31,8 +29,7 @@ from ..dates import parse_days
 from ..errors import UsageError
 from ..letter import FORMATS as LETTER_FORMATS
 from ..letter import STAGES as LETTER_STAGES
-from ..workspace import find_workspace
-from .main import App, as_of_option, escape, get_app, out_option, workspace_option
+from .main import App, as_of_option, escape, get_app, open_workspace, out_option, workspace_option
 
 BAND_STYLES = {"low": "green", "moderate": "yellow", "elevated": "dark_orange", "high": "bold red"}
 STATE_STYLES = {
@@ -192,7 +189,7 @@ def batch(
       engage batch --all --shard 2/4 --as-of 2027-03-01
     """
     app = get_app()
-    ws = find_workspace(workspace)
+    ws = open_workspace(workspace)
     out_dir = Path(out) if out else ws.default_out
     if merge_manifests:
         path, merged = merge_shard_manifests(out_dir.resolve())
@@ -214,14 +211,14 @@ def batch(
         index=not no_index,
     )
     started = time.perf_counter()
-    plan = plan_batch(ws, options)
+    plan = ws.plan_batch(options)
     if dry_run:
         _print_plan(app, plan)
         return
     for warning in plan.letter_warnings():
         app.warn(warning)
     with _progress(app) as on_event:
-        summary = run_batch(plan, on_event=on_event)
+        summary = run_batch(plan, on_event=on_event)  # the plan is printed above, so not ws.batch()
     _print_summary(app, summary, time.perf_counter() - started)
     if summary.exit_code:
         raise click.exceptions.Exit(summary.exit_code)
@@ -429,8 +426,7 @@ def agenda_cmd(
       engage agenda --json | jq '.[] | select(.state != "up to date")'
     """
     app = get_app()
-    ws = find_workspace(workspace)
-    rows = agenda(ws, as_of, within, out_dir=Path(out) if out else None, kinds=only or tuple(KINDS))
+    rows = open_workspace(workspace).agenda(as_of=as_of, within=within, out=out, kinds=only or tuple(KINDS))
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
         return

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape as _escape
 
 from .. import __version__
 from ..api import Workspace
@@ -66,8 +67,6 @@ class App:
 
 def escape(text: str) -> str:
     """Return ``text`` with rich markup escaped (record text is data, not markup)."""
-    from rich.markup import escape as _escape
-
     return _escape(text)
 
 
