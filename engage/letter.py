@@ -23,9 +23,7 @@ from .documents.letter import (
     LetterQuestion,
     LetterSection,
     ProfileLike,
-    SourceNote,
     long_date,
-    note_label,
     options_from_settings,
     resolve_signatories,
 )
@@ -44,6 +42,7 @@ from .documents.letter_deadline import (
 from .documents.letter_files import FILE_NAMES, FORMATS, letter_path, render_letter, write_letter
 from .documents.letter_md import letter_to_markdown, md_escape
 from .documents.letter_pdf import STYLESHEET, TEMPLATE_NAME, letter_html, letter_to_pdf
+from .documents.letter_records import SourceNote, note_label
 from .pdf import Renderer
 from .records import Company
 from .taxonomy import Taxonomy

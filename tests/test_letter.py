@@ -23,9 +23,7 @@ from engage.documents.letter import (
     LetterOptions,
     LetterQuestion,
     LetterSection,
-    SourceNote,
     build_letter,
-    note_label,
     options_from_settings,
 )
 from engage.documents.letter_deadline import is_working_day, response_deadline, weekend_warning
@@ -33,6 +31,7 @@ from engage.documents.letter_docx import letter_to_docx
 from engage.documents.letter_files import letter_request, render_letter, write_company_letter
 from engage.documents.letter_md import letter_to_markdown, md_escape
 from engage.documents.letter_pdf import letter_html, letter_to_pdf
+from engage.documents.letter_records import SourceNote, note_label
 from engage.errors import DataError, UsageError
 from engage.pdf import Renderer
 from engage.profile import Profile, compile_profile, load_weights

@@ -4,8 +4,9 @@
 the workspace settings and the taxonomy. It reads the company only through the profile's
 as-of view (``Profile.known``, made by ``engage.asof.known_at``), so a record or source not
 yet known at the letter's date is never quoted or cited, and the brief cites the same
-sources for the same record. Each format (``letter_pdf``, ``letter_docx``, ``letter_md``)
-renders a ``Letter``; ``letter_files`` runs the whole pipeline for one company.
+sources for the same record. ``letter_records`` words the records and numbers the sources,
+``letter_deadline`` sets the response date, each format (``letter_pdf``, ``letter_docx``,
+``letter_md``) renders a ``Letter``, and ``letter_files`` runs the pipeline for one company.
 """
 
 from __future__ import annotations
@@ -20,10 +21,18 @@ from ..errors import DataError, UsageError
 from ..questions import FALLBACK_QUESTIONS, fill
 from ..records import Allegation, Commitment, Company
 from ..regulations import regulatory_exposure
-from ..render import number_runs, safe_url
 from ..taxonomy import Taxonomy
 from ..workspace import Organisation, Settings, Signatory
 from .letter_deadline import Deadline, no_agm_warning, response_deadline
+from .letter_records import (
+    OPEN_STATUSES,
+    SourceLike,
+    SourceNote,
+    SourceNotes,
+    anchor_text,
+    clean,
+    quoted,
+)
 
 __all__ = [
     "DEFAULT_MAX_QUESTIONS",
@@ -35,10 +44,8 @@ __all__ = [
     "LetterQuestion",
     "LetterSection",
     "ProfileLike",
-    "SourceNote",
     "build_letter",
     "long_date",
-    "note_label",
     "options_from_settings",
     "resolve_signatories",
 ]
@@ -53,17 +60,6 @@ MAX_ANCHORS_PER_QUESTION = 3
 # --------------------------------------------------------------------------- the profile we read
 
 
-class _SourceLike(Protocol):
-    @property
-    def title(self) -> str: ...
-    @property
-    def publisher(self) -> str | None: ...
-    @property
-    def url(self) -> str | None: ...
-    @property
-    def date(self) -> PartialDate | None: ...
-
-
 class _QuestionLike(Protocol):
     @property
     def area(self) -> str: ...
@@ -72,7 +68,7 @@ class _QuestionLike(Protocol):
     @property
     def record_ids(self) -> Sequence[str]: ...
     @property
-    def sources(self) -> Sequence[_SourceLike]: ...
+    def sources(self) -> Sequence[SourceLike]: ...
 
 
 class ProfileLike(Protocol):
@@ -87,45 +83,6 @@ class ProfileLike(Protocol):
 
 
 # --------------------------------------------------------------------------- the letter model
-
-
-@dataclass(frozen=True)
-class SourceNote:
-    """One numbered source in the letter's list of sources."""
-
-    number: int
-    title: str
-    publisher: str | None
-    date: PartialDate | None
-    url: str | None
-
-    @property
-    def citation(self) -> str:
-        """Return 'Title (Publisher, 20 November 2023)' (no url, no final full stop).
-
-        The title is not put in quotes: in the shipped data it is often a description of the
-        page ("Report on ..."), not its real title (docs/data-sources.md, "Source titles"),
-        and quotes would claim otherwise. The publisher is left out when the title already
-        starts with it ("Global Witness investigation of ...").
-        """
-        title = self.title.rstrip(".") if self.publisher or self.date else self.title
-        details = []
-        if self.publisher and not _starts_with_name(self.title, self.publisher):
-            details.append(self.publisher)
-        if self.date is not None:
-            details.append(self.date.label().replace(" ", "\u00a0"))  # "17 May 2023" on one line
-        return f"{title} ({', '.join(details)})" if details else title
-
-    @property
-    def entry(self) -> str:
-        """Return the citation as a sentence for the list of sources: with a full stop unless it ends in one."""
-        text = self.citation
-        return text if text.endswith((".", "?", "!")) else text + "."
-
-    @property
-    def link(self) -> str | None:
-        """Return the url when it is an absolute http(s) URL (the only links any format carries)."""
-        return safe_url(self.url)
 
 
 @dataclass(frozen=True)
@@ -242,129 +199,12 @@ def resolve_signatories(settings: Settings, options: LetterOptions | None = None
     return tuple(s if s.organisation or not org else Signatory(s.name, s.title, org, s.aum) for s in chosen)
 
 
-# --------------------------------------------------------------------------- wording
+# --------------------------------------------------------------------------- date, letterhead, addressee
 
 
 def long_date(day: dt.date) -> str:
     """Return '1 November 2026'."""
     return PartialDate.from_date(day).label()
-
-
-def note_label(notes: Sequence[int], sep: str = ", ") -> str:
-    """Return note numbers as the PDF prints them: '3, 4', and three or more in a row as a range, '1–3, 5'."""
-    return sep.join(f"{first}\u2013{last}" if last > first else str(first) for first, last in number_runs(notes))
-
-
-_STATUS_WORDS = {
-    "alleged": "alleged",
-    "under-investigation": "under investigation",
-    "legal-action": "subject to legal action",
-    "substantiated": "substantiated",
-    "remediated": "reported as remediated",
-    "dismissed": "dismissed",
-    "announced": "announced",
-    "in-progress": "in progress",
-    "achieved": "reported as achieved",
-    "missed": "missed",
-    "withdrawn": "withdrawn",
-}
-_VERIFICATION_WORDS = {
-    "none": "no independent verification",
-    "self-reported": "self-reported",
-    "third-party": "verified by a third party",
-    "certified": "certified",
-}
-_OPEN = frozenset({"alleged", "under-investigation", "legal-action", "substantiated"})
-
-
-def _clean(text: str) -> str:
-    """Return ``text`` on one line with single spaces (records are typed by hand)."""
-    return " ".join(text.split())
-
-
-def _sentence(text: str) -> str:
-    text = _clean(text)
-    return text if text.endswith((".", "?", "!", '"', "\u201d")) else text + "."
-
-
-def _anchor_text(record: Allegation | Commitment, with_title: bool = True) -> str:
-    """Return a record as one dated line: what, when, its status and the company's response."""
-    title = _quoted(record.title)
-    if isinstance(record, Allegation):
-        facts = [
-            f"reported {record.date.label()}" if not with_title else record.date.label(),
-            _STATUS_WORDS.get(record.status, record.status),
-        ]
-        if record.updated is not None and record.updated != record.date:
-            facts.append(f"latest development {record.updated.label()}")
-        text = f"{title} ({'; '.join(facts)})." if with_title else _capitalise("; ".join(facts)) + "."
-        if record.company_response:
-            text += f" The company's response on record: {_sentence(record.company_response)}"
-        elif record.status in _OPEN:
-            text += " We have found no response from the company on record."
-        return text
-    facts = [f"announced {record.date.label()}"]
-    if record.target:
-        target = _clean(record.target)
-        # "… 160 GWh by 2030" already names its year: no second "by 2030".
-        if record.target_year and str(record.target_year) not in target:
-            target += f" by {record.target_year}"
-        facts.append(target)
-    elif record.target_year:
-        facts.append(f"target year {record.target_year}")
-    if record.status != "announced":  # "announced <date>" already says so
-        facts.append(_STATUS_WORDS.get(record.status, record.status))
-    facts.append(_VERIFICATION_WORDS.get(record.verification, record.verification))
-    text = f"Commitment {title} ({'; '.join(facts)})." if with_title else _capitalise("; ".join(facts)) + "."
-    if record.progress:
-        text += f" Stated progress: {_sentence(record.progress)}"
-    return text
-
-
-def _quoted(title: str) -> str:
-    """Return a title in double quotes; quotes inside it become single quotes."""
-    return '"' + _clean(title).rstrip(".").replace('"', "'") + '"'
-
-
-def _capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _starts_with_name(text: str, name: str) -> bool:
-    """Return whether ``text`` begins with ``name`` as whole words ("Global Witness investigation ...")."""
-    text, name = _clean(text).casefold(), _clean(name).casefold()
-    return text.startswith(name) and (len(text) == len(name) or not text[len(name)].isalnum())
-
-
-class _Notes:
-    """Numbers sources in order of first citation, once each."""
-
-    def __init__(self) -> None:
-        self.notes: list[SourceNote] = []
-        self._numbers: dict[tuple[Any, ...], int] = {}
-
-    @staticmethod
-    def key(source: _SourceLike) -> tuple[Any, ...]:
-        if source.url:
-            return ("url", source.url.strip())
-        return ("text", _clean(source.title).casefold(), (source.publisher or "").casefold(), str(source.date))
-
-    def cite(self, source: _SourceLike) -> int:
-        key = self.key(source)
-        number = self._numbers.get(key)
-        if number is None:
-            number = len(self.notes) + 1
-            self._numbers[key] = number
-            self.notes.append(
-                SourceNote(
-                    number,
-                    _clean(source.title),
-                    _clean(source.publisher) if source.publisher else None,
-                    source.date,
-                    source.url.strip() if source.url else None,
-                )
-            )
-        return number
 
 
 def _records(company: Company) -> list[Allegation | Commitment]:
@@ -401,9 +241,9 @@ def _letterhead(org: Organisation | None, signatories: Sequence[Signatory]) -> t
     if org is None:
         names = _organisations(signatories)
         return (names[0],) if len(names) == 1 else ()
-    lines = [_clean(org.name)]
+    lines = [clean(org.name)]
     if org.address:
-        lines.extend(_clean(line) for line in org.address.splitlines() if line.strip())
+        lines.extend(clean(line) for line in org.address.splitlines() if line.strip())
     contact = [x for x in (org.email, org.phone, org.website) if x]
     if contact:
         lines.append(" \u00b7 ".join(contact))
@@ -413,21 +253,21 @@ def _letterhead(org: Organisation | None, signatories: Sequence[Signatory]) -> t
 def _addressee(company: Company) -> tuple[tuple[str, ...], str, str]:
     """Return (address lines, salutation, valediction)."""
     contact = company.contact
-    name = _clean(company.name)
+    name = clean(company.name)
     if contact is None or not contact.name:
         lines = ["The Board of Directors", "c/o the Company Secretary", name]
         if contact is not None and contact.role:
-            lines = [f"The Board of Directors, c/o the {_clean(contact.role)}", name]
+            lines = [f"The Board of Directors, c/o the {clean(contact.role)}", name]
         if contact is not None and contact.address:
-            lines.extend(_clean(line) for line in contact.address.splitlines() if line.strip())
+            lines.extend(clean(line) for line in contact.address.splitlines() if line.strip())
         return tuple(lines), "Dear Members of the Board,", "Yours faithfully,"
-    lines = [_clean(contact.name)]
+    lines = [clean(contact.name)]
     if contact.role:
-        lines.append(_clean(contact.role))
+        lines.append(clean(contact.role))
     lines.append(name)
     if contact.address:
-        lines.extend(_clean(line) for line in contact.address.splitlines() if line.strip())
-    return tuple(lines), f"Dear {_clean(contact.name)},", "Yours sincerely,"
+        lines.extend(clean(line) for line in contact.address.splitlines() if line.strip())
+    return tuple(lines), f"Dear {clean(contact.name)},", "Yours sincerely,"
 
 
 # --------------------------------------------------------------------------- the questions
@@ -438,7 +278,7 @@ def _question_sections(
     profile: ProfileLike,
     taxonomy: Taxonomy,
     options: LetterOptions,
-    notes: _Notes,
+    notes: SourceNotes,
     described: set[str],
 ) -> tuple[tuple[LetterSection, ...], int, bool]:
     """Return the sections of numbered questions, how many ranked questions were left out, and
@@ -475,7 +315,7 @@ def _question_sections(
         items: list[LetterQuestion] = []
         for text in fallback.get(area_key, []):
             number += 1
-            items.append(LetterQuestion(number, _clean(text)))
+            items.append(LetterQuestion(number, clean(text)))
         for q in grouped.get(area_key, []):
             number += 1
             items.append(_letter_question(number, q, records, notes, described))
@@ -487,7 +327,7 @@ def _letter_question(
     number: int,
     q: _QuestionLike,
     records: Mapping[str, Allegation | Commitment],
-    notes: _Notes,
+    notes: SourceNotes,
     described: set[str],
 ) -> LetterQuestion:
     """Return one question with the records it rests on, each described once per letter with its sources.
@@ -508,10 +348,10 @@ def _letter_question(
             on_question.update(numbers)
             continue
         described.add(rid)
-        quoted = _clean(record.title).rstrip(".") in _clean(q.text)
-        anchors.append(Anchor(rid, _anchor_text(record, with_title=not quoted), numbers))
+        quoted = clean(record.title).rstrip(".") in clean(q.text)
+        anchors.append(Anchor(rid, anchor_text(record, with_title=not quoted), numbers))
     on_question.update(notes.cite(s) for s in q.sources if notes.key(s) not in cited)
-    return LetterQuestion(number, _clean(q.text), tuple(anchors), tuple(sorted(on_question)))
+    return LetterQuestion(number, clean(q.text), tuple(anchors), tuple(sorted(on_question)))
 
 
 # --------------------------------------------------------------------------- the opening, by stage
@@ -552,7 +392,7 @@ def _weigh(company: Company, as_of: dt.date, unanswered: Sequence[Allegation]) -
         )
     lagging = _lagging(company, as_of)
     if lagging:
-        titles = _join([_quoted(c.title) for c in lagging[:3]])
+        titles = _join([quoted(c.title) for c in lagging[:3]])
         items.append(f"what the company will do about commitments that are missed or overdue, such as {titles};")
     if company.commitments:
         items.append("evidence of progress against the company's commitments, with independent verification;")
@@ -589,13 +429,18 @@ class _Opening:
 
 
 def _opening(
-    company: Company, as_of: dt.date, stage: str, agm: dt.date | None, signatories: Sequence[Signatory], notes: _Notes
+    company: Company,
+    as_of: dt.date,
+    stage: str,
+    agm: dt.date | None,
+    signatories: Sequence[Signatory],
+    notes: SourceNotes,
 ) -> _Opening:
     """Return the opening of a letter at ``stage``; a follow-up cites its sources first, so they come first."""
-    name = _clean(company.name)
+    name = clean(company.name)
     writers = _writers(signatories)
     expectations = _expectations(company, as_of)
-    unanswered = [a for a in company.allegations if a.status in _OPEN and not a.company_response]
+    unanswered = [a for a in company.allegations if a.status in OPEN_STATUSES and not a.company_response]
     if stage == "first":
         return _Opening(
             (
@@ -627,14 +472,14 @@ def _opening(
 
 
 def _follow_up_opening(
-    name: str, writers: str, expectations: str, unanswered: Sequence[Allegation], notes: _Notes
+    name: str, writers: str, expectations: str, unanswered: Sequence[Allegation], notes: SourceNotes
 ) -> _Opening:
     """Return a follow-up's opening: what went unanswered is listed before the questions."""
     opening = [
         f"We write again on behalf of {writers.rstrip(',')}, following our earlier correspondence about human "
         f"rights and environmental risks in the supply chains of {name}."
     ]
-    listed = tuple(Anchor(a.id, _anchor_text(a), tuple(sorted({notes.cite(s) for s in a.sources}))) for a in unanswered)
+    listed = tuple(Anchor(a.id, anchor_text(a), tuple(sorted({notes.cite(s) for s in a.sources}))) for a in unanswered)
     listed_intro = ""
     if listed:
         matters, them = ("matter", "it") if len(listed) == 1 else ("matters", "them")
@@ -708,10 +553,10 @@ def _closing(cites_records: bool) -> tuple[str, ...]:
 def _cleaned(signatories: Sequence[Signatory]) -> tuple[Signatory, ...]:
     return tuple(
         Signatory(
-            _clean(s.name),
-            _clean(s.title) if s.title else None,
-            _clean(s.organisation) if s.organisation else None,
-            _clean(s.aum) if s.aum else None,
+            clean(s.name),
+            clean(s.title) if s.title else None,
+            clean(s.organisation) if s.organisation else None,
+            clean(s.aum) if s.aum else None,
         )
         for s in signatories
     )
@@ -745,11 +590,11 @@ def build_letter(
     if options.stage not in STAGES:
         raise UsageError(f"unknown letter stage '{options.stage}'; choose one of {', '.join(STAGES)}")
     company, as_of = _known(profile), profile.as_of
-    name = _clean(company.name)
+    name = clean(company.name)
     signatories = resolve_signatories(settings, options)
     agm = company.agm if company.agm is not None and company.agm > as_of else None
     deadline = response_deadline(as_of, agm, settings.letter, options.respond_by)
-    notes = _Notes()
+    notes = SourceNotes()
     opening = _opening(company, as_of, options.stage, agm, signatories, notes)
     # A record the letter has already described (in the follow-up list) is cited, not repeated.
     described = {a.record_id for a in opening.listed}
@@ -769,7 +614,7 @@ def build_letter(
         date=as_of,
         language=settings.language or "en",
         title=subject,
-        author=_clean(author),
+        author=clean(author),
         letterhead=_letterhead(org, signatories),
         addressee=address,
         salutation=salutation,

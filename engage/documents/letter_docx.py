@@ -23,7 +23,8 @@ from docx.shared import Cm, Inches, Pt, RGBColor
 from .. import __version__
 from ..errors import RenderError
 from ..output import stamp_zip
-from .letter import Letter, long_date, note_label
+from .letter import Letter, long_date
+from .letter_records import note_label
 
 __all__ = ["letter_to_docx"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .letter import Letter, long_date, note_label
+from .letter import Letter, long_date
+from .letter_records import note_label
 
 __all__ = ["letter_to_markdown", "md_escape"]
 
