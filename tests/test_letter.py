@@ -15,29 +15,24 @@ from docx import Document
 from markdown_it import MarkdownIt
 from pypdf import PdfReader
 
+from engage.asof import known_at
 from engage.dates import PartialDate
-from engage.errors import DataError, UsageError
-from engage.letter import (
+from engage.documents.letter import (
     Anchor,
     Letter,
     LetterOptions,
     LetterQuestion,
     LetterSection,
-    SourceNote,
     build_letter,
-    is_working_day,
-    letter_html,
-    letter_to_docx,
-    letter_to_markdown,
-    letter_to_pdf,
-    md_escape,
-    note_label,
     options_from_settings,
-    render_company_letter,
-    render_letter,
-    response_deadline,
-    weekend_warning,
 )
+from engage.documents.letter_deadline import is_working_day, response_deadline, weekend_warning
+from engage.documents.letter_docx import letter_to_docx
+from engage.documents.letter_files import letter_request, render_letter, write_company_letter
+from engage.documents.letter_md import letter_to_markdown, md_escape
+from engage.documents.letter_pdf import letter_html, letter_to_pdf
+from engage.documents.letter_records import SourceNote, note_label
+from engage.errors import DataError, UsageError
 from engage.pdf import Renderer
 from engage.profile import Profile, compile_profile, load_weights
 from engage.records import Company, Source, load_company
@@ -120,7 +115,7 @@ def profile_of(company: Company, as_of: dt.date = AS_OF) -> Profile:
 
 
 def letter_for(company: Company, settings: Settings = SETTINGS, **options: object) -> Letter:
-    return build_letter(company, profile_of(company), settings, TAXONOMY, AS_OF, LetterOptions(**options))  # type: ignore[arg-type]
+    return build_letter(profile_of(company), settings, TAXONOMY, LetterOptions(**options))  # type: ignore[arg-type]
 
 
 def flat(text: str) -> str:
@@ -363,9 +358,11 @@ def test_a_company_without_records_still_gets_a_real_letter(tmp_path: Path) -> N
 def test_an_empty_question_list_never_gives_an_empty_body(tricky: Company) -> None:
     @dataclass
     class NoQuestions:
+        known: Company
+        as_of: dt.date = AS_OF
         questions: tuple[()] = ()
 
-    letter = build_letter(tricky, NoQuestions(), SETTINGS, TAXONOMY, AS_OF)
+    letter = build_letter(NoQuestions(profile_of(tricky).known), SETTINGS, TAXONOMY)  # type: ignore[arg-type]
     assert letter.questions
     assert "raises no specific open concern" in letter.questions_intro
 
@@ -389,11 +386,11 @@ def test_no_signatories_is_a_data_error_unless_a_sender_is_set(tricky: Company) 
 def test_signatories_from_options_replace_settings(tricky: Company) -> None:
     options = options_from_settings(SETTINGS, signatories=(Signatory("Sam Sample"),), stage=None)
     assert options.stage == "first"
-    letter = build_letter(tricky, profile_of(tricky), SETTINGS, TAXONOMY, AS_OF, options)
+    letter = build_letter(profile_of(tricky), SETTINGS, TAXONOMY, options)
     # A signatories file is often a coalition's: a blank organisation is not filled with the sender's.
     assert letter.signatories == (Signatory("Sam Sample"),)
     ours = Settings(organisation=Organisation("Example Investors LLP"), signatories=(Signatory("Sam Sample"),))
-    own = build_letter(tricky, profile_of(tricky), ours, TAXONOMY, AS_OF, options_from_settings(SETTINGS))
+    own = build_letter(profile_of(tricky), ours, TAXONOMY, options_from_settings(SETTINGS))
     assert own.signatories == (Signatory("Sam Sample", None, "Example Investors LLP"),)  # engage.yaml's own people
 
 
@@ -493,12 +490,81 @@ def test_unknown_format_is_a_usage_error(rendered: Rendered) -> None:
     assert str(info.value) == "unknown letter format 'odt'; choose from pdf, docx, md"
 
 
-def test_render_company_letter_is_one_call(tricky: Company) -> None:
-    out = render_company_letter(
-        tricky, profile_of(tricky), SETTINGS, None, taxonomy=TAXONOMY, as_of=AS_OF, formats=("md", "docx")
+def test_write_company_letter_is_one_call(tricky: Company, tmp_path: Path) -> None:
+    request = letter_request(SETTINGS, AS_OF, formats=("md", "docx"))
+    done = write_company_letter(profile_of(tricky), SETTINGS, TAXONOMY, tmp_path, request)
+    assert done.paths == (tmp_path / "att-inc" / "letter.md", tmp_path / "att-inc" / "letter.docx")
+    assert done.paths[0].read_bytes().startswith(b"Example Investors LLP")
+    assert done.letter.date == AS_OF and done.warnings == ()
+
+
+def test_write_company_letter_returns_warnings_and_prints_nothing(
+    tricky: Company, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = replace(SETTINGS, letter={**SETTINGS.letter, "formats": ["md"]})
+    request = letter_request(settings, AS_OF, stage="pre-agm", respond_by=dt.date(2026, 12, 27))
+    assert request.formats == ("md",) and request.options.stage == "pre-agm"
+    assert request.warnings == (weekend_warning(dt.date(2026, 12, 27)),)
+    request = replace(request, options=replace(request.options, max_questions=1))
+    done = write_company_letter(profile_of(replace(tricky, agm=None)), settings, TAXONOMY, tmp_path, request)
+    weekend, no_agm, omitted = done.warnings
+    assert weekend == request.warnings[0]
+    assert no_agm.startswith("att-inc: no upcoming AGM is recorded")
+    assert omitted.startswith("att-inc: the letter asks the 1 most serious of ")
+    assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("choices", "error", "message"),
+    [
+        ({"formats": ("odt",)}, UsageError, "unknown letter format 'odt'; choose from pdf, docx, md"),
+        ({"stage": "last"}, UsageError, "unknown letter stage 'last'; choose one of first, follow-up, pre-agm"),
+        (
+            {"respond_by": AS_OF},
+            UsageError,
+            "--respond-by 2026-11-01 is not after the letter date 2026-11-01 (--as-of)",
+        ),
+    ],
+)
+def test_letter_request_checks_the_run_once(choices: dict[str, object], error: type, message: str) -> None:
+    with pytest.raises(error) as info:
+        letter_request(SETTINGS, AS_OF, **choices)  # type: ignore[arg-type]
+    assert str(info.value) == message
+
+
+def test_letter_request_without_signatories_is_a_data_error() -> None:
+    with pytest.raises(DataError) as info:
+        letter_request(Settings(), AS_OF)
+    assert "no signatories for the letter" in str(info.value)
+
+
+def test_no_source_dated_after_the_letter_is_cited_in_any_format(tricky: Company, renderer: Renderer) -> None:
+    """A record with one source before and one after the letter's date cites only the first; a record
+    whose every source is later is not known yet, so the letter neither describes nor cites it."""
+    later = Source("From the future", "Daily Paper", "https://example.org/future", PartialDate(2027, 1, 5))
+    later_only = Source("Reported too late", "Later Paper", "https://example.org/late", PartialDate(2026, 12, 1))
+    forced, pollution = tricky.allegations
+    company = replace(
+        tricky,
+        allegations=(
+            replace(forced, sources=(*forced.sources, later)),
+            pollution,
+            replace(pollution, id="late-news", title="Spill known only later", sources=(later_only,)),
+        ),
     )
-    assert list(out) == ["md", "docx"]
-    assert out["md"].startswith(b"Example Investors LLP")
+    profile = profile_of(company)
+    letter = build_letter(profile, SETTINGS, TAXONOMY, LetterOptions(stage="follow-up"))
+    outputs = render_letter(letter, ("md", "pdf"), renderer)
+    markdown = outputs["md"].decode("utf-8")
+    pdf_text = flat("".join(page.extract_text() for page in PdfReader(io.BytesIO(outputs["pdf"])).pages))
+    for text in (flat(markdown), pdf_text):
+        assert flat(forced.sources[0].title) in text  # the source known at the letter's date is cited
+        for gone in ("From the future", "example.org/future", "Reported too late", "example.org/late", "Spill known"):
+            assert flat(gone) not in text
+    # The letter cites what the as-of view knows, the same sources the brief reads.
+    assert {n.url for n in letter.sources} == {
+        s.url for r in known_at(company, AS_OF).allegations + known_at(company, AS_OF).commitments for s in r.sources
+    }
 
 
 def test_workspace_template_overrides_and_extends_the_packaged_letter(tmp_path: Path, rendered: Rendered) -> None:
