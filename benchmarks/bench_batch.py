@@ -154,10 +154,12 @@ def load_workspace(ws: Path) -> tuple[Any, Any, Any, list[Any], dict[str, Any]]:
 
 def write_html(ws: Path, folder: Path) -> tuple[list[Path], list[str]]:
     """Write every brief's and letter's pre-WeasyPrint HTML to ``folder``; return the files and the CSS args."""
-    from engage.letter import STYLESHEET as LETTER_CSS
-    from engage.letter import build_letter, letter_html, options_from_settings
-    from engage.pdf import BASE_STYLESHEETS, PAPER_SIZES, packaged_resources
-    from engage.render import BRIEF_STYLESHEETS, BriefMaker, build_brief
+    from engage.documents.brief import build_brief
+    from engage.documents.brief_writer import BRIEF_STYLESHEETS, BriefMaker
+    from engage.documents.letter import build_letter, options_from_settings
+    from engage.documents.letter_pdf import STYLESHEET as LETTER_CSS
+    from engage.documents.letter_pdf import letter_html
+    from engage.documents.pdf import BASE_STYLESHEETS, PAPER_SIZES, packaged_resources
 
     settings, taxonomy, weights, companies, profiles = load_workspace(ws)
     maker = BriefMaker(None)
@@ -173,10 +175,8 @@ def write_html(ws: Path, folder: Path) -> tuple[list[Path], list[str]]:
     files, commands = [], []
     for company in companies:
         profile = profiles[company.id]
-        view = build_brief(
-            company, profile, taxonomy=taxonomy, settings=settings, weights=weights, peer_count=len(companies)
-        )
-        letter = build_letter(company, profile, settings, taxonomy, AS_OF, options_from_settings(settings))
+        view = build_brief(profile, taxonomy=taxonomy, settings=settings, weights=weights, peer_count=len(companies))
+        letter = build_letter(profile, settings, taxonomy, options_from_settings(settings))
         for kind, html, names in (
             ("brief", maker.html(view), BRIEF_STYLESHEETS),
             ("letter", letter_html(letter), (LETTER_CSS,)),
@@ -271,7 +271,7 @@ def main() -> None:
 
 
 def _has_hb_subset() -> bool:
-    from engage.pdf import doctor_report
+    from engage.documents.doctor import doctor_report
 
     report = doctor_report(test_render=False)
     return any("subset" in c.name.lower() and c.ok for c in report.checks)

@@ -38,21 +38,13 @@ from .batch import (
     plan_batch,
     run_batch,
 )
+from .documents.brief_writer import BriefOutcome, write_briefs
+from .documents.letter import LetterOptions
+from .documents.letter_files import letter_request, write_company_letter
+from .documents.pdf import Renderer
 from .errors import DataError, EngageError, Problem, UsageError
-from .letter import (
-    FORMATS,
-    LetterOptions,
-    build_letter,
-    options_from_settings,
-    render_letter,
-    resolve_signatories,
-    weekend_warning,
-    write_letter,
-)
-from .pdf import Renderer
 from .profile import OVERALL, Profile, Weights, compile_profile, compile_profiles, load_weights
 from .records import Company, check_company, load_companies, suggest_id
-from .render import BriefOutcome, write_briefs
 from .signatories import load_signatories
 from .taxonomy import Taxonomy, load_taxonomy
 from .workspace import Settings, find_workspace, load_settings, locate_weights_problem
@@ -317,43 +309,35 @@ class Workspace:
     ) -> LetterRun:
         """Write letters to the boards of ``ids``; one outcome each (a broken company does not stop the others)."""
         chosen_ids = self.select(ids)
-        if respond_by is not None and respond_by <= as_of:
-            raise UsageError(
-                f"--respond-by {respond_by.isoformat()} is not after the letter date {as_of.isoformat()} (--as-of)"
-            )
-        warnings = [w for w in [weekend_warning(respond_by) if respond_by is not None else None] if w]
         people = load_signatories(Path(signatories)) if signatories else None
-        options = options_from_settings(
-            self.settings, stage=stage, respond_by=respond_by, signatories=people, paper=paper
+        request = letter_request(
+            self.settings,
+            as_of,
+            formats=formats or (),
+            stage=stage,
+            respond_by=respond_by,
+            signatories=people,
+            paper=paper,
         )
-        resolve_signatories(self.settings, options)  # no one to sign: raise once, not once per company
-        chosen = tuple(formats or self.settings.letter.get("formats") or FORMATS)
         out_dir = self._out(out)
         companies, problems = self.load(chosen_ids)
-        renderer = self._renderer() if "pdf" in chosen and companies else None
+        renderer = Renderer(self.folder.templates_dir) if "pdf" in request.formats and companies else None
         outcomes = []
         for company in companies:
             try:
-                _check_deadline(company, options, as_of)
+                _check_deadline(company, request.options, as_of)
                 profile = compile_profile(company, self.taxonomy, as_of, self.weights)
-                built = build_letter(company, profile, self.settings, self.taxonomy, as_of, options)
-                paths = write_letter(out_dir, company.id, render_letter(built, chosen, renderer))
+                done = write_company_letter(profile, self.settings, self.taxonomy, out_dir, request, renderer=renderer)
             except EngageError as exc:
                 outcomes.append(LetterOutcome(company.id, error=exc))
                 continue
-            notes = list(built.warnings)
-            if built.omitted_questions:
-                asked = len(built.questions)
-                notes.append(
-                    f"{company.id}: the letter asks the {asked} most serious of {asked + built.omitted_questions} "
-                    f"questions (all of them: engage profile {company.id})"
-                )
-            outcomes.append(LetterOutcome(company.id, tuple(paths), tuple(notes)))
+            own = tuple(w for w in done.warnings if w not in request.warnings)
+            outcomes.append(LetterOutcome(company.id, done.paths, own))
         loaded = {c.id for c in companies}
         outcomes += [LetterOutcome(i, error=DataError(_broken(i))) for i in chosen_ids if i not in loaded]
         order = {i: n for n, i in enumerate(chosen_ids)}
         outcomes.sort(key=lambda o: order[o.company_id])
-        return LetterRun(tuple(outcomes), chosen, out_dir, tuple(warnings), tuple(problems))
+        return LetterRun(tuple(outcomes), request.formats, out_dir, request.warnings, tuple(problems))
 
     def letter(
         self,
@@ -420,9 +404,6 @@ class Workspace:
 
     def _out(self, out: str | Path | None) -> Path:
         return Path(out) if out is not None else self.default_out
-
-    def _renderer(self) -> Renderer:
-        return Renderer(self.folder.templates_dir)
 
 
 def _check_deadline(company: Company, options: LetterOptions, as_of: dt.date) -> None:

@@ -492,7 +492,7 @@ def test_index_pdf_has_one_header_and_one_footer_per_page() -> None:
     """Sixty companies: two pages at least, the table header repeated, the footer on every page."""
     from pypdf import PdfReader
 
-    from engage.pdf import Renderer
+    from engage.documents.pdf import Renderer
 
     rows = tuple(
         IndexRow(

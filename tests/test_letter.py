@@ -32,8 +32,8 @@ from engage.documents.letter_files import letter_request, render_letter, write_c
 from engage.documents.letter_md import letter_to_markdown, md_escape
 from engage.documents.letter_pdf import letter_html, letter_to_pdf
 from engage.documents.letter_records import SourceNote, note_label
+from engage.documents.pdf import Renderer
 from engage.errors import DataError, UsageError
-from engage.pdf import Renderer
 from engage.profile import Profile, compile_profile, load_weights
 from engage.records import Company, Source, load_company
 from engage.taxonomy import load_taxonomy

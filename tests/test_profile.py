@@ -342,8 +342,8 @@ def test_to_dict_is_json_with_a_schema_version(taxonomy, weights) -> None:  # ty
 
 
 def test_schema_file_is_current() -> None:
-    """Regenerate with: .venv/bin/python -m engage.export > docs/profile.schema.json"""
-    from engage.export import profile_json_schema_text
+    """Regenerate with: .venv/bin/python -m engage.documents.export > docs/profile.schema.json"""
+    from engage.documents.export import profile_json_schema_text
 
     assert (REPO / "docs" / "profile.schema.json").read_text(encoding="utf-8") == profile_json_schema_text()
 

@@ -169,7 +169,7 @@ def render_index(view: IndexView, context: RenderContext, renderer: Any) -> dict
     from jinja2 import TemplateError
     from markupsafe import Markup  # comes with Jinja2: the same reason
 
-    from ..render import make_environment  # brings Jinja2: the same reason
+    from ..documents.environment import make_environment  # brings Jinja2: the same reason
 
     env = make_environment(context.templates_dir)
     try:

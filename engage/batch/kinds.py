@@ -77,15 +77,15 @@ _BRIEF_MAKERS: dict[int, Any] = {}
 
 
 def render_brief(company: Company, profile: Profile, context: RenderContext, renderer: Any) -> Mapping[str, bytes]:
-    """Return ``{'brief.pdf': bytes}``: the brief of engage.render, with one BriefMaker per renderer."""
+    """Return ``{'brief.pdf': bytes}``: the brief of engage.documents.brief, with one BriefMaker per renderer."""
     # Jinja2 and the brief's layout load in the worker that renders, never in the planning parent.
-    from ..render import BriefMaker, build_brief
+    from ..documents.brief import build_brief
+    from ..documents.brief_writer import BriefMaker
 
     maker = _BRIEF_MAKERS.get(id(renderer))
     if maker is None:
         maker = _BRIEF_MAKERS[id(renderer)] = BriefMaker(context.templates_dir, renderer=renderer)
     view = build_brief(
-        company,
         profile,
         taxonomy=context.taxonomy,
         settings=context.settings,
@@ -97,8 +97,8 @@ def render_brief(company: Company, profile: Profile, context: RenderContext, ren
 
 def _letter_files(context: RenderContext) -> tuple[str, ...]:
     """Return the letter's file names in the run's formats."""
-    # engage.letter loads only when letters are planned or rendered.
-    from ..letter import FILE_NAMES
+    # The letter modules load only when letters are planned or rendered.
+    from ..documents.letter_files import FILE_NAMES
 
     return tuple(FILE_NAMES[f] for f in context.letter_formats)
 
@@ -117,23 +117,16 @@ def _letter_options(context: RenderContext) -> Mapping[str, Any]:
 
 
 def render_letter(company: Company, profile: Profile, context: RenderContext, renderer: Any) -> Mapping[str, bytes]:
-    """Return ``{'letter.pdf': bytes, ...}``: engage.letter's letter in the run's formats."""
+    """Return ``{'letter.pdf': bytes, ...}``: the letter in the run's formats, built from the profile's as-of view."""
     # The letter's renderers load in the worker that renders, never in the planning parent.
-    from ..letter import FILE_NAMES, options_from_settings, render_company_letter
+    from ..documents.letter import build_letter, options_from_settings
+    from ..documents.letter_files import FILE_NAMES, render_letter
 
     options = options_from_settings(
         context.settings, stage=context.stage, respond_by=context.respond_by, signatories=context.signatories
     )
-    data = render_company_letter(
-        company,
-        profile,
-        context.settings,
-        renderer,
-        taxonomy=context.taxonomy,
-        as_of=context.as_of,
-        formats=context.letter_formats,
-        options=options,
-    )
+    letter = build_letter(profile, context.settings, context.taxonomy, options)
+    data = render_letter(letter, context.letter_formats, renderer)
     return {FILE_NAMES[fmt]: payload for fmt, payload in data.items()}
 
 

@@ -104,8 +104,8 @@ class Plan:
         context = self.context
         if self.fast or context is None or "letter" not in self.kinds:
             return []
-        # engage.letter loads only when letters are planned.
-        from ..letter import no_agm_warning, weekend_warning
+        # The letter modules load only when letters are planned.
+        from ..documents.letter_deadline import no_agm_warning, weekend_warning
 
         warnings = []
         if context.respond_by is not None:
@@ -221,8 +221,8 @@ def _letter_defaults(settings: Settings, options: BatchOptions) -> tuple[tuple[s
     """Return the letter formats and stage: the options, else engage.yaml, else what `engage letter` does."""
     formats = options.letter_formats
     if not formats:
-        # engage.letter loads only when letters are planned.
-        from ..letter import FORMATS
+        # The letter modules load only when letters are planned.
+        from ..documents.letter_files import FORMATS
 
         formats = tuple(settings.letter.get("formats") or FORMATS)
     return tuple(dict.fromkeys(formats)), options.stage
@@ -367,8 +367,8 @@ def plan_batch(
 
 def _check_signatories(settings: Settings, signatories: tuple[Signatory, ...] | None) -> None:
     """Raise DataError once for the run when letters would have no one to sign them (not once per company)."""
-    # engage.letter loads only when letters are planned.
-    from ..letter import options_from_settings, resolve_signatories
+    # The letter modules load only when letters are planned.
+    from ..documents.letter import options_from_settings, resolve_signatories
 
     resolve_signatories(settings, options_from_settings(settings, signatories=signatories))
 

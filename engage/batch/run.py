@@ -22,7 +22,7 @@ from .worker import index_task, init_worker, render_task, task_for
 def _default_renderer(templates_dir: Path | None) -> Any:
     """Return engage's PDF renderer (fonts and stylesheets set up once), made in each worker."""
     # WeasyPrint loads in the workers that render, never in the planning parent.
-    from ..pdf import Renderer
+    from ..documents.pdf import Renderer
 
     return Renderer(templates_dir)
 
@@ -41,7 +41,7 @@ def run_batch(
     written, another run holds it). KeyboardInterrupt is absorbed: the summary then says
     ``interrupted``, the manifest holds what finished and no temporary file is left.
     ``in_process`` renders in this process (tests, debugging) instead of a pool.
-    ``renderer_factory`` makes each worker's renderer (default: engage.pdf.Renderer); it is
+    ``renderer_factory`` makes each worker's renderer (default: engage.documents.pdf.Renderer); it is
     called only when a chosen document kind or the index needs one.
     """
     emit = on_event or (lambda event: None)
@@ -67,7 +67,13 @@ def run_batch(
     # Modules the fork server loads once, so each new worker starts with them imported.
     preload = ["engage.batch"]
     if factory is _default_renderer:
-        preload += ["weasyprint", "engage.pdf", "engage.render", "engage.letter", "jinja2"]
+        preload += [
+            "weasyprint",
+            "engage.documents.pdf",
+            "engage.documents.brief_writer",
+            "engage.documents.letter_files",
+            "jinja2",
+        ]
     pool = WorkerPool(default_jobs(options.jobs, len(work)), plan.context, plan.kinds, factory, preload)
     summary.workers = 0 if in_process or not work else pool.jobs
     touched: set[Path] = {out_dir}

@@ -26,9 +26,9 @@ from ..batch import (
 )
 from ..batch import merge_manifests as merge_shard_manifests
 from ..dates import parse_days
+from ..documents.letter import STAGES as LETTER_STAGES
+from ..documents.letter_files import FORMATS as LETTER_FORMATS
 from ..errors import UsageError
-from ..letter import FORMATS as LETTER_FORMATS
-from ..letter import STAGES as LETTER_STAGES
 from .main import App, as_of_option, escape, get_app, open_workspace, out_option, workspace_option
 
 BAND_STYLES = {"low": "green", "moderate": "yellow", "elevated": "dark_orange", "high": "bold red"}

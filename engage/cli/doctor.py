@@ -7,7 +7,7 @@ import json
 import click
 from rich.table import Table
 
-from ..pdf import doctor_report
+from ..documents.doctor import doctor_report
 from .main import escape, get_app
 
 

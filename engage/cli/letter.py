@@ -6,8 +6,9 @@ import datetime as dt
 
 import click
 
+from ..documents.letter import STAGES
+from ..documents.letter_files import FORMATS
 from ..errors import DataError
-from ..letter import FORMATS, STAGES
 from .main import as_of_option, escape, get_app, open_workspace, out_option, workspace_option
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from .. import export
+from ..documents import export
 from ..errors import UsageError
 from ..output import write_atomic
 from ..profile import OVERALL, Profile

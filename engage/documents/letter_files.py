@@ -14,13 +14,13 @@ from pathlib import Path
 
 from ..errors import RenderError, UsageError
 from ..output import write_atomic
-from ..pdf import Renderer
 from ..taxonomy import Taxonomy
 from ..workspace import Settings, Signatory
 from .letter import STAGES, Letter, LetterOptions, ProfileLike, build_letter, options_from_settings, resolve_signatories
 from .letter_deadline import weekend_warning
 from .letter_md import letter_to_markdown
 from .letter_pdf import letter_to_pdf
+from .pdf import Renderer
 
 __all__ = [
     "FILE_NAMES",

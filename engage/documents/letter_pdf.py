@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import RenderError
-from ..render import make_environment
+from .environment import make_environment
 from .letter import Letter
 
 if TYPE_CHECKING:  # pragma: no cover - types only
     import jinja2
 
-    from ..pdf import Renderer
+    from .pdf import Renderer
 
 __all__ = ["STYLESHEET", "TEMPLATE_NAME", "letter_html", "letter_to_pdf"]
 

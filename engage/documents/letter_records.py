@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from ..dates import PartialDate
 from ..records import Allegation, Commitment
-from ..render import number_runs, safe_url
+from .environment import number_runs, safe_url
 
 __all__ = [
     "OPEN_STATUSES",
