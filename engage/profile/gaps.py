@@ -14,6 +14,12 @@ from .rules import day_span, is_overdue, months_before, primary_area, saturate
 from .weights import Weights
 from .wording import STATUS_WORDS, VERIFICATION_WORDS, count_words, month_year, prose_dates, quotable
 
+#: The order of gaps of equal priority: the most pressing kind first.
+GAP_ORDER = {
+    k: i
+    for i, k in enumerate(("no-response", "missed", "no-commitment", "overdue", "allegation", "unverified", "stale"))
+}
+
 
 def build_gaps(
     company: Company,
@@ -108,9 +114,3 @@ def build_gaps(
             )
     gaps.sort(key=itemgetter(0))
     return tuple(g for _, g in gaps)
-
-
-GAP_ORDER = {
-    k: i
-    for i, k in enumerate(("no-response", "missed", "no-commitment", "overdue", "allegation", "unverified", "stale"))
-}
