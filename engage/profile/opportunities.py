@@ -3,6 +3,8 @@
 ``build_opportunities`` reads one company; peer practice needs the workspace, so
 ``peer_holders`` gathers once per workspace who holds a verified commitment in good
 standing in each area, and ``peer_opportunities`` names them to each company without one.
+Every company here is as known at the as-of date (``engage.asof.known_at``, as
+``engage.profile.compile`` passes it): its records need no date filter of their own.
 """
 
 from __future__ import annotations
@@ -10,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from ..asof import record_known
 from ..records import Allegation, Commitment, Company
 from ..taxonomy import Taxonomy
 from .model import AreaScore, Opportunity, Profile, new_opportunity
-from .rules import commitment_role, is_overdue, primary_area
+from .rules import is_overdue, primary_area, standing
 from .weights import Weights
 from .wording import STATUS_WORDS, VERIFICATION_WORDS, join_words, quotable
 
@@ -22,15 +23,11 @@ from .wording import STATUS_WORDS, VERIFICATION_WORDS, join_words, quotable
 def build_opportunities(
     company: Company, taxonomy: Taxonomy, as_of: dt.date, w: Weights, areas: tuple[AreaScore, ...]
 ) -> tuple[Opportunity, ...]:
-    """Return own-progress and area opportunities (peer practice is added by compile_profiles)."""
+    """Return own-progress and area opportunities of ``company`` as known at ``as_of`` (peers: compile_profiles)."""
     keys = taxonomy.keys
     records: list[Allegation | Commitment] = [*company.allegations, *company.commitments]
     out: list[Opportunity] = []
-    good = [
-        c
-        for c in company.commitments
-        if c.status in ("achieved", "in-progress") and not is_overdue(c, as_of) and record_known(c, as_of)
-    ]
+    good = [c for c in company.commitments if c.status in ("achieved", "in-progress") and not is_overdue(c, as_of)]
     position = {c.id: i for i, c in enumerate(company.commitments)}
     rank = {"achieved": 0, "in-progress": 1}
     vrank = {"certified": 0, "third-party": 1, "self-reported": 2, "none": 3}
@@ -47,7 +44,7 @@ def build_opportunities(
     # material the records name come first.
     materials: dict[str, set[str]] = {}
     for r in records:
-        if r.materials and record_known(r, as_of):
+        if r.materials:
             for k in r.areas:
                 materials.setdefault(k, set()).update(m.replace("-", " ") for m in r.materials)
     by_key = {a.key: a for a in taxonomy.areas}
@@ -89,7 +86,7 @@ class PeerPool:
 
 
 def _good_standing(c: Commitment, as_of: dt.date, w: Weights) -> bool:
-    return commitment_role(c, as_of) == "credit"
+    return standing(c, as_of) == "credit"
 
 
 def peer_holders(companies: Sequence[Company], taxonomy: Taxonomy, as_of: dt.date, w: Weights) -> PeerHolders:

@@ -91,6 +91,11 @@ def commitment_role(c: Commitment, as_of: dt.date) -> str | None:
     """Return 'penalty' (missed, withdrawn, or overdue and only announced), 'credit', or None (unknown at ``as_of``)."""
     if not record_known(c, as_of):
         return None
+    return standing(c, as_of)
+
+
+def standing(c: Commitment, as_of: dt.date) -> str:
+    """Return a known commitment's standing: 'penalty' (missed, withdrawn, or overdue and announced) or 'credit'."""
     if c.status in ("missed", "withdrawn") or (c.status == "announced" and is_overdue(c, as_of)):
         return "penalty"
     return "credit"
