@@ -20,12 +20,13 @@ from engage.profile import (
     SCHEMA_VERSION,
     compile_profile,
     compile_profiles,
+    has_records,
     load_weights,
     rank_peers,
     recency_factor,
     saturate,
 )
-from engage.questions import FALLBACK_QUESTIONS, PLACEHOLDERS, check_question_bank, placeholders_of
+from engage.profile.questions import FALLBACK_QUESTIONS, PLACEHOLDERS, check_question_bank, placeholders_of
 from engage.records import find_company_files, load_companies
 from engage.taxonomy import Area, Taxonomy, load_taxonomy
 
@@ -156,6 +157,16 @@ def test_records_after_the_as_of_date_are_ignored(taxonomy, weights) -> None:  #
     later = allegation(date=PartialDate(2025, 7))
     p = compile_profile(company(allegations=(later,)), taxonomy, AS_OF, weights)
     assert p.overall.net == 0 and not p.gaps
+
+
+def test_a_record_only_reported_after_the_as_of_date_is_not_on_record(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    """has_records follows engage.asof: dated before the date, but every source after it, is not yet known."""
+    reported_later = allegation(date=PartialDate(2025, 3), sources=(source(date=PartialDate(2025, 8)),))
+    c = company(allegations=(reported_later,))
+    assert not has_records(c, AS_OF)
+    assert compile_profile(c, taxonomy, AS_OF, weights).overall.net == 0
+    assert has_records(c, dt.date(2025, 8, 1))
+    assert has_records(company(allegations=(allegation(date=PartialDate(2025, 3)),)), AS_OF)
 
 
 def test_a_year_only_date_counts_from_its_first_day(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
@@ -405,7 +416,7 @@ def test_deterministic_for_an_as_of(shipped, taxonomy, weights) -> None:  # type
 
 
 def test_reported_sentences_never_name_the_reporter_twice_or_nest_double_quotes() -> None:
-    from engage.questions import quotable, reported_sentence
+    from engage.profile.wording import quotable, reported_sentence
 
     assert reported_sentence("Global Witness named X among companies at risk", "Global Witness", PartialDate(2022)) == (
         "In 2022, Global Witness named X among companies at risk"
@@ -489,7 +500,7 @@ def test_a_headline_is_quoted_and_a_later_publisher_is_not_tied_to_the_records_d
     ],
 )
 def test_reported_sentence_is_grammatical_for_any_title(title: str, sentence: str) -> None:
-    from engage.questions import reported_sentence
+    from engage.profile.wording import reported_sentence
 
     assert reported_sentence(title, None, PartialDate(2024, 3)) == sentence
 
@@ -549,7 +560,7 @@ def test_questions_address_the_company_as_you(taxonomy, weights) -> None:  # typ
 
 def test_possessive_of_a_name_ending_in_s(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
     """'General Motors's', 'Quiet Cars's'."""
-    from engage.questions import possessive
+    from engage.profile.wording import possessive
 
     assert possessive("General Motors") == "General Motors'" and possessive("Volkswagen") == "Volkswagen's"
     area = taxonomy.area("fpic")

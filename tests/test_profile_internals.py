@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import math
 import pickle
 import random
 import re
+from pathlib import Path
 
 import pytest
 
 from engage.dates import PartialDate
-from engage.profile import (
+from engage.profile.areas import apportion, owa
+from engage.profile.history import stretches
+from engage.profile.model import (
     AreaScore,
     Contribution,
     Gap,
     Opportunity,
     PeerRank,
     Question,
-    _apportion,
     _builder,
-    _new_area_score,
-    _new_contribution,
-    _new_gap,
-    _new_opportunity,
-    _new_peer_rank,
-    _new_question,
-    _owa,
-    _stretches,
+    new_area_score,
+    new_contribution,
+    new_gap,
+    new_opportunity,
+    new_peer_rank,
+    new_question,
 )
-from engage.questions import prose_dates
+from engage.profile.wording import prose_dates
 
 
 def _apportion_by_the_cent(total_cents: int, shares: list[float]) -> list[int]:
@@ -58,7 +59,7 @@ def test_apportion_hands_out_the_same_cents_as_one_at_a_time() -> None:
     for _ in range(3000):
         shares = [rng.choice((0.0, 0.5, -0.25, rng.uniform(-5, 30))) for _ in range(rng.randint(0, 9))]
         total = round(sum(shares) * 100) + rng.randint(-40, 40)  # about the shares' sum, or well off it
-        assert _apportion(total, shares) == _apportion_by_the_cent(total, shares)
+        assert apportion(total, shares) == _apportion_by_the_cent(total, shares)
 
 
 def test_owa_gives_the_largest_value_the_largest_weight_ties_by_position() -> None:
@@ -69,7 +70,7 @@ def test_owa_gives_the_largest_value_the_largest_weight_ties_by_position() -> No
         expected = [0.0] * len(values)
         for pos, i in enumerate(order[:5]):
             expected[i] = (0.4, 0.25, 0.15, 0.1, 0.1)[pos]
-        assert _owa(values, (0.4, 0.25, 0.15, 0.1, 0.1)) == expected
+        assert owa(values, (0.4, 0.25, 0.15, 0.1, 0.1)) == expected
 
 
 def test_stretches_match_a_walk_step_by_step() -> None:
@@ -85,7 +86,7 @@ def test_stretches_match_a_walk_step_by_step() -> None:
             s = ords[j]
             by_step[j] = (max(lo for f, lo in devs if f <= s), len({k for f, k in pubs if f <= s}))
         walked = {}
-        for lo, hi, latest, sources in _stretches(devs, pubs, ords, ascending, included):
+        for lo, hi, latest, sources in stretches(devs, pubs, ords, ascending, included):
             for j in range(lo, hi):
                 walked[j] = (latest, sources)
         assert walked == by_step
@@ -94,13 +95,13 @@ def test_stretches_match_a_walk_step_by_step() -> None:
 @pytest.mark.parametrize(
     ("build", "cls", "values"),
     [
-        (_new_contribution, Contribution, ("a1", "allegation", "exposure", "T", "steel", (), 1.5, 2.0, 0.0, 2.0, "n")),
-        (_new_gap, Gap, ("stale", "steel", None, 5.0, "text")),
-        (_new_question, Question, (1, "steel", "stale", "text", ("a1",), (), 5.0)),
-        (_new_opportunity, Opportunity, ("peer", "steel", "text", (), ("acme",))),
-        (_new_peer_rank, PeerRank, ("overall", 3.5, 1, 4, 0.0, 3.5)),
+        (new_contribution, Contribution, ("a1", "allegation", "exposure", "T", "steel", (), 1.5, 2.0, 0.0, 2.0, "n")),
+        (new_gap, Gap, ("stale", "steel", None, 5.0, "text")),
+        (new_question, Question, (1, "steel", "stale", "text", ("a1",), (), 5.0)),
+        (new_opportunity, Opportunity, ("peer", "steel", "text", (), ("acme",))),
+        (new_peer_rank, PeerRank, ("overall", 3.5, 1, 4, 0.0, 3.5)),
         (
-            _new_area_score,
+            new_area_score,
             AreaScore,
             ("steel", "Steel", 1.0, 0.0, 0.0, 1.0, "low", 1.0, 0.0, 1.0, PartialDate(2024).first_day(), 0.0,
              "steady", 0.0, PartialDate(2024, 3), 1, 0, ()),
@@ -139,3 +140,13 @@ def test_prose_dates_skips_only_texts_without_an_iso_month() -> None:
         expected = iso.sub(lambda m: f"{int(m.group(3))} {m.group(2)} {m.group(1)}", text)
         changed = prose_dates(text) != text
         assert changed == (expected != text)
+
+
+def test_questions_read_the_model_never_the_scorer() -> None:
+    """The circle profile <-> questions is gone: gaps, questions, wording and opportunities import no scoring step."""
+    package = Path(__file__).parent.parent / "engage" / "profile"
+    scoring = {"score", "history", "areas", "compile", "peers"}
+    for name in ("gaps", "questions", "wording", "opportunities"):
+        tree = ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 1}
+        assert not imported & scoring, f"engage.profile.{name} imports {sorted(imported & scoring)}"

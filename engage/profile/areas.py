@@ -1,0 +1,241 @@
+"""Record points -> area and overall scores: exposure, mitigation and net, each record's share to the cent.
+
+An area's contributions sum exactly (to the hundredth) to its totals (``apportion``); the
+overall score is an ordered weighted average of the areas, largest first (``owa``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ..dates import PartialDate
+from .history import summarise
+from .model import OVERALL, AreaScore, Contribution, ScoredRecord, new_area_score, new_contribution
+from .rules import round2, saturate
+from .weights import Weights
+
+
+def _cents(x: float) -> int:
+    """Return ``x`` in whole hundredths."""
+    return round(x * 100)
+
+
+def apportion(total_cents: int, shares: Sequence[float]) -> list[int]:
+    """Split ``total_cents`` over ``shares`` (floats summing to about total/100), largest remainder first."""
+    if len(shares) <= 1:
+        return [total_cents] if shares else []
+    raw = [s * 100 for s in shares]
+    out = list(map(math.floor, raw))
+    rem = total_cents - sum(out)
+    if not rem:
+        return out
+    # Largest remainder first, ties by position: (o - r) is exactly -(r - o).
+    # The sort is stable, so equal remainders keep their positions' order.
+    order = sorted(range(len(raw)), key=[o - r for r, o in zip(raw, out, strict=True)].__getitem__)
+    # A cent at a time round the order (from its end when taking cents away): every share
+    # gets the whole rounds, the first (or last) ``extra`` one more.
+    rounds, extra = divmod(abs(rem), len(order))
+    step = 1 if rem > 0 else -1
+    if rounds:
+        out = [o + step * rounds for o in out]
+    for i in order[:extra] if rem > 0 else order[len(order) - extra :]:
+        out[i] += step
+    return out
+
+
+def owa(values: Sequence[float], weights: Sequence[float]) -> list[float]:
+    """Return the ordered-weighted-average weight of each value (largest value, largest weight)."""
+    # Largest first; a stable sort keeps equal values in their order, reversed or not.
+    order = sorted(range(len(values)), key=values.__getitem__, reverse=True)
+    out = [0.0] * len(values)
+    for i, weight in zip(order, weights, strict=False):
+        out[i] = weight
+    return out
+
+
+def area_score(
+    key: str,
+    title: str,
+    risk: Sequence[ScoredRecord],
+    credit: Sequence[ScoredRecord],
+    w: Weights,
+    history: tuple[Sequence[float], Sequence[dt.date], dt.date],
+    newest: PartialDate | None,
+) -> AreaScore:
+    """Return an area's score from its records' points: ``risk`` (exposure and penalties) and ``credit``."""
+    if not risk and not credit:
+        return _with_trend(key, title, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, history[2], 0.0, newest, 0, 0, (), w)
+    e_points = sum([s.cents for s in risk]) / 100
+    c_points = sum([s.cents for s in credit]) / 100
+    exposure = saturate(e_points, w.exposure_scale)
+    mitigation = saturate(c_points, w.mitigation_scale)
+    net = exposure * (1.0 - w.mitigation_cap * mitigation / 100)
+    x_c, m_c, n_c = _cents(exposure), _cents(mitigation), _cents(net)
+    off_c = x_c - n_c
+    x_sh = apportion(x_c, [exposure * s.points / e_points for s in risk] if e_points else [0.0] * len(risk))
+    contributions = [
+        new_contribution(s.record_id, s.kind, s.role, s.title, key, s.factors, s.points, x / 100, 0.0, x / 100, s.note)
+        for s, x in zip(risk, x_sh, strict=False)
+    ]
+    if credit:
+        m_sh = apportion(m_c, [mitigation * s.points / c_points for s in credit] if c_points else [0.0] * len(credit))
+        off = off_c / 100
+        o_sh = apportion(off_c, [off * s.points / c_points for s in credit] if c_points else [0.0] * len(credit))
+        contributions += [
+            new_contribution(
+                s.record_id, s.kind, s.role, s.title, key, s.factors, s.points, 0.0, m / 100, -o / 100 + 0.0, s.note
+            )
+            for s, m, o in zip(credit, m_sh, o_sh, strict=False)
+        ]
+    net_v = n_c / 100
+    peak, peak_on, year_ago = summarise(history[0], history[1], net_v, history[2], w)
+    n_allegations = sum([s.kind == "allegation" for s in risk])  # credit is only ever a commitment's
+    return _with_trend(
+        key,
+        title,
+        x_c / 100,
+        m_c / 100,
+        off_c / 100,
+        net_v,
+        e_points,
+        c_points,
+        peak,
+        peak_on,
+        year_ago,
+        newest,
+        n_allegations,
+        len(risk) + len(credit) - n_allegations,
+        tuple(contributions),
+        w,
+    )
+
+
+def _with_trend(
+    key: str,
+    title: str,
+    exposure: float,
+    mitigation: float,
+    offset: float,
+    net: float,
+    e_points: float,
+    c_points: float,
+    peak: float,
+    peak_on: dt.date,
+    year_ago: float,
+    newest: PartialDate | None,
+    n_allegations: int,
+    n_commitments: int,
+    contributions: tuple[Contribution, ...],
+    w: Weights,
+) -> AreaScore:
+    delta = round2(net - year_ago)
+    trend = "rising" if delta >= w.trend_threshold else "falling" if delta <= -w.trend_threshold else "steady"
+    # Positional, in field order (key, title, exposure, mitigation, offset, net, band, exposure_points,
+    # credit_points, peak, peak_on, year_ago, trend, trend_delta, newest_source, allegations,
+    # commitments, contributions): keyword calls cost more, and there are 14 per company.
+    return new_area_score(
+        key,
+        title,
+        exposure,
+        mitigation,
+        offset,
+        net,
+        w.band(net),
+        e_points,
+        c_points,
+        peak,
+        peak_on,
+        year_ago,
+        trend,
+        delta,
+        newest,
+        n_allegations,
+        n_commitments,
+        contributions,
+    )
+
+
+def overall_score(
+    areas: Sequence[AreaScore], w: Weights, history: tuple[Sequence[float], Sequence[dt.date], dt.date]
+) -> AreaScore:
+    """Combine area scores: an ordered weighted average of each measure, largest areas first."""
+    wx = owa([a.exposure for a in areas], w.overall)
+    wm = owa([a.mitigation for a in areas], w.overall)
+    wn = owa([a.net for a in areas], w.overall)
+    exposure = sum([x * a.exposure for x, a in zip(wx, areas, strict=False)])
+    mitigation = sum([x * a.mitigation for x, a in zip(wm, areas, strict=False)])
+    net = sum([x * a.net for x, a in zip(wn, areas, strict=False)])
+    x_c, m_c, n_c = _cents(exposure), _cents(mitigation), _cents(net)
+    n_c = min(n_c, x_c)
+    # One overall contribution per (record, role); its shares are the weighted area shares.
+    # entry: [first contribution, weighted exposure, mitigation and net shares, labels of the
+    # record's areas that weigh in the overall net]
+    keyed: dict[tuple[str, str, str], list[Any]] = {}
+    for i, a in enumerate(areas):
+        if not a.contributions:
+            continue
+        fx, fm, fn = wx[i], wm[i], wn[i]
+        # An area outside the top ones adds 0.0 x share to every sum, which changes none: skip the sums.
+        weighs = fx or fm or fn
+        label = f"{a.key} x{fn:.2f}" if fn else None
+        for c in a.contributions:
+            k = (c.record_kind, c.record_id, c.role)
+            entry = keyed.get(k)
+            if entry is None:
+                entry = keyed[k] = [c, 0.0, 0.0, 0.0, []]
+            if weighs:
+                entry[1] += fx * c.exposure
+                entry[2] += fm * c.mitigation
+                entry[3] += fn * c.net
+            if label:
+                entry[4].append(label)
+    entries = list(keyed.values())
+    x_sh = apportion(x_c, [e[1] for e in entries])
+    m_sh = apportion(m_c, [e[2] for e in entries])
+    n_sh = apportion(n_c, [e[3] for e in entries])
+    contributions = []
+    for e, x, m, n in zip(entries, x_sh, m_sh, n_sh, strict=True):
+        c = e[0]
+        used = ", ".join(e[4])
+        note = c.note + (f"; overall weights: {used}" if used else "; overall weight 0 (not among the top areas)")
+        contributions.append(
+            new_contribution(
+                c.record_id,
+                c.record_kind,
+                c.role,
+                c.title,
+                OVERALL,
+                c.factors,
+                c.points,
+                x / 100,
+                m / 100,
+                n / 100,
+                note,
+            )
+        )
+    risk_points = {(c.record_kind, c.record_id): c.points for c in contributions if c.role != "credit"}
+    credit_points = {(c.record_kind, c.record_id): c.points for c in contributions if c.role == "credit"}
+    newest = max((a.newest_source for a in areas if a.newest_source), default=None)
+    net_v = n_c / 100
+    peak, peak_on, year_ago = summarise(history[0], history[1], net_v, history[2], w)
+    return _with_trend(
+        OVERALL,
+        "Overall",
+        x_c / 100,
+        m_c / 100,
+        (x_c - n_c) / 100,
+        net_v,
+        sum([round(p * 100) for p in risk_points.values()]) / 100,  # _cents, inlined
+        sum([round(p * 100) for p in credit_points.values()]) / 100,
+        max(peak, net_v),
+        peak_on,
+        year_ago,
+        newest,
+        len({c.record_id for c in contributions if c.record_kind == "allegation"}),
+        len({c.record_id for c in contributions if c.record_kind == "commitment"}),
+        tuple(contributions),
+        w,
+    )

@@ -1,0 +1,165 @@
+"""Company records -> risk profiles: one company as of a date, or a whole workspace with peer ranks.
+
+``compile_profile`` scores one company from what ``engage.asof.known_at`` says is known at
+the date; ``compile_profiles`` scores every company of a workspace with one shared
+``Scorer``, ranks them against each other and adds peer-practice opportunities. Data flows
+one way: score -> history -> areas -> gaps -> questions -> opportunities -> peers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import gc
+from collections.abc import Sequence
+
+from ..asof import known_at
+from ..dates import PartialDate
+from ..records import Allegation, Commitment, Company
+from ..taxonomy import Taxonomy
+from .areas import area_score, overall_score
+from .gaps import build_gaps
+from .history import history_nets
+from .model import Profile, ScoredRecord
+from .opportunities import build_opportunities, peer_holders, peer_opportunities
+from .peers import rank_peers
+from .questions import build_questions
+from .rules import date_key
+from .score import RecordFacts, Scorer
+from .weights import Weights
+
+
+def compile_profile(company: Company, taxonomy: Taxonomy, as_of: dt.date, weights: Weights) -> Profile:
+    """Return the risk profile of ``company`` as of ``as_of``: pure and deterministic.
+
+    Only what ``engage.asof.known_at`` says is known at ``as_of`` counts. Peer ranks and
+    peer-practice opportunities need the other companies: use ``compile_profiles``.
+    Raises DataError when a question template in the taxonomy uses an unknown placeholder.
+    """
+    return _compile(company, taxonomy, Scorer(as_of, weights))
+
+
+def _compile(company: Company, taxonomy: Taxonomy, scorer: Scorer) -> Profile:
+    """Return the profile of ``company``, scored by ``scorer`` (shared by a workspace's companies)."""
+    w, as_of, step = scorer.w, scorer.as_of, scorer.step
+    company = known_at(company, as_of)
+    keys = taxonomy.keys
+    # Records dated after as-of play no part anywhere (history steps are all before it).
+    fa = [(a, f) for a in company.allegations if (f := RecordFacts(a, True)).start <= step]
+    fc = [(c, f) for c in company.commitments if (f := RecordFacts(c, False)).start <= step]
+    scored: list[ScoredRecord] = []
+    for a, f in fa:
+        s = scorer.allegation(a, f)
+        if s is not None:
+            scored.append(s)
+    for c, f in fc:
+        s = scorer.commitment(c, f)
+        if s is not None:
+            scored.append(s)
+    nets, steps = history_nets(fa, fc, keys, scorer)
+    newest = _newest_sources([*fa, *fc], keys, step)
+    # Each area's records, in record order: exposure and penalties, and credit.
+    risk: dict[str, list[ScoredRecord]] = {k: [] for k in keys}
+    credit: dict[str, list[ScoredRecord]] = {k: [] for k in keys}
+    for sc in scored:
+        into = credit if sc.role == "credit" else risk
+        for k in sc.areas if len(sc.areas) == 1 else dict.fromkeys(sc.areas):
+            held = into.get(k)
+            if held is not None:
+                held.append(sc)
+    areas = [
+        area_score(
+            area.key, area.title, risk[area.key], credit[area.key], w, (nets[i], steps, as_of), newest.get(area.key)
+        )
+        for i, area in enumerate(taxonomy.areas)
+    ]
+    # The overall series: the same ordered weighted average at each step (largest areas first).
+    top = w.overall
+    overall_series = []
+    for col in zip(*nets, strict=True):
+        ranked = sorted(col, reverse=True)
+        overall_series.append(sum([x * v for x, v in zip(top, ranked, strict=False)]))
+    overall = overall_score(areas, w, (overall_series, steps, as_of))
+    gaps = build_gaps(company, taxonomy, as_of, w, tuple(areas), scored)
+    questions = build_questions(company, taxonomy, as_of, w, gaps, scored)
+    opportunities = build_opportunities(company, taxonomy, as_of, w, tuple(areas))
+    return Profile(
+        company_id=company.id,
+        company_name=company.name,
+        as_of=as_of,
+        weights_version=w.version,
+        taxonomy_version=taxonomy.version,
+        overall=overall,
+        areas=tuple(areas),
+        gaps=gaps,
+        questions=questions,
+        opportunities=opportunities,
+        # An edition from a later year than the as-of date was not yet published then.
+        benchmarks=tuple(sorted(company.benchmarks, key=lambda b: (-b.year, b.name))),
+        known=company,
+    )
+
+
+def _newest_sources(
+    records: Sequence[tuple[Allegation | Commitment, RecordFacts]], keys: Sequence[str], step: int
+) -> dict[str, PartialDate]:
+    """Return per area the newest source date on or before ``step`` (a record's date stands in for undated sources)."""
+    out: dict[str, PartialDate] = {}
+    newest_key: dict[str, tuple[int, int, int]] = {}  # date_key(out[k])
+    areas = set(keys)
+    for r, f in records:
+        if f.start > step:
+            continue
+        if f.settled <= step:  # every source is dated on or before step
+            newest, nk = f.newest, f.newest_key
+        else:
+            dates = [s.date or r.date for s, first in zip(r.sources, f.src_firsts(), strict=True) if first <= step]
+            newest = (max(dates, key=date_key) if len(dates) > 1 else dates[0]) if dates else r.date
+            nk = date_key(newest)
+        for k in r.areas:
+            if k in areas:
+                held = newest_key.get(k)
+                if held is None or nk > held:
+                    out[k] = newest
+                    newest_key[k] = nk
+    return out
+
+
+def compile_profiles(
+    companies: Sequence[Company], taxonomy: Taxonomy, as_of: dt.date, weights: Weights
+) -> dict[str, Profile]:
+    """Return every company's profile (in input order) with peer ranks and peer-practice opportunities.
+
+    This is the one call a brief, a letter or a leaderboard needs for a workspace.
+    """
+
+    # Profiles hold no reference cycles, so the cyclic collector has nothing to find; its
+    # full passes over a workspace's worth of live objects would cost a third of the time.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _compile_all(companies, taxonomy, as_of, weights)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _compile_all(
+    companies: Sequence[Company], taxonomy: Taxonomy, as_of: dt.date, weights: Weights
+) -> dict[str, Profile]:
+    scorer = Scorer(as_of, weights)
+    profiles = [_compile(c, taxonomy, scorer) for c in companies]
+    if not profiles:
+        return {}
+    peers = rank_peers(profiles)
+    known = [p.known or c for c, p in zip(companies, profiles, strict=True)]
+    holders = peer_holders(known, taxonomy, as_of, weights)
+    out: dict[str, Profile] = {}
+    for c, p in zip(known, profiles, strict=True):
+        extra = peer_opportunities(c, holders, taxonomy, as_of, weights, p)
+        out[p.company_id] = dataclasses.replace(
+            p,
+            ranks=tuple(peers.ranks[p.company_id][k] for k in peers.areas),
+            opportunities=p.opportunities + extra,
+        )
+    return out

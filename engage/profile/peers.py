@@ -1,0 +1,47 @@
+"""Peer ranks: each company's place among a workspace's companies, overall and per area, and the leaderboard."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
+
+from ..errors import DataError
+from .model import OVERALL, PeerRank, Peers, Profile, new_peer_rank
+from .rules import round2
+
+
+def rank_peers(profiles: Iterable[Profile]) -> Peers:
+    """Return the ranks of ``profiles`` against each other, overall and per area (lowest risk = rank 1)."""
+    profs = list(profiles)
+    if not profs:
+        raise DataError("no profiles to rank")
+    as_of = profs[0].as_of
+    area_keys = (OVERALL, *(a.key for a in profs[0].areas))
+    ranks: dict[str, dict[str, PeerRank]] = {p.company_id: {} for p in profs}
+    medians: dict[str, float] = {}
+    for key in area_keys:
+        values = [p.area(key).net for p in profs]
+        ordered = sorted(values)
+        n = len(values)
+        mid = n // 2
+        median = ordered[mid] if n % 2 else round2((ordered[mid - 1] + ordered[mid]) / 2)
+        medians[key] = median
+        for p, v in zip(profs, values, strict=True):
+            lower = bisect.bisect_left(ordered, v)
+            ties = bisect.bisect_right(ordered, v) - lower - 1
+            pct = 100.0 * (lower + 0.5 * ties) / (n - 1) if n > 1 else 0.0
+            ranks[p.company_id][key] = new_peer_rank(key, v, lower + 1, n, round2(pct), median)
+    return Peers(
+        as_of=as_of,
+        company_ids=tuple(p.company_id for p in profs),
+        areas=area_keys,
+        ranks=MappingProxyType({k: MappingProxyType(v) for k, v in ranks.items()}),
+        medians=MappingProxyType(medians),
+    )
+
+
+def leaderboard(profiles: Mapping[str, Profile] | Sequence[Profile], area: str = OVERALL) -> list[Profile]:
+    """Return the profiles ordered for a leaderboard of ``area``: lowest net risk first, ties by name."""
+    items = list(profiles.values()) if isinstance(profiles, Mapping) else list(profiles)
+    return sorted(items, key=lambda p: (p.area(area).net, p.company_name.casefold(), p.company_id))

@@ -1,0 +1,200 @@
+"""Prose for questions, gaps and opportunities: dates in words, quoted titles, possessives, counts.
+
+Questions address the company as "you", write dates in words ("4 July 2024"), and write
+"General Motors'" for a name ending in s; a record's title becomes a clause after its date
+only when it plainly is one, else it is quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ..dates import PartialDate
+
+STATUS_WORDS = {
+    "alleged": "alleged",
+    "under-investigation": "under investigation",
+    "legal-action": "the subject of legal action",
+    "substantiated": "substantiated",
+    "remediated": "remediated",
+    "dismissed": "dismissed",
+    "announced": "only announced",
+    "in-progress": "in progress",
+    "achieved": "achieved",
+    "missed": "missed",
+    "withdrawn": "withdrawn",
+}
+VERIFICATION_WORDS = {
+    "none": "not independently verified",
+    "self-reported": "self-reported, without independent verification",
+    "third-party": "verified by a third party",
+    "certified": "certified",
+}
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+_MONTHS = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def month_year(d: PartialDate) -> str:
+    """Return a date as prose, like PartialDate.label(): '2023', 'November 2023' or '20 November 2023'."""
+    if not d.month:
+        return str(d.year)
+    return f"{d.day} {_MONTHS[d.month]} {d.year}" if d.day else f"{_MONTHS[d.month]} {d.year}"
+
+
+def date_phrase(d: PartialDate) -> str:
+    """Return the date with its preposition: 'on 27 October 2023', 'in October 2023' or 'in 2023'."""
+    return f"{'on' if d.day else 'in'} {month_year(d)}"
+
+
+_ISO_DAY = re.compile(r"\b(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
+
+
+def prose_dates(text: str) -> str:
+    """Return ``text`` with its ISO day dates ('2024-07-04') written out ('4 July 2024')."""
+    if "-0" not in text and "-1" not in text:  # no ISO month without either: skip the expression's scan
+        return text
+    return _ISO_DAY.sub(lambda m: f"{int(m.group(3))} {_MONTHS[int(m.group(2))]} {m.group(1)}", text)
+
+
+def possessive(name: str) -> str:
+    """Return the possessive of a name: "Volkswagen's", but "General Motors'" for a name ending in s."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def fix_possessives(text: str, name: str) -> str:
+    """Return ``text`` with "<name>'s" (a template's "{company}'s") as ``possessive(name)``."""
+    if not name.endswith("s"):
+        return text
+    return text.replace(f"{name}'s", possessive(name)).replace(f"{name}\u2019s", f"{name}\u2019")
+
+
+def join_words(items: Sequence[str]) -> str:
+    """Return 'a', 'a and b' or 'a, b and c'."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def count_words(n: int, noun: str) -> str:
+    """Return ``n`` ``noun``s in words: 'no allegations', 'one allegation', 'twelve'... as '12 allegations'."""
+    word = _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
+    return f"{word} {noun}{'' if n == 1 else 's'}"
+
+
+def quotable(title: str) -> str:
+    """Return ``title`` ready to sit inside double quotes: its own double quotes become single ones."""
+    title = title.rstrip(". ")
+    if '"' not in title:
+        return title
+    out, opening = [], True
+    for ch in title:
+        if ch == '"':
+            out.append("\u2018" if opening else "\u2019")
+            opening = not opening
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# A title is used as a clause after "In July 2024, " only when it plainly is one: a named actor
+# and one of these verbs ("Global Witness named ..."), or a report and one of the report verbs
+# ("BHRRC report linked ...", "Report alleged ..."). Any other title is quoted, so a headline
+# or a noun phrase ("NLRB charges of union-busting at ...") never has to pass for a sentence.
+_ACTOR_VERBS = frozenset(
+    "announced asked called concluded demanded documented ended filed fined found identified joined launched "
+    "named published questioned ranked rated refused rejected reported revealed said showed signed stated sued "
+    "told urged warned withdrew wrote".split()
+)
+_REPORT_VERBS = _ACTOR_VERBS | frozenset(
+    {"accused", "alleged", "claimed", "criticised", "criticized", "estimated", "linked"}
+)
+_REPORT_NOUNS = frozenset(
+    {"report", "reports", "investigation", "investigations", "study", "analysis", "survey", "audit", "review"}
+)
+_CONNECTORS = frozenset({"and", "&", "of", "for", "on", "the"})
+# Actors named with "the": "the US Department of Labor", "the Business & Human Rights Resource Centre".
+_THE_FIRST = frozenset({"US", "UK", "EU", "UN", "UAW", "NLRB", "ILO", "OECD"})
+_THE_WORDS = frozenset({"Department", "Ministry", "Centre", "Center", "Commission", "Agency", "Office", "Council"})
+
+
+def _with_article(name: str) -> str:
+    """Return an institution's name as it reads mid-sentence: 'the US Department of Labor', 'Global Witness'."""
+    words = name.split("(")[0].split()
+    if words and words[0].lower() != "the" and (words[0] in _THE_FIRST or any(w in _THE_WORDS for w in words)):
+        return f"the {name}"
+    return name
+
+
+def _indefinite(word: str) -> str:
+    """Return 'a' or 'an' for the word that follows: 'an Amnesty report', 'an NGO report', 'a UN report'."""
+    if len(word) > 1 and word.isupper():
+        return "an" if word[0] in "AEFHILMNORSX" else "a"
+    return "an" if word[:1] in ("A", "E", "I", "O", "a", "e", "i", "o") else "a"
+
+
+def _as_clause(title: str) -> str | None:
+    """Return ``title`` as a clause to follow "In July 2024, ", or None when it is not plainly one."""
+    words = title.split()
+    if len(words) < 2:
+        return None
+    if words[0] == "Reports" and words[1] in ("of", "that"):  # "Reports of X": "there were reports of X"
+        return "there were reports " + " ".join(words[1:])
+    if words[0] == "Report" and words[1] == "that":  # "Report that X": "a report said that X"
+        return "a report said " + " ".join(words[1:])
+    if title[0] in '"\u201c':  # a named report: '"Short circuits" report found ...'
+        close = title.find('"' if title[0] == '"' else "\u201d", 1)
+        rest = title[close + 1 :].split() if close > 0 else []
+        if len(rest) >= 2 and rest[0] in _REPORT_NOUNS and rest[1] in _REPORT_VERBS:
+            return f"the {title}"
+        return None
+    i = 0
+    while i < len(words) and (words[i][0].isupper() or words[i][0].isdigit() or (i and words[i] in _CONNECTORS)):
+        i += 1
+    subject, rest = words[:i], words[i:]
+    if not subject or not rest or subject[-1] in _CONNECTORS:
+        return None
+    if subject in (["Report"], ["Reports"]) and rest[0] in _REPORT_VERBS:  # "Report alleged ..."
+        return ("a report " if subject == ["Report"] else "reports ") + " ".join(rest)
+    if rest[0] in _ACTOR_VERBS:  # "Global Witness named ..."
+        return _with_article(" ".join(subject)) + " " + " ".join(rest)
+    if len(rest) >= 2 and rest[0] in _REPORT_NOUNS and rest[1] in _REPORT_VERBS:  # "BHRRC report linked ..."
+        article = "" if rest[0].endswith("s") else _indefinite(subject[0]) + " "
+        return article + title
+    return None
+
+
+def reported_sentence(title: str, publisher: str | None, when: PartialDate) -> str:
+    """Return a sentence (no final stop) saying when, and if known by whom, ``title`` was reported.
+
+    'In July 2024, Global Witness named ...' when the title is plainly a clause; otherwise the
+    title is quoted: 'On 4 July 2024, Solutions for Our Climate reported "..."', or, with no
+    ``publisher``, 'In January 2024, a report described "..."'. ``publisher`` must be that of a
+    source dated within ``when`` (see ``engage.profile.questions``), so the two are never at odds.
+    """
+    lead = date_phrase(when)
+    lead = lead[0].upper() + lead[1:]
+    title = title.rstrip(". ")
+    clause = _as_clause(title)
+    if clause is not None:
+        return f"{lead}, {clause}"
+    if publisher:
+        return f'{lead}, {_with_article(publisher)} reported "{quotable(title)}"'
+    return f'{lead}, a report described "{quotable(title)}"'
