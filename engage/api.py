@@ -47,7 +47,7 @@ from .profile import OVERALL, Profile, Weights, compile_profile, compile_profile
 from .records import Company, check_company, load_companies, suggest_id
 from .signatories import load_signatories
 from .taxonomy import Taxonomy, load_taxonomy
-from .workspace import Settings, find_workspace, load_settings, locate_weights_problem
+from .workspace import Settings, find_workspace, load_settings
 from .workspace import Workspace as Folder
 
 __all__ = ["CheckResult", "Comparison", "LetterOutcome", "LetterRun", "Workspace"]
@@ -421,11 +421,7 @@ def _broken(company_id: str) -> str:
 
 
 def _checked_weights(settings: Settings) -> Weights:
-    """Return the scoring weights with engage.yaml's overrides; raises DataError naming engage.yaml's line."""
-    try:
-        return load_weights(settings.weights or None)
-    except DataError as exc:
-        lines = [line for line in str(exc).splitlines() if line.startswith("weights")]
-        if not settings.weights or not lines:
-            raise
-        raise DataError([locate_weights_problem(settings, line) for line in lines]) from None
+    """Return the scoring weights with engage.yaml's overrides; raises DataError naming engage.yaml's lines."""
+    if not settings.weights:
+        return load_weights(None)
+    return load_weights(settings.weights, path=settings.label, lines=settings.weights_lines)

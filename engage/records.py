@@ -8,7 +8,9 @@ state of the public record (stale sources, no company response...).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -569,8 +571,6 @@ def _future_dates(
 def _months_before(day: dt.date, months: int) -> dt.date:
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
     month += 1
-    import calendar
-
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -581,8 +581,6 @@ def find_unknown_ids(requested: Sequence[str], available: Sequence[str]) -> list
 
 def suggest_id(value: str, available: Sequence[str]) -> str:
     """Return a "did you mean" hint for an unknown company id, or ''."""
-    import difflib
-
     close = difflib.get_close_matches(value, list(available), n=1, cutoff=0.6)
     if not close:
         close = [a for a in available if re.sub(r"[^a-z0-9]", "", value.lower()) in a.replace("-", "")][:1]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError, Problem, UsageError
+from .errors import DataError, UsageError
 from .records import display_path, find_company_files
 from .spec import Context, Field, Obj, convert_object
 from .yamlsafe import MappingNode, Node, YamlProblem, compose_file
@@ -197,16 +197,6 @@ def _key_lines(node: Node, prefix: str) -> dict[str, tuple[int, int]]:
             out[path] = (key.start_mark.line + 1, key.start_mark.column + 1)
             out.update({k: v for k, v in _key_lines(value, path).items() if k != path})
     return out
-
-
-def locate_weights_problem(settings: Settings, message: str) -> Problem:
-    """Return a Problem for a weights message 'weights.a.b: ...', located at the nearest key in engage.yaml."""
-    field_path, _, text = message.partition(": ")
-    path = field_path
-    while path and path not in settings.weights_lines:
-        path = path.rpartition(".")[0]
-    line, column = settings.weights_lines.get(path, (0, 0))
-    return Problem(settings.label, line, column, field_path, text or message)
 
 
 def load_settings(ws: Workspace) -> Settings:

@@ -210,11 +210,11 @@ def _stylesheet_text(templates_dir: Path | None, names: Sequence[str]) -> str:
 def index_fingerprint(view: IndexView, plan: Plan) -> str:
     """Return a hash of everything the index's bytes depend on: its content, engage, templates/ and the paper."""
     # engage.profile is loaded already when an index is built; local for its import cost.
-    from ..profile import _plain
+    from ..profile import to_plain
 
     return digest_json(
         {
-            "view": _plain(view),
+            "view": to_plain(view),
             "engage": plan.inputs.shared.get("engage"),
             "templates": plan.inputs.shared.get("templates"),
             "paper": plan.options.paper,

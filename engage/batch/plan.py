@@ -164,9 +164,9 @@ def _raw_agm(path: Path) -> dt.date | None:
 def _peer_part(profile: Profile) -> str:
     """Hash the values a company's documents take from its peers: ranks, medians and peer opportunities."""
     # Called only once profiles exist, so engage.profile is loaded already; kept local for its import cost.
-    from ..profile import _plain
+    from ..profile import to_plain
 
-    return digest_json({"ranks": _plain(profile.ranks), "opportunities": _plain(profile.opportunities)})
+    return digest_json({"ranks": to_plain(profile.ranks), "opportunities": to_plain(profile.opportunities)})
 
 
 def _fingerprint(parts: Mapping[str, str]) -> str:

@@ -19,7 +19,7 @@ from .. import __version__
 from ..countries import COUNTRY_NAMES
 from ..dates import PartialDate
 from ..errors import RenderError
-from ..questions import possessive
+from ..profile.wording import possessive
 
 if TYPE_CHECKING:  # pragma: no cover
     from jinja2 import Environment

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from ..dates import PartialDate
 from ..errors import DataError, UsageError
-from ..questions import FALLBACK_QUESTIONS, fill
+from ..profile.questions import FALLBACK_QUESTIONS, fill
 from ..records import Allegation, Commitment, Company
 from ..regulations import regulatory_exposure
 from ..taxonomy import Taxonomy

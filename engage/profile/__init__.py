@@ -41,9 +41,6 @@ from .rules import commitment_role, has_records, is_overdue, is_quantified, mont
 from .score import publisher_key
 from .weights import Weights, load_weights, packaged_weights_text, weights_problems
 
-# The old private name of ``to_plain``, which engage.batch still imports until the branches merge.
-_plain = to_plain
-
 __all__ = [
     "BANDS",
     "GAP_KINDS",
