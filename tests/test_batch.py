@@ -389,6 +389,7 @@ def test_index_view_sections(ws: Workspace) -> None:
 # --------------------------------------------------------------------------- the pool
 
 
+@pytest.mark.slow
 def test_pool_renders_in_worker_processes(ws: Workspace) -> None:
     summary = run(plan(ws, jobs=2), in_process=False)
     assert summary.exit_code == 0 and len(summary.rendered) == 4
@@ -488,6 +489,7 @@ def test_index_without_any_agm_says_so_once_instead_of_empty_columns(ws: Workspa
     assert '<th scope="col">AGM</th>' in html and "No AGM date is recorded for any" not in html
 
 
+@pytest.mark.slow
 def test_index_pdf_has_one_header_and_one_footer_per_page() -> None:
     """Sixty companies: two pages at least, the table header repeated, the footer on every page."""
     from pypdf import PdfReader

@@ -172,6 +172,7 @@ def test_agenda_table_and_json(ws: Path, fakes: None) -> None:
     assert [(r["company"], r["state"]) for r in data] == [("beta", "missing"), ("alpha", "up to date")]
 
 
+@pytest.mark.slow
 def test_shards_then_merge(ws: Path, fakes: None) -> None:
     for k in (1, 2):
         code, _, err = run("batch", "--all", "-w", str(ws), "--as-of", AS_OF, "--shard", f"{k}/2")
@@ -206,6 +207,7 @@ def _start(ws: Path, tmp_path: Path, *args: str, slow: bool) -> subprocess.Popen
     )
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_promptly_cleanly_and_the_next_run_finishes(ws: Path, tmp_path: Path) -> None:
     for i in range(8):
         (ws / "companies" / f"extra-{i}.yaml").write_text(company_yaml(f"Extra {i}"), encoding="utf-8")
@@ -239,6 +241,7 @@ def test_ctrl_c_stops_promptly_cleanly_and_the_next_run_finishes(ws: Path, tmp_p
 # --------------------------------------------------------------------------- real documents
 
 
+@pytest.mark.slow
 def test_real_pdfs_then_an_up_to_date_run_without_weasyprint(ws: Path) -> None:
     for cid in ("beta", "gamma", "delta"):
         (ws / "companies" / f"{cid}.yaml").unlink()

@@ -29,6 +29,7 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.slow
 def test_brief_writes_the_documented_path(ws: Path) -> None:
     code, _out, err = run("brief", "acme", "--as-of", AS_OF, "-w", str(ws))
     assert code == 0, err
@@ -53,6 +54,7 @@ def test_brief_all_html_letter_paper_and_out(ws: Path, tmp_path: Path) -> None:
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
 
 
+@pytest.mark.slow
 def test_same_as_of_gives_the_same_bytes(ws: Path) -> None:
     target = ws / "briefs" / "peer" / "brief.pdf"
     assert run("brief", "peer", "--as-of", AS_OF, "-w", str(ws))[0] == 0
@@ -81,6 +83,7 @@ def test_bad_option_values(ws: Path) -> None:
     assert "Invalid value for '--paper'" in result.stderr
 
 
+@pytest.mark.slow
 def test_broken_template_fails_with_exit_3_and_keeps_the_old_brief(ws: Path) -> None:
     assert run("brief", "acme", "--as-of", AS_OF, "-w", str(ws))[0] == 0
     target = ws / "briefs" / "acme" / "brief.pdf"
@@ -96,6 +99,7 @@ def test_broken_template_fails_with_exit_3_and_keeps_the_old_brief(ws: Path) -> 
     assert not any(p.name.endswith(".tmp") for p in target.parent.iterdir())
 
 
+@pytest.mark.slow
 def test_workspace_template_override_reaches_the_pdf(ws: Path) -> None:
     (ws / "templates").mkdir()
     (ws / "templates" / "brief.html.j2").write_text(

@@ -170,6 +170,7 @@ def test_exports_never_turn_record_text_into_formulas(ws: Path, tmp_path: Path) 
     assert cells and all(c.data_type == "s" for c in cells)
 
 
+@pytest.mark.slow
 def test_xlsx_is_reproducible(ws: Path, tmp_path: Path) -> None:
     import time
 

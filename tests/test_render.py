@@ -357,11 +357,13 @@ def test_brief_for_a_company_with_no_records(maker: BriefMaker, views: dict[str,
     assert "Quiet Cars&#39;s" not in html and "Quiet Cars&#39; records" in html  # a name ending in s
 
 
+@pytest.mark.slow
 def test_identical_inputs_give_identical_pdfs(maker: BriefMaker, acme_pdf: bytes) -> None:
     again = maker.pdf(make_views(WORKSPACE)["acme"]).pdf
     assert again == acme_pdf
 
 
+@pytest.mark.slow
 def test_two_hundred_allegations_render(tmp_path: Path, maker: BriefMaker) -> None:
     root = tmp_path / "ws"
     shutil.copytree(WORKSPACE, root)
