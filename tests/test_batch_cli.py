@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -187,17 +188,18 @@ def test_shards_then_merge(ws: Path, fakes: None) -> None:
 # --------------------------------------------------------------------------- Ctrl-C
 
 
-def _start(ws: Path, tmp_path: Path, *args: str, slow: bool) -> subprocess.Popen[str]:
+def _start(ws: Path, tmp_path: Path, *args: str, slow: bool, log: Path | None = None) -> subprocess.Popen[str]:
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER, encoding="utf-8")
     # Slow enough that workers left running after Ctrl-C (the queued tasks run to the end) blow the limit below.
     env = {**os.environ, "FAKE_SLOW": "1.5", "PYTHONPATH": f"{TESTS}{os.pathsep}{REPO}"}
     if slow:
         env["FAKE_SLOW_ALL"] = "1"
+    output = log.open("w") if log is not None else subprocess.PIPE
     return subprocess.Popen(
         [sys.executable, str(driver), "batch", "--all", "-w", str(ws), "--as-of", AS_OF, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=output,
+        stderr=subprocess.STDOUT if log is not None else subprocess.PIPE,
         text=True,
         env=env,
         start_new_session=True,  # its own process group, as a terminal's Ctrl-C sees it
@@ -274,3 +276,98 @@ def test_real_pdfs_then_an_up_to_date_run_without_weasyprint(ws: Path) -> None:
     report = json.loads(second.stdout.strip().splitlines()[-1])
     assert report["weasyprint"] is False and report["jinja2"] is False
     assert second.stderr.splitlines()[0] == "1 selected: 0 to do, 1 up to date"
+
+
+# --------------------------------------------------------------------------- SIGTERM, kill -9
+
+
+def _living(group: int) -> list[str]:
+    """Return 'pid name' of every process of ``group`` that is not a zombie (read from /proc)."""
+    living = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        name, fields = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+        if int(fields[2]) == group and fields[0] != "Z":
+            living.append(f"{stat.parent.name} {name}")
+    return living
+
+
+def _wait_for_none(group: int, seconds: float) -> list[str]:
+    """Wait until no process of ``group`` is left or ``seconds`` pass; return the ones left."""
+    deadline = time.monotonic() + seconds
+    while (left := _living(group)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+def _outputs(folder: Path) -> dict[str, int]:
+    """Return every file under ``folder`` with its modification time."""
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def _start_logged(ws: Path, tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
+    """Start a slow 12-company batch whose output goes to a file (a pipe would wait for orphans)."""
+    for i in range(8):
+        (ws / "companies" / f"extra-{i}.yaml").write_text(company_yaml(f"Extra {i}"), encoding="utf-8")
+    log = tmp_path / "batch.log"
+    proc = _start(ws, tmp_path, "--jobs", "2", slow=True, log=log)
+    deadline = time.monotonic() + 30
+    while not list((ws / "briefs").glob("*/letter.md")):
+        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+        time.sleep(0.05)
+    return proc, log
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_sigterm_stops_like_ctrl_c_leaves_no_process_and_writes_nothing_after(ws: Path, tmp_path: Path) -> None:
+    proc, log = _start_logged(ws, tmp_path)
+    try:
+        proc.send_signal(signal.SIGTERM)  # the main process only, as `kill`, docker stop or a CI runner do
+        signalled = time.monotonic()
+        assert proc.wait(timeout=10) == 143, log.read_text()
+        after_exit = _outputs(ws / "briefs")
+        left = _wait_for_none(proc.pid, 10 - (time.monotonic() - signalled))
+        assert not left, f"left running after SIGTERM: {left}"
+        time.sleep(0.5)
+        assert _outputs(ws / "briefs") == after_exit, "a file was written after the batch exited"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    text = log.read_text()
+    assert "Terminated" in text and "not done" in text and "run the same command to finish" in text
+    assert "leaked" not in text, text
+    assert not list((ws / "briefs").rglob("*.tmp")), "temporary files left behind"
+    done = {
+        cid
+        for cid, e in json.loads((ws / "briefs" / "manifest.json").read_text())["companies"].items()
+        if e["documents"].get("letter", {}).get("status") == "ok"
+    }
+    assert done and len(done) < 12
+
+    rerun = _start(ws, tmp_path, slow=False)
+    _out, err = rerun.communicate(timeout=60)
+    assert rerun.returncode == 0, err
+    assert err.splitlines()[0] == f"12 selected: {12 - len(done)} to do, {len(done)} up to date"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_kill_9_of_the_batch_leaves_no_worker_behind(ws: Path, tmp_path: Path) -> None:
+    proc, _log = _start_logged(ws, tmp_path)
+    try:
+        proc.kill()
+        killed = time.monotonic()
+        proc.wait(timeout=5)
+        after_exit = _outputs(ws / "briefs")
+        left = _wait_for_none(proc.pid, 15 - (time.monotonic() - killed))
+        assert not left, f"left running after kill -9: {left}"
+        assert {k: v for k, v in _outputs(ws / "briefs").items() if not k.endswith(".tmp")} == {
+            k: v for k, v in after_exit.items() if not k.endswith(".tmp")
+        }, "a file was written after the batch died"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)

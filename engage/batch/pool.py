@@ -1,4 +1,10 @@
-"""The worker pool: warm workers fed a few tasks ahead, retired when their memory grows, stopped on Ctrl-C."""
+"""The worker pool: warm workers fed a few tasks ahead, retired when their memory grows, stopped on Ctrl-C or SIGTERM.
+
+Workers end with the batch however it ends: each holds the read end of a pipe only the
+batch writes to (``WorkerPool.alive``), and exits when that pipe closes, which the kernel
+does when the batch exits or is killed. The fork server follows once its last worker is
+gone (every worker holds its end of the server's own pipe), and the resource tracker after it.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +32,14 @@ if TYPE_CHECKING:  # pragma: no cover
 #: and a cold start, so the mark sits under issue 8's 300 MB ceiling but not far below: a
 #: worker's peak is this plus one company's documents (about 5 MB on 14-page briefs).
 RECYCLE_MB = 275.0
-#: After Ctrl-C, documents already being rendered get this long to finish before workers are stopped.
+#: After Ctrl-C or SIGTERM, documents already being rendered get this long to finish before workers are stopped.
 INTERRUPT_GRACE_SECONDS = 2.0
+#: The signals that stop a run (and are held back while the manifest is written).
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the batch by SIGTERM (docker stop, systemd, a cancelled CI job): stops the run as Ctrl-C does."""
 
 
 def _make_proxy(data: dict[str, Any]) -> MappingProxyType[str, Any]:
@@ -85,6 +97,8 @@ class WorkerPool:
         self.executor: ProcessPoolExecutor | None = None
         self.generations = 0
         self._workers: dict[int, Any] = {}
+        #: The pipe whose closing tells workers the batch is gone: (read end for workers, write end kept here).
+        self._alive: tuple[Any, Any] | None = None
 
     def get(self) -> ProcessPoolExecutor:
         """Return the running executor, starting a new generation of workers when there is none."""
@@ -95,11 +109,24 @@ class WorkerPool:
             ctx = _mp_context()
             if self.preload and ctx.get_start_method() == "forkserver":
                 ctx.set_forkserver_preload(self.preload)
+            if self._alive is None:
+                # Only this process ever holds the write end (its descriptors are not inherited, and
+                # forkserver and spawn workers receive only what is pickled for them).
+                self._alive = ctx.Pipe(duplex=False)
+            initargs = (*self.initargs, True, self._alive[0], os.getpid())
             self.executor = ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=ctx, initializer=init_worker, initargs=self.initargs
+                max_workers=self.jobs, mp_context=ctx, initializer=init_worker, initargs=initargs
             )
             self.generations += 1
         return self.executor
+
+    def close(self) -> None:
+        """Close the liveness pipe: any worker still running exits by itself (call after ``terminate``/``discard``)."""
+        if self._alive is not None:
+            for end in self._alive:
+                with contextlib.suppress(OSError):
+                    end.close()
+            self._alive = None
 
     def retire(self) -> None:
         """Let the current workers finish and stop them; the next ``get`` starts fresh ones."""
@@ -133,7 +160,7 @@ class WorkerPool:
             self.executor.shutdown(wait=False, cancel_futures=True)
 
     def terminate(self) -> None:
-        """Stop every worker now (SIGTERM: a worker mid-write removes its temporary file first)."""
+        """Stop every worker now (SIGTERM; a worker writes no file, so it simply exits)."""
         processes = self._snapshot()
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)
@@ -171,17 +198,43 @@ def default_jobs(jobs: int | None, work: int) -> int:
 
 
 @contextlib.contextmanager
-def interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C back while the manifest is written (a half-finished write would lose the run's record)."""
+def sigterm_interrupts(received: list[int]) -> Iterator[None]:
+    """Make SIGTERM stop the run as Ctrl-C does (raise ``Terminated``, noted in ``received``), then restore the handler.
+
+    Without it SIGTERM kills the batch outright: no summary, no manifest, a leaked semaphore.
+    Signal handlers belong to the main thread; elsewhere this does nothing.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+
+    def stop(signum: int, frame: Any) -> None:
+        received.append(signum)
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def interrupts_deferred(caught: list[int] | None = None) -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back while the manifest is written (half a write would lose the run's record).
+
+    The signals that arrived meanwhile are appended to ``caught``; the run is ending anyway.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = [] if caught is None else caught
+    previous = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum)) for sig in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run_pool(
@@ -192,7 +245,7 @@ def run_pool(
     touched: set[Path],
     summary: BatchSummary,
 ) -> None:
-    """Feed the pool a few tasks ahead of the workers, retire it when memory grows, stop on Ctrl-C.
+    """Feed the pool a few tasks ahead of the workers, retire it when memory grows, stop on Ctrl-C or SIGTERM.
 
     When a worker dies (a crash in a C library, the out-of-memory killer), every task in
     flight fails with it and nobody knows which one did it: each is retried once, alone in
@@ -262,7 +315,7 @@ def run_pool(
 def _drain(
     pool: WorkerPool, in_flight: dict[Future[CompanyResult], PlanItem], finish: Callable[[CompanyResult], None]
 ) -> None:
-    """After Ctrl-C: cancel queued tasks, give running ones a moment to finish, then stop the workers."""
+    """After Ctrl-C or SIGTERM: cancel queued tasks, give running ones a moment to finish, then stop the workers."""
     from concurrent.futures import wait  # loaded already: a pool was running
 
     pool.cancel_queued()
@@ -273,6 +326,6 @@ def _drain(
             if future.cancelled() or future.exception() is not None:
                 continue
             finish(future.result())
-    except KeyboardInterrupt:  # a second Ctrl-C: stop now
+    except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM: stop now
         pass
     pool.terminate()

@@ -20,13 +20,19 @@ class OutputFile:
 
 @dataclass(frozen=True)
 class DocumentResult:
-    """How one document went: the files written, or the error (kind 'data' or 'render')."""
+    """How one document went: its files, or the error (kind 'data' or 'render').
+
+    A worker only renders: ``contents`` carries the bytes of each output back to the parent,
+    which writes them (under the run's lock) and drops them. A worker never writes, so a
+    worker outliving its parent for a moment cannot touch the output folder.
+    """
 
     kind: str
     outputs: tuple[OutputFile, ...] = ()
     error: str | None = None
     error_kind: str | None = None
     seconds: float = 0.0
+    contents: tuple[bytes, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -74,7 +80,7 @@ class CompanyResult:
 
 @dataclass(frozen=True)
 class BatchEvent:
-    """Something the CLI may show: 'planned', 'done' (a company), 'index', 'interrupting'."""
+    """Something the CLI may show: 'planned', 'done' (a company), 'index', 'interrupting' (message: by what)."""
 
     kind: str
     total: int = 0
@@ -86,12 +92,13 @@ class BatchEvent:
 
 @dataclass
 class BatchSummary:
-    """The outcome of a run; ``exit_code`` is 0, 1 (data errors only), 3 (a render failed) or 130."""
+    """The outcome of a run; ``exit_code`` is 0, 1 (data errors only), 3 (a render failed), 130 or 143."""
 
     plan: Plan
     results: list[CompanyResult] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     interrupted: bool = False
+    terminated: bool = False  # interrupted by SIGTERM rather than Ctrl-C
     seconds: float = 0.0
     worker_peak_mb: float | None = None
     index_files: tuple[str, ...] = ()
@@ -133,9 +140,9 @@ class BatchSummary:
 
     @property
     def exit_code(self) -> int:
-        """Return 130 when interrupted, 3 when a render failed, 1 when only records were invalid, else 0."""
+        """Return 143 if stopped by SIGTERM, 130 by Ctrl-C, 3 if a render failed, 1 if only data was bad, else 0."""
         if self.interrupted:
-            return 130
+            return 143 if self.terminated else 130
         kinds = {r.failure_kind for r in self.failed}
         if "render" in kinds or self.index_error:
             return 3

@@ -1,21 +1,28 @@
 """A batch run: render the plan's stale documents in the pool, keep the manifest and the index.
 
-One company's failure never stops the others; Ctrl-C stops promptly and the manifest keeps
-what finished. The summary decides the exit code.
+One company's failure never stops the others; Ctrl-C and SIGTERM stop promptly and the
+manifest keeps what finished. Workers only render: this process writes every file, under the
+run's lock, so nothing reaches the output folder once the run is over. The summary decides
+the exit code.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..errors import RenderError
+from ..output import write_atomic
+from .fingerprint import sha256_hex
 from .index import build_index, index_fingerprint
 from .manifest import manifest_lock, now_iso, outputs_intact, write_manifest
 from .plan import Plan, PlanItem
-from .pool import WorkerPool, default_jobs, interrupts_deferred, run_pool, sweep_temporaries
-from .results import BatchEvent, BatchSummary, CompanyResult
+from .pool import WorkerPool, default_jobs, interrupts_deferred, run_pool, sigterm_interrupts, sweep_temporaries
+from .results import BatchEvent, BatchSummary, CompanyResult, DocumentResult, OutputFile
 from .worker import index_task, init_worker, render_task, task_for
 
 
@@ -39,7 +46,9 @@ def run_batch(
 
     Raises only for problems that concern the whole run (the output folder cannot be
     written, another run holds it). KeyboardInterrupt is absorbed: the summary then says
-    ``interrupted``, the manifest holds what finished and no temporary file is left.
+    ``interrupted``, the manifest holds what finished and no temporary file is left. While
+    the run holds its lock, SIGTERM (in the main thread) does the same as Ctrl-C and the
+    summary also says ``terminated``.
     ``in_process`` renders in this process (tests, debugging) instead of a pool.
     ``renderer_factory`` makes each worker's renderer (default: engage.documents.pdf.Renderer); it is
     called only when a chosen document kind or the index needs one.
@@ -64,17 +73,7 @@ def run_batch(
     factory: Callable[[Path | None], Any] | None = renderer_factory or _default_renderer
     if not (plan.writes_index or any(k.needs_renderer for k in plan.kinds.values())):
         factory = None
-    # Modules the fork server loads once, so each new worker starts with them imported.
-    preload = ["engage.batch"]
-    if factory is _default_renderer:
-        preload += [
-            "weasyprint",
-            "engage.documents.pdf",
-            "engage.documents.brief_writer",
-            "engage.documents.letter_files",
-            "jinja2",
-        ]
-    pool = WorkerPool(default_jobs(options.jobs, len(work)), plan.context, plan.kinds, factory, preload)
+    pool = WorkerPool(default_jobs(options.jobs, len(work)), plan.context, plan.kinds, factory, _preload(factory))
     summary.workers = 0 if in_process or not work else pool.jobs
     touched: set[Path] = {out_dir}
     peaks: list[float] = []
@@ -84,13 +83,15 @@ def run_batch(
             _record(manifest, item, None, plan, at)
 
     def finish(result: CompanyResult) -> None:
+        result = _write_outputs(out_dir, result)
         summary.results.append(result)
         if result.peak_mb:
             peaks.append(result.peak_mb)
         _record(manifest, items[result.company_id], result, plan, now_iso(clock))
         emit(BatchEvent("done", total=total, done=len(summary.results), result=result))
 
-    with manifest_lock(out_dir, options.shard):
+    signals: list[int] = []
+    with manifest_lock(out_dir, options.shard), sigterm_interrupts(signals):
         try:
             for item in invalid:
                 finish(CompanyResult(item.company_id, error=item.error, error_kind="data"))
@@ -106,11 +107,13 @@ def run_batch(
                 _write_index(plan, manifest, pool, summary, in_process, clock)
         except KeyboardInterrupt:
             summary.interrupted = True
-            emit(BatchEvent("interrupting", message="stopping"))
+            emit(BatchEvent("interrupting", message="terminated" if signal.SIGTERM in signals else "interrupted"))
             pool.terminate()
         finally:
-            with interrupts_deferred():
+            with interrupts_deferred(signals):
                 pool.discard()
+                pool.close()
+                summary.terminated = summary.interrupted and signal.SIGTERM in signals
                 sweep_temporaries(touched)
                 finished = {r.company_id for r in summary.results}
                 summary.not_started = [i.company_id for i in work if i.company_id not in finished]
@@ -122,6 +125,34 @@ def run_batch(
                 summary.manifest_path = write_manifest(out_dir, _own_entries(manifest, plan), options.shard)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _preload(factory: Callable[[Path | None], Any] | None) -> list[str]:
+    """Return the modules the fork server loads once, so each new worker starts with them imported."""
+    if factory is not _default_renderer:
+        return ["engage.batch"]
+    return [
+        "engage.batch",
+        "weasyprint",
+        "engage.documents.pdf",
+        "engage.documents.brief_writer",
+        "engage.documents.letter_files",
+        "jinja2",
+    ]
+
+
+def _write_outputs(out_dir: Path, result: CompanyResult) -> CompanyResult:
+    """Write the files a worker rendered; return the result without their bytes (a failed write fails its document)."""
+    documents = []
+    for doc in result.documents:
+        if doc.contents:
+            try:
+                for output, data in zip(doc.outputs, doc.contents, strict=True):
+                    write_atomic(out_dir / output.path, data)
+            except RenderError as exc:
+                doc = DocumentResult(doc.kind, error=str(exc), error_kind="render", seconds=doc.seconds)
+        documents.append(dataclasses.replace(doc, contents=()))
+    return dataclasses.replace(result, documents=tuple(documents))
 
 
 def _record_run(manifest: dict[str, Any], plan: Plan, at: str) -> None:
@@ -225,9 +256,16 @@ def _write_index(
     ):
         return
     if in_process:
-        outputs, error = index_task(view)
+        files, error = index_task(view)
     else:
-        outputs, error = pool.get().submit(index_task, view).result()
+        files, error = pool.get().submit(index_task, view).result()
+    outputs = []
+    try:
+        for name, data in files.items():
+            write_atomic(plan.out_dir / name, data)
+            outputs.append(OutputFile(name, sha256_hex(data), len(data)))
+    except RenderError as exc:
+        error = error or str(exc)
     if error is not None:
         summary.index_error = error
         return

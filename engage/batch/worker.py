@@ -1,14 +1,18 @@
 """What a worker process does: set its renderer up once, then render one company's documents per task.
 
-Every failure of a document becomes part of the result; only SIGTERM (``Stop``) and
-Ctrl-C leave a task early, and then ``write_atomic`` removes its temporary file first.
+A worker renders and returns the bytes; the parent writes them. Every failure of a document
+becomes part of the result. A worker never outlives the batch: it exits at SIGTERM, and a
+watchdog thread ends it within moments of the parent's death, however the parent died.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataError, EngageError, RenderError, UsageError
-from ..output import write_atomic
 from ..records import Company
 from .fingerprint import sha256_hex
 from .index import IndexView, render_index
@@ -26,13 +29,6 @@ from .results import CompanyResult, DocumentResult, OutputFile
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..profile import Profile
-
-
-class _Stop(SystemExit):
-    """Raised in a worker by SIGTERM so write_atomic removes its temporary file before the worker exits.
-
-    A SystemExit, because the Renderer turns every other BaseException into a RenderError.
-    """
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,6 @@ class _WorkerState:
     kinds: Mapping[str, DocumentKind]
     renderer: Any
     renderer_error: str | None
-    busy: bool = False
     tuned: bool = False  # a worker: garbage collected after each task, not during layout
     warm: bool = True  # False in a worker until its first task is done
 
@@ -76,10 +71,40 @@ def _memory_mb() -> tuple[float, float]:
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
-    """Leave a task through ``_Stop`` (cleaning up a half-written file), or exit at once when idle."""
-    if _STATE is not None and _STATE.busy:
-        raise _Stop()
+    """Exit at once: a worker writes no file, so there is nothing to clean up."""
     os._exit(128 + signum)
+
+
+#: prctl's option number for "send me this signal when my parent dies" (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Ask Linux to SIGKILL this worker when its parent dies, where the parent is the batch process.
+
+    Under forkserver a worker's parent is the fork server, which lives on while any worker
+    holds its end of the server's pipe: there the signal would fire on the server's death,
+    not the batch's, so the watchdog alone covers it.
+    """
+    if not sys.platform.startswith("linux") or os.getppid() != parent_pid:
+        return
+    with contextlib.suppress(Exception):  # no libc by that name: the watchdog still covers it
+        import ctypes  # the C library's prctl: only in a worker, only on Linux
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        os._exit(128 + signal.SIGKILL)
+
+
+def _watch_parent(alive: Any) -> None:
+    """Exit this worker when ``alive`` (the read end of a pipe only the batch process writes to) ends.
+
+    The batch never writes to the pipe; its end closes when the batch exits or is killed
+    (kill -9 included), and the read then returns at once, so the worker follows it.
+    """
+    with contextlib.suppress(BaseException):
+        alive.poll(None)
+    os._exit(128 + signal.SIGTERM)
 
 
 def init_worker(
@@ -87,13 +112,22 @@ def init_worker(
     kinds: Mapping[str, DocumentKind],
     renderer_factory: Callable[[Path | None], Any] | None,
     own_signals: bool = True,
+    alive: Any = None,
+    parent_pid: int | None = None,
 ) -> None:
-    """Set a worker up once: its renderer (fonts, stylesheets) and the run's shared context."""
+    """Set a worker up once: its renderer (fonts, stylesheets), the run's shared context, its watch on the parent.
+
+    ``alive`` is the read end of a pipe whose other end only the batch holds; ``parent_pid`` is the batch's pid.
+    """
     global _STATE
     if own_signals:
         # Ctrl-C reaches the whole process group; the parent decides what stops and when.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, _on_sigterm)
+    if parent_pid is not None:
+        _die_with_parent(parent_pid)
+    if alive is not None:
+        threading.Thread(target=_watch_parent, args=(alive,), name="engage-parent-watch", daemon=True).start()
     renderer = None
     error = None
     if renderer_factory is not None:
@@ -136,15 +170,7 @@ def render_task(task: Task) -> CompanyResult:
     if state is None:  # pragma: no cover - initializer always runs first
         raise RuntimeError("worker not initialised")
     started = time.perf_counter()
-    docs: list[DocumentResult] = []
-    state.busy = True
-    try:
-        for name in task.kinds:
-            docs.append(_render_document(state, task, name))
-    except _Stop:
-        os._exit(128 + signal.SIGTERM)
-    finally:
-        state.busy = False
+    docs = [_render_document(state, task, name) for name in task.kinds]
     if state.tuned:
         gc.collect()
         if not state.warm:
@@ -163,7 +189,7 @@ def render_task(task: Task) -> CompanyResult:
 
 
 def _render_document(state: _WorkerState, task: Task, name: str) -> DocumentResult:
-    """Render and write one document; a data or render failure becomes the result."""
+    """Render one document to bytes (the parent writes them); a data or render failure becomes the result."""
     started = time.perf_counter()
     if state.renderer_error is not None:
         return DocumentResult(name, error=state.renderer_error, error_kind="render")
@@ -173,11 +199,10 @@ def _render_document(state: _WorkerState, task: Task, name: str) -> DocumentResu
         for file_name, data in files.items():
             if Path(file_name).name != file_name or file_name.startswith("."):
                 raise RenderError(f"refusing to write '{file_name}': not a plain file name")
-            rel = f"{task.company.id}/{file_name}"
-            write_atomic(state.context.out_dir / rel, data)
-            outputs.append(OutputFile(rel, sha256_hex(data), len(data)))
-        return DocumentResult(name, tuple(outputs), seconds=time.perf_counter() - started)
-    except (KeyboardInterrupt, _Stop):
+            outputs.append(OutputFile(f"{task.company.id}/{file_name}", sha256_hex(data), len(data)))
+        contents = tuple(bytes(data) for data in files.values())
+        return DocumentResult(name, tuple(outputs), seconds=time.perf_counter() - started, contents=contents)
+    except KeyboardInterrupt:
         raise
     except (DataError, UsageError) as exc:
         return DocumentResult(name, error=one_line(exc), error_kind="data", seconds=time.perf_counter() - started)
@@ -185,27 +210,17 @@ def _render_document(state: _WorkerState, task: Task, name: str) -> DocumentResu
         return DocumentResult(name, error=one_line(exc), error_kind="render", seconds=time.perf_counter() - started)
 
 
-def index_task(view: IndexView) -> tuple[tuple[OutputFile, ...], str | None]:
-    """Render and write the run's index (HTML and PDF) in a worker; return the files or the error."""
+def index_task(view: IndexView) -> tuple[dict[str, bytes], str | None]:
+    """Render the run's index (HTML and PDF) in a worker; return ``{name: bytes}`` (the parent writes) or the error."""
     state = _STATE
     if state is None:  # pragma: no cover
         raise RuntimeError("worker not initialised")
-    state.busy = True
     try:
-        files = render_index(view, state.context, state.renderer)
-        outputs = []
-        for name, data in files.items():
-            write_atomic(state.context.out_dir / name, data)
-            outputs.append(OutputFile(name, sha256_hex(data), len(data)))
-        return tuple(outputs), None
-    except _Stop:
-        os._exit(128 + signal.SIGTERM)
+        return {name: bytes(data) for name, data in render_index(view, state.context, state.renderer).items()}, None
     except KeyboardInterrupt:
         raise
     except BaseException as exc:
-        return (), one_line(exc)
-    finally:
-        state.busy = False
+        return {}, one_line(exc)
 
 
 def task_for(plan: Plan, item: PlanItem) -> Task:

@@ -283,7 +283,7 @@ def _progress(app: App) -> Iterator[Callable[[BatchEvent], None]]:
         elif event.kind == "index" and task_id is not None:
             progress.update(task_id, description="index")
         elif event.kind == "interrupting":
-            progress.console.print("[yellow]Interrupted:[/yellow] stopping the workers…", highlight=False)
+            progress.console.print(f"[yellow]{_stopped(event)}:[/yellow] stopping the workers…", highlight=False)
 
     with progress:
         yield handle
@@ -302,9 +302,14 @@ def _plain_handler(app: App) -> Callable[[BatchEvent], None]:
         elif event.kind == "index":
             app.err.print("index: refreshing index.html and index.pdf if they changed", highlight=False, markup=False)
         elif event.kind == "interrupting":
-            app.err.print("Interrupted: stopping the workers", highlight=False, markup=False)
+            app.err.print(f"{_stopped(event)}: stopping the workers", highlight=False, markup=False)
 
     return handle
+
+
+def _stopped(event: BatchEvent) -> str:
+    """Return what stopped the run: 'Terminated' (SIGTERM) or 'Interrupted' (Ctrl-C)."""
+    return "Terminated" if event.message == "terminated" else "Interrupted"
 
 
 def _quiet_handler(app: App) -> Callable[[BatchEvent], None]:
@@ -379,7 +384,7 @@ def _print_summary(app: App, summary: BatchSummary, wall: float) -> None:
         table.add_row("memory", f"{summary.worker_peak_mb:.0f} MB", "peak of a worker")
     app.out.print(table)
     if summary.interrupted:
-        app.err.print("Interrupted.", highlight=False)
+        app.err.print("Terminated (SIGTERM)." if summary.terminated else "Interrupted.", highlight=False)
 
 
 def _failure_kinds(summary: BatchSummary) -> str:
