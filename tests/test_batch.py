@@ -39,7 +39,7 @@ from engage.batch import (
 )
 from engage.batch.manifest import manifest_lock
 from engage.batch.pool import sweep_temporaries
-from engage.errors import UsageError
+from engage.errors import RenderError, UsageError
 from engage.workspace import Workspace, find_workspace
 
 AS_OF = dt.date(2026, 11, 1)
@@ -312,8 +312,9 @@ def test_letters_without_signatories_fail_the_run_once(ws: Workspace) -> None:
 
 def test_a_second_writer_is_refused(ws: Workspace) -> None:
     p = plan(ws)
-    with manifest_lock(p.out_dir, None), pytest.raises(UsageError, match="another engage batch"):
+    with manifest_lock(p.out_dir, None), pytest.raises(RenderError, match="another engage batch") as caught:
         run(p)
+    assert caught.value.exit_code == 3  # not a usage error: the same command works once the other run ends
 
 
 def test_temporary_files_are_swept(tmp_path: Path) -> None:

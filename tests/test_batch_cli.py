@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from test_batch import COMPANIES, company_yaml, write_workspace
 
 from engage.batch import KINDS
 from engage.batch import run as batch_run
+from engage.batch.manifest import manifest_lock
 from engage.cli.main import cli
 
 TESTS = Path(__file__).parent
@@ -88,6 +90,57 @@ def test_usage_errors_exit_2(ws: Path, fakes: None, args: tuple[str, ...], messa
     code, _, err = run("batch", "-w", str(ws), "--as-of", AS_OF, *args)
     assert code == 2
     assert message in " ".join(err.split())
+
+
+# --------------------------------------------------------------------------- output folder
+
+
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """Make ``folder`` refuse new files, for root too (the immutable attribute), and restore it afterwards."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("running as root where chattr +i is unavailable: cannot make a folder read-only")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("earlier_run", [False, True], ids=["empty-folder", "after-a-run"])
+def test_a_read_only_output_folder_exits_3_and_says_cannot_write(ws: Path, fakes: None, earlier_run: bool) -> None:
+    briefs = ws / "briefs"
+    if earlier_run:  # the lock file is there already and still opens: the folder itself must be tried
+        assert run("batch", "--all", "-w", str(ws), "--as-of", AS_OF, "--no-index")[0] == 0
+    else:
+        briefs.mkdir()
+    with read_only(briefs):
+        code, _, err = run("batch", "--all", "-w", str(ws), "--as-of", AS_OF, "--force")
+    assert code == 3, err
+    assert f"Error: cannot write to the output folder {briefs}: " in err
+    assert "This is a bug" not in err and "internal error" not in err
+    assert not list(briefs.rglob("*.tmp"))
+
+
+def test_an_output_folder_under_a_file_exits_3_and_says_cannot_write(ws: Path, fakes: None) -> None:
+    (ws / "notes.txt").write_text("not a folder\n")
+    code, _, err = run("batch", "--all", "-w", str(ws), "--as-of", AS_OF, "--out", str(ws / "notes.txt" / "briefs"))
+    assert code == 3
+    assert f"Error: cannot write to the output folder {ws / 'notes.txt' / 'briefs'}: Not a directory" in err
+
+
+def test_a_batch_already_running_exits_3_not_the_usage_code(ws: Path, fakes: None) -> None:
+    with manifest_lock(ws / "briefs", None):
+        code, _, err = run("batch", "--all", "-w", str(ws), "--as-of", AS_OF)
+    assert code == 3
+    assert f"Error: another engage batch is writing to {ws / 'briefs'} (manifest.json); wait for it to finish" in err
+    assert run("batch", "--all", "-w", str(ws), "--as-of", AS_OF)[0] == 0  # the same command, once it is free
 
 
 # --------------------------------------------------------------------------- runs

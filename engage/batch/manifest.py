@@ -7,12 +7,13 @@ import datetime as dt
 import json
 import os
 import re
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import UsageError
+from ..errors import RenderError
 from ..output import write_atomic
 from .fingerprint import sha256_hex
 
@@ -116,7 +117,11 @@ LOCK_NOTE = (
 
 @contextlib.contextmanager
 def manifest_lock(out_dir: Path, shard: tuple[int, int] | None) -> Iterator[None]:
-    """Hold an exclusive lock on the run's manifest so two runs never write the same one; raise UsageError.
+    """Hold an exclusive lock on the run's manifest so two runs never write the same one.
+
+    Raises RenderError (exit 3: the output cannot be written now) when another run holds
+    the lock, or when the folder cannot be created or written to (read-only, not a folder,
+    no permission): that is checked here, before anything is rendered.
 
     The lock file stays after the run. Unlinking it on exit would race: a second run that
     opened the file just before the unlink would lock the deleted inode while a third run
@@ -128,16 +133,19 @@ def manifest_lock(out_dir: Path, shard: tuple[int, int] | None) -> Iterator[None
     except ImportError:  # pragma: no cover - not POSIX
         yield
         return
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / lock_name(shard)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out_dir / lock_name(shard), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise _cannot_write(out_dir, exc) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise UsageError(
+            raise RenderError(
                 f"another engage batch is writing to {out_dir} ({manifest_name(shard)}); wait for it to finish"
             ) from None
+        _check_writable(out_dir)
         note = LOCK_NOTE.format(manifest=manifest_name(shard)).encode("utf-8")
         with contextlib.suppress(OSError):  # the note is a courtesy; the lock is what matters
             if os.pread(fd, len(note) + 1, 0) != note:
@@ -146,6 +154,27 @@ def manifest_lock(out_dir: Path, shard: tuple[int, int] | None) -> Iterator[None
         yield
     finally:
         os.close(fd)
+
+
+def _cannot_write(out_dir: Path, exc: OSError) -> RenderError:
+    """Return the error that says the output folder cannot be written, and why."""
+    return RenderError(f"cannot write to the output folder {out_dir}: {exc.strerror or exc}")
+
+
+def _check_writable(out_dir: Path) -> None:
+    """Raise RenderError unless a file can be created in ``out_dir``.
+
+    A lock file left by an earlier run opens even in a folder made read-only since, so
+    the folder itself is tried; the probe is named as write_atomic's temporaries are, so
+    a batch sweeps it if it is ever left behind.
+    """
+    try:
+        fd, name = tempfile.mkstemp(dir=out_dir, prefix=".engage-write-check.", suffix=".tmp")
+    except OSError as exc:
+        raise _cannot_write(out_dir, exc) from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(name)
 
 
 def now_iso(clock: Callable[[], float]) -> str:

@@ -171,8 +171,11 @@ def batch(
     Files are replaced atomically: a failed render leaves the old good file in place.
 
     A company with an invalid record or a failed render is reported and the others go on.
-    Exit code: 0 all done, 1 some records are invalid, 3 a document failed to render or
-    be written, 130 interrupted (Ctrl-C stops within seconds; run again to finish).
+    Exit code: 0 all done, 1 some records are invalid, 3 a document failed to render or be
+    written, or the output folder cannot be written (read-only, or another batch is writing
+    to it), 130 interrupted by Ctrl-C, 143 stopped by SIGTERM. Both stop within seconds,
+    print the summary and keep what finished: run again to finish. Workers never outlive
+    the batch, even when it is killed.
 
     \b
     Sharding over CI jobs: --shard K/N takes every N-th company of the sorted selection,
