@@ -601,6 +601,13 @@ def test_the_summary_groups_failures_and_counts_files(ws: Workspace) -> None:
     assert one.files_written == 2 and one.failure_groups() == []
 
 
+def test_sigterm_and_ctrl_c_have_their_own_exit_codes(ws: Workspace) -> None:
+    p = plan(ws)
+    assert BatchSummary(p, interrupted=True).exit_code == 130
+    assert BatchSummary(p, interrupted=True, terminated=True).exit_code == 143
+    assert BatchSummary(p, interrupted=True, terminated=True).to_dict()["terminated"] is True
+
+
 def test_plan_counts_and_agenda_rows_as_json(ws: Workspace) -> None:
     write(ws, "delta", "name: [broken\n")
     p = plan(ws)

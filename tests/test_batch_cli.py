@@ -212,6 +212,55 @@ def test_dry_run_says_what_and_why_and_writes_nothing(ws: Path, fakes: None) -> 
     assert out.splitlines()[-1].startswith("2 selected (AGM between 2026-11-01 and 2026-12-31): 2 to render")
 
 
+def test_json_summary_on_stdout_with_the_same_exit_codes(ws: Path, fakes: None) -> None:
+    (ws / "companies" / "gamma.yaml").write_text(company_yaml("Gamma render-fail"))
+    (ws / "companies" / "delta.yaml").write_text("name: [broken\n")
+    code, out, err = run("batch", "--all", "-w", str(ws), "--as-of", AS_OF, "--json")
+    assert code == 3
+    data = json.loads(out)
+    assert data["exit_code"] == 3 and not data["interrupted"] and not data["terminated"]
+    assert data["counts"] == {"rendered": 2, "skipped": 0, "failed": 2, "not_done": 0, "files": 4}
+    assert {r["company"]: r["files"] for r in data["rendered"]} == {
+        "alpha": ["alpha/brief.pdf", "alpha/letter.md"],
+        "beta": ["beta/brief.pdf", "beta/letter.md"],
+    }
+    failed = {f["company"]: f for f in data["failed"]}
+    assert failed["gamma"]["kind"] == "render" and failed["gamma"]["reason"].startswith("brief: template error")
+    assert failed["delta"]["kind"] == "data" and "delta.yaml" in failed["delta"]["reason"]
+    assert data["index"]["files"] == ["index.html", "index.pdf"] and data["index"]["error"] is None
+    assert data["manifest"] == str(ws / "briefs" / "manifest.json") and data["seconds"] > 0
+    assert "error: gamma: brief: template error" in err  # stderr keeps the failures for a human
+
+    (ws / "companies" / "gamma.yaml").write_text(company_yaml("Gamma Auto"))
+    (ws / "companies" / "delta.yaml").write_text(COMPANIES["delta"])
+    code, out, _ = run("batch", "beta", "gamma", "delta", "-w", str(ws), "--as-of", AS_OF, "--only", "letter", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["exit_code"] == 0 and data["failed"] == []
+    assert data["skipped"] == ["beta"] and sorted(r["company"] for r in data["rendered"]) == ["delta", "gamma"]
+
+
+def test_dry_run_json_gives_each_documents_action_and_reason(ws: Path, fakes: None) -> None:
+    (ws / "companies" / "delta.yaml").write_text("name: [broken\n")
+    run("batch", "alpha", "-w", str(ws), "--as-of", AS_OF, "--only", "brief")
+    code, out, _ = run("batch", "--all", "-w", str(ws), "--as-of", AS_OF, "--dry-run", "--json")
+    assert code == 0
+    plan = json.loads(out)
+    assert plan["as_of"] == AS_OF and plan["selection"] == "all companies" and plan["fast"] is False
+    assert plan["counts"] == {"render": 3, "skip": 0, "fail": 1}
+    companies = {c["company"]: c for c in plan["companies"]}
+    assert [(d["kind"], d["action"], d["reason"]) for d in companies["alpha"]["documents"]] == [
+        ("brief", "skip", "up to date"),
+        ("letter", "render", "new"),
+    ]
+    assert companies["alpha"]["documents"][0]["files"] == ["alpha/brief.pdf"]
+    assert companies["beta"]["action"] == "render" and companies["beta"]["agm"] == "2026-11-20"
+    assert companies["delta"]["action"] == "fail" and companies["delta"]["documents"] == []
+    assert "delta.yaml" in companies["delta"]["error"]
+    assert sorted(p.name for p in (ws / "briefs").iterdir()) == sorted(
+        [".manifest.json.lock", "alpha", "index.html", "index.pdf", "manifest.json"]
+    )  # nothing new written
+
+
 def test_agenda_table_and_json(ws: Path, fakes: None) -> None:
     run("batch", "alpha", "-w", str(ws), "--as-of", AS_OF)
     code, out, _ = run("agenda", "-w", str(ws), "--as-of", AS_OF, "--within", "200d")

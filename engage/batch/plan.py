@@ -63,6 +63,21 @@ class PlanItem:
             return "fail"
         return "render" if any(d.action == "render" for d in self.documents) else "skip"
 
+    def to_dict(self) -> dict[str, Any]:
+        """Return the item as plain JSON values: the company, its action and, per document, action and reason."""
+        return {
+            "company": self.company_id,
+            "name": self.name,
+            "agm": self.agm.isoformat() if self.agm else None,
+            "band": self.band,
+            "net": self.net,
+            "action": self.action,
+            "error": self.error,
+            "documents": [
+                {"kind": d.kind, "action": d.action, "reason": d.reason, "files": list(d.files)} for d in self.documents
+            ],
+        }
+
 
 @dataclass
 class Plan:
@@ -95,6 +110,19 @@ class Plan:
     def counts(self) -> Counter[str]:
         """Return how many items will 'render', 'skip' or 'fail'."""
         return Counter(item.action for item in self.items)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the plan as plain JSON values (``engage batch --dry-run --json``)."""
+        counts = self.counts
+        return {
+            "as_of": self.options.as_of.isoformat(),
+            "selection": self.options.selection.describe(self.options.as_of),
+            "out": str(self.out_dir),
+            "fast": self.fast,
+            "index": self.writes_index,
+            "counts": {action: counts.get(action, 0) for action in ("render", "skip", "fail")},
+            "companies": [item.to_dict() for item in self.items],
+        }
 
     def letter_warnings(self) -> list[str]:
         """Return the run's warnings about letters: a weekend deadline, pre-AGM letters that name no meeting.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .plan import Plan
 
@@ -137,6 +138,45 @@ class BatchSummary:
             label = ", ".join(ids) if len(ids) <= shown else f"{', '.join(ids[:shown])} and {len(ids) - shown} more"
             rows.append((label, reason))
         return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the summary as plain JSON values (``engage batch --json``)."""
+        return {
+            "exit_code": self.exit_code,
+            "interrupted": self.interrupted,
+            "terminated": self.terminated,
+            "counts": {
+                "rendered": len(self.rendered),
+                "skipped": len(self.skipped),
+                "failed": len(self.failed),
+                "not_done": len(self.not_started),
+                "files": self.files_written,
+            },
+            "rendered": [
+                {
+                    "company": r.company_id,
+                    "files": [o.path for d in r.documents for o in d.outputs],
+                    "seconds": round(r.seconds, 3),
+                }
+                for r in self.rendered
+            ],
+            "failed": [
+                {
+                    "company": r.company_id,
+                    "kind": r.failure_kind,
+                    "reason": r.reason,
+                    "files": [o.path for d in r.documents if d.ok for o in d.outputs],
+                }
+                for r in self.failed
+            ],
+            "skipped": list(self.skipped),
+            "not_done": list(self.not_started),
+            "index": {"files": list(self.index_files), "error": self.index_error},
+            "manifest": str(self.manifest_path) if self.manifest_path else None,
+            "seconds": round(self.seconds, 3),
+            "workers": self.workers,
+            "worker_peak_mb": round(self.worker_peak_mb, 1) if self.worker_peak_mb is not None else None,
+        }
 
     @property
     def exit_code(self) -> int:

@@ -133,6 +133,9 @@ def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     help="YAML or CSV file of the letters' signatories (default: engage.yaml).",
 )
 @click.option("--no-index", is_flag=True, help="Do not write briefs/index.html and index.pdf.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the summary (with --dry-run: the plan) as JSON on stdout."
+)
 @as_of_option
 @out_option
 @workspace_option
@@ -153,6 +156,7 @@ def batch(
     respond_by: dt.date | None,
     signatories_file: str | None,
     no_index: bool,
+    as_json: bool,
     as_of: dt.date,
     out: str | None,
     workspace: str | None,
@@ -189,6 +193,7 @@ def batch(
       engage batch --all --only brief --jobs 4
       engage batch volkswagen bmw --force --stage pre-agm --letter-format pdf,docx
       engage batch --agm-before 2027-06-30 --dry-run
+      engage batch --agm-within 60d --dry-run --json | jq '.companies[] | select(.action == "render")'
       engage batch --all --shard 2/4 --as-of 2027-03-01
     """
     app = get_app()
@@ -216,13 +221,22 @@ def batch(
     started = time.perf_counter()
     plan = ws.plan_batch(options)
     if dry_run:
-        _print_plan(app, plan)
+        if as_json:
+            click.echo(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            _print_plan(app, plan)
         return
     for warning in plan.letter_warnings():
         app.warn(warning)
     with _progress(app) as on_event:
         summary = run_batch(plan, on_event=on_event)  # the plan is printed above, so not ws.batch()
-    _print_summary(app, summary, time.perf_counter() - started)
+    wall = time.perf_counter() - started
+    if as_json:
+        _print_failures(app, summary)
+        click.echo(json.dumps({**summary.to_dict(), "seconds": round(wall, 3)}, indent=2, ensure_ascii=False))
+        _print_stopped(app, summary)
+    else:
+        _print_summary(app, summary, wall)
     if summary.exit_code:
         raise click.exceptions.Exit(summary.exit_code)
 
@@ -361,10 +375,7 @@ def _print_plan(app: App, plan: Plan) -> None:
 
 def _print_summary(app: App, summary: BatchSummary, wall: float) -> None:
     """Print the summary table (rendered, skipped, failed with reasons, time) and the failures."""
-    for row in summary.failure_groups():
-        app.err.print(f"[red]error:[/red] {escape(row[0])}: {escape(row[1])}", highlight=False)
-    if summary.index_error:
-        app.err.print(f"[red]error:[/red] index: {escape(summary.index_error)}", highlight=False)
+    _print_failures(app, summary)
     if app.quiet:
         return
     table = Table(show_header=False, show_edge=False, pad_edge=False, box=None)
@@ -386,8 +397,21 @@ def _print_summary(app: App, summary: BatchSummary, wall: float) -> None:
     if summary.worker_peak_mb:
         table.add_row("memory", f"{summary.worker_peak_mb:.0f} MB", "peak of a worker")
     app.out.print(table)
+    _print_stopped(app, summary)
+
+
+def _print_stopped(app: App, summary: BatchSummary) -> None:
+    """Say on stderr that the run was stopped, and by what, when it was."""
     if summary.interrupted:
         app.err.print("Terminated (SIGTERM)." if summary.terminated else "Interrupted.", highlight=False)
+
+
+def _print_failures(app: App, summary: BatchSummary) -> None:
+    """Print one error line per reason to stderr (companies failing alike share a line), and the index's error."""
+    for row in summary.failure_groups():
+        app.err.print(f"[red]error:[/red] {escape(row[0])}: {escape(row[1])}", highlight=False)
+    if summary.index_error:
+        app.err.print(f"[red]error:[/red] index: {escape(summary.index_error)}", highlight=False)
 
 
 def _failure_kinds(summary: BatchSummary) -> str:
