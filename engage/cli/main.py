@@ -201,6 +201,35 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     ctx.obj = App(quiet=quiet, verbose=verbose)
 
 
+#: The shells `engage completion` writes a script for (click's own completion support).
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(COMPLETION_SHELLS))
+def completion(shell: str) -> None:
+    """Print the shell completion script for bash, zsh or fish (commands, options, choices).
+
+    Load it from your shell's startup file, then open a new shell:
+
+    \b
+      ~/.bashrc                    eval "$(engage completion bash)"
+      ~/.zshrc                     eval "$(engage completion zsh)"
+      ~/.config/fish/config.fish   engage completion fish | source
+
+    \b
+    Example:
+      engage completion bash > ~/.local/share/bash-completion/completions/engage
+    """
+    # Loaded only for this command: no other command pays for the completion machinery.
+    from click.shell_completion import get_completion_class
+
+    complete = get_completion_class(shell)
+    assert complete is not None  # every choice is a shell click supports
+    # The variable click's main() answers completion requests on: _ENGAGE_COMPLETE for prog_name 'engage'.
+    click.echo(complete(cli, {}, "engage", "_ENGAGE_COMPLETE").source())
+
+
 def _register_commands() -> None:
     for name in COMMAND_MODULES:
         try:
