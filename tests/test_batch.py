@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -599,6 +602,23 @@ def test_the_summary_groups_failures_and_counts_files(ws: Workspace) -> None:
     write(ws, "alpha", company_yaml("Alpha Motors"))
     one = run(plan(ws, selection=Selection(ids=("alpha",))))
     assert one.files_written == 2 and one.failure_groups() == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_worker_whose_parent_is_the_batch_asks_to_die_with_it() -> None:
+    probe = (
+        "import ctypes, os, sys\n"
+        "from engage.batch.worker import _die_with_parent\n"
+        "_die_with_parent(int(sys.argv[1]))\n"
+        "sig = ctypes.c_int()\n"
+        "ctypes.CDLL(None).prctl(2, ctypes.byref(sig), 0, 0, 0)  # PR_GET_PDEATHSIG\n"
+        "print(sig.value)\n"
+    )
+    # Its parent is the batch (spawn): SIGKILL when the batch dies. Under forkserver the parent
+    # is the fork server, whose death says nothing about the batch: no signal is asked for.
+    for parent, expected in ((os.getpid(), "9"), (1, "0")):
+        done = subprocess.run([sys.executable, "-c", probe, str(parent)], capture_output=True, text=True)
+        assert (done.returncode, done.stdout.strip()) == (0, expected), done.stderr
 
 
 def test_sigterm_and_ctrl_c_have_their_own_exit_codes(ws: Workspace) -> None:
