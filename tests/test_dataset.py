@@ -123,7 +123,7 @@ def test_company_file_shape(path: Path) -> None:
     doc = load(path)
     assert ID_RE.match(path.stem)
     assert isinstance(doc, dict) and isinstance(doc.get("name"), str) and doc["name"].strip()
-    for kind in ("allegations", "commitments"):
+    for kind in ("allegations", "commitments", "policies"):
         ids = [rec["id"] for rec in doc.get(kind) or []]
         assert len(ids) == len(set(ids)), f"duplicate {kind} ids in {path.name}"
         assert all(ID_RE.match(i) for i in ids)
@@ -132,7 +132,7 @@ def test_company_file_shape(path: Path) -> None:
 @pytest.mark.parametrize("path", COMPANY_FILES, ids=[p.stem for p in COMPANY_FILES])
 def test_every_record_has_a_source(path: Path) -> None:
     doc = load(path)
-    for kind in ("allegations", "commitments"):
+    for kind in ("allegations", "commitments", "policies"):
         for rec in doc.get(kind) or []:
             sources = rec.get("sources")
             assert isinstance(sources, list) and sources, f"{path.name}: {kind} {rec.get('id')} has no source"
