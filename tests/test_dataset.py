@@ -179,3 +179,21 @@ def test_country_matches_trace(path: Path, trace: dict[str, Any]) -> None:
     entry = trace["countries"].get(path.stem)
     assert entry is not None and entry.get("basis"), f"{path.stem}: no country basis in the trace"
     assert doc.get("country") == entry["country"]
+
+
+COLLECTED_PATH = ROOT / "docs" / "sources" / "collected-2026-12.yaml"
+
+
+def test_policy_records_trace_to_collected_findings() -> None:
+    """Each shipped policy is named by a collected finding (record:), and each finding says what became of it."""
+    collected = load(COLLECTED_PATH)["policies"]
+    named: set[tuple[str, str]] = set()
+    for company_id, findings in collected.items():
+        for f in findings:
+            assert ("record" in f) != ("left_out" in f), f"{company_id}: {f['finding']}: record: or left_out:, not both"
+            if "record" in f:
+                named.add((company_id, f["record"].split(" ")[0]))
+    shipped = {(p.stem, rec["id"]) for p in COMPANY_FILES for rec in load(p).get("policies") or []}
+    assert shipped == named
+    # issue 18's bar
+    assert len({company_id for company_id, _ in shipped}) >= 10
