@@ -213,6 +213,7 @@ class Workspace:
                     "agm": c.agm.isoformat() if c.agm else None,
                     "allegations": len(c.allegations),
                     "commitments": len(c.commitments),
+                    "policies": len(c.policies),
                     "newest": str(newest) if newest else None,
                 }
             )

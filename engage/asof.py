@@ -8,7 +8,7 @@ The rule:
 
 - a **source** is known when it is undated or published on or before the as-of date (a partial
   date counts from its first day: a source dated ``2024-07`` is known from 1 July 2024);
-- a **record** (allegation or commitment) is known when its own date is on or before the as-of
+- a **record** (allegation, commitment or policy) is known when its own date is on or before the as-of
   date and at least one of its sources is known (a record only reported later was not known
   then); a record with no source at all counts from its date;
 - an allegation's ``updated`` development is known from its first day, else it is dropped;
@@ -22,9 +22,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TypeVar
 
-from .records import Allegation, Benchmark, Commitment, Company, Source
+from .records import Allegation, Benchmark, Commitment, Company, Policy, Source
 
-_R = TypeVar("_R", Allegation, Commitment)
+_R = TypeVar("_R", Allegation, Commitment, Policy)
 
 
 def source_known(source: Source, as_of: dt.date) -> bool:
@@ -37,7 +37,7 @@ def known_sources(sources: Sequence[Source], as_of: dt.date) -> tuple[Source, ..
     return tuple(s for s in sources if s.date is None or s.date.first_day() <= as_of)
 
 
-def record_known(record: Allegation | Commitment, as_of: dt.date) -> bool:
+def record_known(record: Allegation | Commitment | Policy, as_of: dt.date) -> bool:
     """Return whether ``record`` is known at ``as_of``: dated on or before it, with a known source."""
     if record.date.first_day() > as_of:
         return False
@@ -70,14 +70,18 @@ def known_at(company: Company, as_of: dt.date) -> Company:
     """
     allegations = tuple(_record_at(a, as_of) for a in company.allegations if record_known(a, as_of))
     commitments = tuple(_record_at(c, as_of) for c in company.commitments if record_known(c, as_of))
+    policies = tuple(_record_at(p, as_of) for p in company.policies if record_known(p, as_of))
     benchmarks = tuple(_benchmark_at(b, as_of) for b in company.benchmarks if b.year <= as_of.year)
     if (
         _same(allegations, company.allegations)
         and _same(commitments, company.commitments)
+        and _same(policies, company.policies)
         and _same(benchmarks, company.benchmarks)
     ):
         return company
-    return dataclasses.replace(company, allegations=allegations, commitments=commitments, benchmarks=benchmarks)
+    return dataclasses.replace(
+        company, allegations=allegations, commitments=commitments, policies=policies, benchmarks=benchmarks
+    )
 
 
 def _same(new: tuple[object, ...], old: tuple[object, ...]) -> bool:

@@ -34,6 +34,21 @@ ALLEGATION_STATUSES: tuple[str, ...] = (
 )
 COMMITMENT_STATUSES: tuple[str, ...] = ("announced", "in-progress", "achieved", "missed", "withdrawn")
 VERIFICATIONS: tuple[str, ...] = ("none", "self-reported", "third-party", "certified")
+POLICY_KINDS: tuple[str, ...] = (
+    "hrdd-policy",
+    "supplier-code",
+    "fpic-policy",
+    "grievance-mechanism",
+    "smelter-list",
+    "sourcing-disclosure",
+    "deforestation-policy",
+    "responsible-minerals-policy",
+    "decarbonisation-policy",
+    "other",
+)
+# none-found: a dated, sourced assessment looked and found no such policy ("we looked and found
+# nothing"); no policy record at all in an area means nobody has looked.
+POLICY_STATUSES: tuple[str, ...] = ("none-found", "adopted", "implemented", "verified")
 
 STALE_MONTHS = 24
 
@@ -110,6 +125,49 @@ COMMITMENT_SPEC = Obj(
     "A commitment the company has made.",
 )
 
+POLICY_SPEC = Obj(
+    (
+        Field("id", "id", required=True, description="unique within the file, across all record kinds"),
+        Field("title", "text", required=True),
+        Field(
+            "date",
+            "partial-date",
+            required=True,
+            description="when the policy was adopted or published, or when the assessment was published",
+            examples=("2024-05",),
+        ),
+        _AREAS,
+        Field(
+            "kind",
+            "enum",
+            required=True,
+            choices=POLICY_KINDS,
+            description="what sort of management system or disclosure",
+            examples=("hrdd-policy",),
+        ),
+        Field(
+            "status",
+            "enum",
+            required=True,
+            choices=POLICY_STATUSES,
+            description=(
+                "none-found: a dated, sourced assessment looked for such a policy and found none; "
+                "adopted: the policy exists; implemented: it is applied; verified: independently verified or audited"
+            ),
+            examples=("adopted",),
+        ),
+        Field(
+            "assessed_by",
+            "text",
+            description="who found it: the company itself, or the assessor (Lead the Charge...)",
+            examples=("Lead the Charge",),
+        ),
+        Field("summary", "text"),
+        _SOURCES,
+    ),
+    "A management system or disclosure in one or more areas, or a dated assessment that found none.",
+)
+
 BENCHMARK_SPEC = Obj(
     (
         Field("name", "text", required=True, examples=("Lead the Charge Leaderboard",)),
@@ -149,8 +207,9 @@ COMPANY_SPEC = Obj(
         Field("benchmarks", "list", items=Field("benchmark", "object", obj=BENCHMARK_SPEC)),
         Field("allegations", "list", items=Field("allegation", "object", obj=ALLEGATION_SPEC), unique="id"),
         Field("commitments", "list", items=Field("commitment", "object", obj=COMMITMENT_SPEC), unique="id"),
+        Field("policies", "list", items=Field("policy", "object", obj=POLICY_SPEC), unique="id"),
     ),
-    "One company's record: allegations and commitments, each with dated sources.",
+    "One company's record: allegations, commitments and policies, each with dated sources.",
 )
 
 
@@ -212,6 +271,22 @@ class Commitment:
 
 
 @dataclass(frozen=True)
+class Policy:
+    """A management system or disclosure in one or more areas, or an assessment that found none."""
+
+    id: str
+    title: str
+    date: PartialDate  # when the policy was adopted/published, or when the assessment was published
+    areas: tuple[str, ...]  # taxonomy area keys
+    kind: str  # one of POLICY_KINDS
+    status: str  # one of POLICY_STATUSES
+    sources: tuple[Source, ...]
+    assessed_by: str | None = None  # who found it: the company itself, Lead the Charge...
+    summary: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Benchmark:
     """An external benchmark result for one year."""
 
@@ -249,12 +324,14 @@ class Company:
     benchmarks: tuple[Benchmark, ...] = ()
     allegations: tuple[Allegation, ...] = ()
     commitments: tuple[Commitment, ...] = ()
+    policies: tuple[Policy, ...] = ()
     lines: dict[str, tuple[int, int]] = field(default_factory=dict, hash=False, compare=False, repr=False)
 
     @property
     def newest_date(self) -> PartialDate | None:
-        """Return the newest record date (allegation or commitment), or None when there are none."""
+        """Return the newest record date (allegation, commitment or policy), or None when there are none."""
         dates = [a.date for a in self.allegations] + [c.date for c in self.commitments]
+        dates += [p.date for p in self.policies]
         return max(dates) if dates else None
 
     def all_sources(self) -> list[Source]:
@@ -264,6 +341,8 @@ class Company:
             out.extend(a.sources)
         for c in self.commitments:
             out.extend(c.sources)
+        for p in self.policies:
+            out.extend(p.sources)
         return out
 
 
@@ -315,6 +394,21 @@ def _company_from(company_id: str, path: Path, raw: dict[str, Any], ctx: Context
         )
         for i, c in enumerate(raw.get("commitments", []))
     )
+    policies = tuple(
+        Policy(
+            id=p["id"],
+            title=p["title"],
+            date=p["date"],
+            areas=tuple(p["areas"]),
+            kind=p["kind"],
+            status=p["status"],
+            sources=_sources(p["sources"]),
+            assessed_by=p.get("assessed_by"),
+            summary=p.get("summary"),
+            line=line_of(f"policies[{i}]"),
+        )
+        for i, p in enumerate(raw.get("policies", []))
+    )
     benchmarks = tuple(
         Benchmark(
             name=b["name"],
@@ -341,6 +435,7 @@ def _company_from(company_id: str, path: Path, raw: dict[str, Any], ctx: Context
         benchmarks=benchmarks,
         allegations=allegations,
         commitments=commitments,
+        policies=policies,
         lines={where: (node.start_mark.line + 1, node.start_mark.column + 1) for where, node in ctx.nodes.items()},
     )
 
@@ -354,23 +449,33 @@ def _cross_checks(raw: dict[str, Any], ctx: Context) -> None:
                 f"benchmarks[{i}].rank",
                 f"rank {b['rank']} is beyond of {b['of']}",
             )
-    # Ids are unique across the whole file: questions, footnotes and --explain name records by id.
-    allegation_lines = {
-        a["id"]: getattr(ctx.nodes.get(f"allegations[{i}].id"), "start_mark", None)
-        for i, a in enumerate(raw.get("allegations", []))
-        if isinstance(a, dict) and "id" in a
-    }
-    for i, c in enumerate(raw.get("commitments", [])):
-        if isinstance(c, dict) and c.get("id") in allegation_lines:
-            mark = allegation_lines[c["id"]]
-            where = f"commitments[{i}].id"
-            first = f" (line {mark.line + 1})" if mark is not None else ""
-            ctx.error(ctx.nodes.get(where), where, f"id '{c['id']}' is already used by an allegation{first}")
+    _unique_ids_across_kinds(raw, ctx)
     for i, c in enumerate(raw.get("commitments", [])):
         year = c.get("target_year")
         if year is not None and year < c["date"].year:
             where = f"commitments[{i}].target_year"
             ctx.error(ctx.nodes.get(where), where, f"target year {year} is before the commitment's date {c['date']}")
+
+
+_KIND_WORDS = (("allegations", "an allegation"), ("commitments", "a commitment"), ("policies", "a policy"))
+
+
+def _unique_ids_across_kinds(raw: dict[str, Any], ctx: Context) -> None:
+    """Ids are unique across the whole file: questions, footnotes and --explain name records by id."""
+    first_use: dict[str, tuple[str, Any]] = {}
+    for kind, word in _KIND_WORDS:
+        used_here: dict[str, Any] = {}
+        for i, rec in enumerate(raw.get(kind, [])):
+            if not isinstance(rec, dict) or "id" not in rec:
+                continue
+            where = f"{kind}[{i}].id"
+            if rec["id"] in first_use:
+                other, mark = first_use[rec["id"]]
+                first = f" (line {mark.line + 1})" if mark is not None else ""
+                ctx.error(ctx.nodes.get(where), where, f"id '{rec['id']}' is already used by {other}{first}")
+                continue
+            used_here.setdefault(rec["id"], (word, getattr(ctx.nodes.get(where), "start_mark", None)))
+        first_use.update(used_here)
 
 
 def display_path(path: Path, root: Path | None) -> str:
@@ -466,7 +571,7 @@ def check_company(company: Company, as_of: dt.date, root: Path | None = None) ->
     warnings: list[Problem] = []
     source_dates = [s.date for s in company.all_sources() if s.date]
     newest = max(source_dates) if source_dates else None
-    records = len(company.allegations) + len(company.commitments)
+    records = len(company.allegations) + len(company.commitments) + len(company.policies)
     if records and newest is not None:
         cutoff = _months_before(as_of, STALE_MONTHS)
         if newest.last_day() < cutoff:
@@ -519,9 +624,10 @@ def check_company(company: Company, as_of: dt.date, root: Path | None = None) ->
                     "overdue",
                 )
             )
-    groups: tuple[tuple[str, Sequence[Allegation | Commitment]], ...] = (
+    groups: tuple[tuple[str, Sequence[Allegation | Commitment | Policy]], ...] = (
         ("allegations", company.allegations),
         ("commitments", company.commitments),
+        ("policies", company.policies),
     )
     for kind, items in groups:
         for i, rec in enumerate(items):
@@ -535,7 +641,7 @@ def check_company(company: Company, as_of: dt.date, root: Path | None = None) ->
 
 
 def _future_dates(
-    company: Company, label: str, where: str, rec: Allegation | Commitment, as_of: dt.date
+    company: Company, label: str, where: str, rec: Allegation | Commitment | Policy, as_of: dt.date
 ) -> list[Problem]:
     """Return a warning for each date of ``rec`` after ``as_of``: a typo, or something not yet known then."""
     out = []

@@ -29,7 +29,8 @@ AREA_KEYS: tuple[str, ...] = (
 
 _TEXTS = Field("x", "text")
 
-# Question templates are keyed by the kind of gap they answer; see engage/profile/gaps.py and engage/profile/questions.py.
+# Question templates are keyed by the kind of gap they answer; see engage/profile/gaps.py and
+# engage/profile/questions.py.
 QUESTION_KINDS: tuple[str, ...] = (
     "allegation",
     "no-response",

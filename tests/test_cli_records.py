@@ -101,7 +101,8 @@ def test_list_json_and_table(workspace: Path) -> None:
         "agm": "2027-05-14",
         "allegations": 1,
         "commitments": 1,
-        "newest": "2023-11",
+        "policies": 2,
+        "newest": "2024",
     }
     assert rows["severity-typo"] == {"id": "severity-typo", "errors": 1}
     code, out, _ = run("list", "-w", str(workspace))
@@ -151,6 +152,11 @@ SCHEMA_REJECTS = [
     "wrong-type-areas",
     "not-a-mapping",
     "agm-not-full-date",
+    "policy-status-typo",
+    "policy-kind-unknown",
+    "policy-missing-sources",
+    "policy-missing-status",
+    "policy-unknown-field",
 ]
 
 
@@ -169,6 +175,10 @@ def test_schema_command_prints_valid_json_schema(workspace: Path) -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["required"] == ["name"]
     assert "workers-rights" in schema["properties"]["allegations"]["items"]["properties"]["areas"]["items"]["enum"]
+    policy = schema["properties"]["policies"]["items"]
+    assert policy["required"] == ["id", "title", "date", "areas", "kind", "status", "sources"]
+    assert policy["properties"]["status"]["enum"] == ["none-found", "adopted", "implemented", "verified"]
+    assert "none-found" in policy["properties"]["status"]["description"]
 
 
 def test_settings_errors_name_the_line(workspace: Path) -> None:

@@ -123,7 +123,7 @@ def test_company_file_shape(path: Path) -> None:
     doc = load(path)
     assert ID_RE.match(path.stem)
     assert isinstance(doc, dict) and isinstance(doc.get("name"), str) and doc["name"].strip()
-    for kind in ("allegations", "commitments"):
+    for kind in ("allegations", "commitments", "policies"):
         ids = [rec["id"] for rec in doc.get(kind) or []]
         assert len(ids) == len(set(ids)), f"duplicate {kind} ids in {path.name}"
         assert all(ID_RE.match(i) for i in ids)
@@ -132,7 +132,7 @@ def test_company_file_shape(path: Path) -> None:
 @pytest.mark.parametrize("path", COMPANY_FILES, ids=[p.stem for p in COMPANY_FILES])
 def test_every_record_has_a_source(path: Path) -> None:
     doc = load(path)
-    for kind in ("allegations", "commitments"):
+    for kind in ("allegations", "commitments", "policies"):
         for rec in doc.get(kind) or []:
             sources = rec.get("sources")
             assert isinstance(sources, list) and sources, f"{path.name}: {kind} {rec.get('id')} has no source"
@@ -179,3 +179,21 @@ def test_country_matches_trace(path: Path, trace: dict[str, Any]) -> None:
     entry = trace["countries"].get(path.stem)
     assert entry is not None and entry.get("basis"), f"{path.stem}: no country basis in the trace"
     assert doc.get("country") == entry["country"]
+
+
+COLLECTED_PATH = ROOT / "docs" / "sources" / "collected-2026-12.yaml"
+
+
+def test_policy_records_trace_to_collected_findings() -> None:
+    """Each shipped policy is named by a collected finding (record:), and each finding says what became of it."""
+    collected = load(COLLECTED_PATH)["policies"]
+    named: set[tuple[str, str]] = set()
+    for company_id, findings in collected.items():
+        for f in findings:
+            assert ("record" in f) != ("left_out" in f), f"{company_id}: {f['finding']}: record: or left_out:, not both"
+            if "record" in f:
+                named.add((company_id, f["record"].split(" ")[0]))
+    shipped = {(p.stem, rec["id"]) for p in COMPANY_FILES for rec in load(p).get("policies") or []}
+    assert shipped == named
+    # issue 18's bar
+    assert len({company_id for company_id, _ in shipped}) >= 10

@@ -37,5 +37,5 @@ def test_methodology_worked_example_matches_the_tool() -> None:
 
 
 def _exposure(area):  # type: ignore[no-untyped-def]
-    order = {"bhrrc-nickel-supply-chains": 0, "short-circuits-deforestation-due-diligence": 1}
+    order = {"bhrrc-nickel-supply-chains": 0}
     return sorted((c for c in area.contributions if c.role == "exposure"), key=lambda c: order.get(c.record_id, 2))

@@ -154,3 +154,47 @@ def test_no_response_warning_for_allegations_without_a_reply() -> None:
     c = load_company(DATA / "valid" / "dates-in-every-form.yaml", TAXONOMY, DATA)
     kinds = [w.kind for w in check_company(c, dt.date(2024, 1, 1), DATA)]
     assert kinds.count("no-response") == 6
+
+
+def test_policies_load_into_typed_fields() -> None:
+    c = load_company(DATA / "valid" / "full-record.yaml", TAXONOMY, DATA)
+    adopted, none_found = c.policies
+    assert (adopted.id, adopted.kind, adopted.status, adopted.areas) == (
+        "hrdd-policy",
+        "hrdd-policy",
+        "adopted",
+        ("hrdd", "batteries"),
+    )
+    assert adopted.date == PartialDate(2023, 3) and adopted.assessed_by == "Example Motors"
+    assert adopted.line == 45 and adopted.summary
+    assert (none_found.status, none_found.assessed_by, none_found.summary) == ("none-found", "Lead the Charge", None)
+    assert none_found.date == PartialDate(2024)
+    assert c.all_sources()[-1].url == "https://example.org/lb"
+
+
+def test_newest_date_counts_policies(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "name: P\npolicies:\n"
+        "  - {id: p, title: t, date: 2025-02, areas: [hrdd], kind: hrdd-policy, status: adopted,\n"
+        "     sources: [{title: s}]}\n",
+        encoding="utf-8",
+    )
+    assert load_company(path, TAXONOMY, tmp_path).newest_date == PartialDate(2025, 2)
+
+
+def test_policies_get_the_future_date_and_no_url_warnings(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "name: P\ncountry: DE\npolicies:\n"
+        "  - id: p\n    title: t\n    date: 2025-02\n    areas: [hrdd]\n    kind: hrdd-policy\n    status: adopted\n"
+        "    sources: [{title: Policy page, date: 2025-03}]\n",
+        encoding="utf-8",
+    )
+    warnings = [str(w) for w in check_company(load_company(path, TAXONOMY, tmp_path), dt.date(2025, 1, 1), tmp_path)]
+    assert warnings == [
+        "p.yaml:10:15: policies[0].sources[0]: source 'Policy page' has no url",
+        "p.yaml:6:11: policies[0].date: 'p' is dated 2025-02, after 2025-01-01; it counts only from then (a typo?)",
+        "p.yaml:10:42: policies[0].sources[0].date: source 'Policy page' is dated 2025-03, after 2025-01-01; "
+        "documents cite it only from then",
+    ]

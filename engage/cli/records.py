@@ -29,7 +29,8 @@ def check(companies: tuple[str, ...], strict: bool, as_json: bool, as_of: dt.dat
 
     Errors (exit 1) are records engage cannot use. Warnings describe the state of the public
     record: stale sources (newest older than 24 months), allegations with no company
-    response, commitments past their target year and still open, sources without url.
+    response, commitments past their target year and still open, sources without url, dates
+    after the as-of date.
 
     \b
     Examples:
@@ -91,12 +92,14 @@ def list_(as_json: bool, workspace: str | None) -> None:
         ("next AGM", "left"),
         ("allegations", "right"),
         ("commitments", "right"),
+        ("policies", "right"),
         ("newest", "left"),
     ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in rows:
         if "errors" in r:
-            table.add_row(escape(r["id"]), f"[red]{r['errors']} error(s): run engage check[/red]", "", "", "", "", "")
+            broken = f"[red]{r['errors']} error(s): run engage check[/red]"
+            table.add_row(escape(r["id"]), broken, "", "", "", "", "", "")
             continue
         table.add_row(
             escape(r["id"]),
@@ -105,6 +108,7 @@ def list_(as_json: bool, workspace: str | None) -> None:
             r["agm"] or "-",
             str(r["allegations"]),
             str(r["commitments"]),
+            str(r["policies"]),
             r["newest"] or "-",
         )
     app.out.print(table)
