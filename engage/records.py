@@ -527,8 +527,8 @@ def check_company(company: Company, as_of: dt.date, root: Path | None = None) ->
                 company,
                 label,
                 "agm",
-                f"the AGM on record ({company.agm}) is before {as_of}; move it to agms: with its source and record "
-                "the next one once announced (until then the next is estimated from agms:)",
+                f"the AGM on record ({company.agm}) is before {as_of}; record the next one once announced, and move "
+                "this one to agms: with its source (the next is estimated from agms: until then)",
                 "past-agm",
             )
         )
