@@ -323,7 +323,7 @@ def _print_plan(app: App, plan: Plan) -> None:
     for col in ("company", "agm", "band", "document", "action", "why"):
         table.add_column(col)
     for item in plan.items:
-        agm = item.agm.isoformat() if item.agm else "–"
+        agm = (item.agm.isoformat() + (" expected" if item.agm_expected else "")) if item.agm else "–"
         band = f"[{BAND_STYLES.get(item.band, 'white')}]{item.band}[/]" if item.band else "–"
         if item.error is not None:
             table.add_row(escape(item.company_id), agm, band, "–", "[red]fail[/red]", escape(item.error))
