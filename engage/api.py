@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .agm import next_agm
 from .batch import (
     KINDS,
     AgendaRow,
@@ -192,8 +193,11 @@ class Workspace:
             tuple(chosen), tuple(problems), tuple(warnings), tuple(i for i in chosen if i not in loaded)
         )
 
-    def listing(self) -> list[dict[str, Any]]:
-        """Return one row per company file: id, name, country, agm, counts, newest record; ``errors`` if broken."""
+    def listing(self, *, as_of: dt.date) -> list[dict[str, Any]]:
+        """Return one row per company file: id, name, country, next agm, counts, newest record; ``errors`` if broken.
+
+        ``agm`` is the next AGM at ``as_of``, announced or (``agm_expected``) estimated from past ones.
+        """
         ids = self.company_ids()
         companies, problems = self.load(ids)
         by_id = {c.id: c for c in companies}
@@ -205,12 +209,14 @@ class Workspace:
                 rows.append({"id": i, "errors": broken.get(i, 1)})
                 continue
             newest = c.newest_date
+            upcoming = next_agm(c, as_of)
             rows.append(
                 {
                     "id": c.id,
                     "name": c.name,
                     "country": c.country,
-                    "agm": c.agm.isoformat() if c.agm else None,
+                    "agm": upcoming.date.isoformat() if upcoming else None,
+                    "agm_expected": bool(upcoming and upcoming.expected),
                     "allegations": len(c.allegations),
                     "commitments": len(c.commitments),
                     "policies": len(c.policies),

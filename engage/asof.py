@@ -12,7 +12,8 @@ The rule:
   date and at least one of its sources is known (a record only reported later was not known
   then); a record with no source at all counts from its date;
 - an allegation's ``updated`` development is known from its first day, else it is dropped;
-- a **benchmark** edition is known from its year.
+- a **benchmark** edition is known from its year;
+- a **past AGM** is known from its day, once one of its sources is known.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TypeVar
 
-from .records import Allegation, Benchmark, Commitment, Company, Policy, Source
+from .records import Allegation, Benchmark, Commitment, Company, PastAgm, Policy, Source
 
 _R = TypeVar("_R", Allegation, Commitment, Policy)
 
@@ -42,6 +43,11 @@ def record_known(record: Allegation | Commitment | Policy, as_of: dt.date) -> bo
     if record.date.first_day() > as_of:
         return False
     return not record.sources or any(s.date is None or s.date.first_day() <= as_of for s in record.sources)
+
+
+def agm_known(agm: PastAgm, as_of: dt.date) -> bool:
+    """Return whether a past AGM is known at ``as_of``: held on or before it, with a source known then."""
+    return agm.date <= as_of and any(source_known(s, as_of) for s in agm.sources)
 
 
 def _record_at(record: _R, as_of: dt.date) -> _R:
@@ -72,15 +78,22 @@ def known_at(company: Company, as_of: dt.date) -> Company:
     commitments = tuple(_record_at(c, as_of) for c in company.commitments if record_known(c, as_of))
     policies = tuple(_record_at(p, as_of) for p in company.policies if record_known(p, as_of))
     benchmarks = tuple(_benchmark_at(b, as_of) for b in company.benchmarks if b.year <= as_of.year)
+    agms = tuple(m for m in company.agms if agm_known(m, as_of))
     if (
         _same(allegations, company.allegations)
         and _same(commitments, company.commitments)
         and _same(policies, company.policies)
         and _same(benchmarks, company.benchmarks)
+        and _same(agms, company.agms)
     ):
         return company
     return dataclasses.replace(
-        company, allegations=allegations, commitments=commitments, policies=policies, benchmarks=benchmarks
+        company,
+        allegations=allegations,
+        commitments=commitments,
+        policies=policies,
+        benchmarks=benchmarks,
+        agms=agms,
     )
 
 

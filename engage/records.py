@@ -192,6 +192,14 @@ CONTACT_SPEC = Obj(
     "The addressee of letters.",
 )
 
+PAST_AGM_SPEC = Obj(
+    (
+        Field("date", "date", required=True, description="the day the meeting was held, YYYY-MM-DD"),
+        _SOURCES,
+    ),
+    "A past annual general meeting: the day it was held and a source that states it.",
+)
+
 COMPANY_SPEC = Obj(
     (
         Field("name", "text", required=True, examples=("Volkswagen Group",)),
@@ -202,7 +210,14 @@ COMPANY_SPEC = Obj(
             examples=("DE",),
         ),
         Field("isin", "isin", description="check digit validated"),
-        Field("agm", "date", description="next annual general meeting, YYYY-MM-DD"),
+        Field("agm", "date", description="next annual general meeting, YYYY-MM-DD, once announced"),
+        Field(
+            "agms",
+            "list",
+            items=Field("agm", "object", obj=PAST_AGM_SPEC),
+            unique="date",
+            description="past annual general meetings, each with a source; the next one is estimated from them",
+        ),
         Field("contact", "object", obj=CONTACT_SPEC),
         Field("benchmarks", "list", items=Field("benchmark", "object", obj=BENCHMARK_SPEC)),
         Field("allegations", "list", items=Field("allegation", "object", obj=ALLEGATION_SPEC), unique="id"),
@@ -301,6 +316,15 @@ class Benchmark:
 
 
 @dataclass(frozen=True)
+class PastAgm:
+    """An annual general meeting that was held, with the sources that state its date."""
+
+    date: dt.date
+    sources: tuple[Source, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Contact:
     """Who letters are addressed to."""
 
@@ -320,6 +344,7 @@ class Company:
     path: Path
     isin: str | None = None
     agm: dt.date | None = None
+    agms: tuple[PastAgm, ...] = ()
     contact: Contact | None = None
     benchmarks: tuple[Benchmark, ...] = ()
     allegations: tuple[Allegation, ...] = ()
@@ -431,6 +456,9 @@ def _company_from(company_id: str, path: Path, raw: dict[str, Any], ctx: Context
         path=path,
         isin=raw.get("isin"),
         agm=raw.get("agm"),
+        agms=tuple(
+            PastAgm(m["date"], _sources(m["sources"]), line_of(f"agms[{i}]")) for i, m in enumerate(raw.get("agms", []))
+        ),
         contact=contact,
         benchmarks=benchmarks,
         allegations=allegations,
@@ -604,7 +632,8 @@ def check_company(company: Company, as_of: dt.date, root: Path | None = None) ->
                 company,
                 label,
                 "agm",
-                f"the AGM on record ({company.agm}) is before {as_of}; record the next one, or leave agm out",
+                f"the AGM on record ({company.agm}) is before {as_of}; record the next one once announced, and move "
+                "this one to agms: with its source (the next is estimated from agms: until then)",
                 "past-agm",
             )
         )

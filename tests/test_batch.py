@@ -641,6 +641,7 @@ def test_plan_counts_and_agenda_rows_as_json(ws: Workspace) -> None:
         "company": "beta",
         "name": "Beta Cars",
         "agm": "2026-11-20",
+        "agm_expected": False,
         "days_away": 19,
         "band": rows[0].band,
         "state": "up to date",

@@ -179,7 +179,7 @@ def test_pre_agm_letters_without_an_agm_and_weekend_deadlines_are_warned_about(w
     ]
     (ws / "companies" / "gamma.yaml").write_text(company_yaml("Gamma Auto"), encoding="utf-8")
     code, _, err = run(*args, "--force")
-    assert "warning: 2 companies have no upcoming AGM on record (delta, gamma)" in err
+    assert "warning: 2 companies have no announced AGM on record (delta, gamma)" in err
     code, _, err = run(*args)  # nothing to render: nothing to warn about
     assert "warning:" not in err
 

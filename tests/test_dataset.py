@@ -14,6 +14,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 COMPANIES_DIR = ROOT / "companies"
 TRACE_PATH = ROOT / "docs" / "sources" / "seed-trace.yaml"
+# Facts collected for issue 18 (policies, past AGMs, identity), each with address and exact phrase.
+COLLECTED_PATH = ROOT / "docs" / "sources" / "collected-2026-12.yaml"
 
 # The 18 automakers the Lead the Charge Leaderboard scores, by company id.
 LEADERBOARD_IDS = {
@@ -86,8 +88,15 @@ def trace() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def trace_urls(trace: dict[str, Any]) -> set[str]:
-    return urls_in(trace)
+def collected() -> dict[str, Any]:
+    data = load(COLLECTED_PATH)
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.fixture(scope="module")
+def trace_urls(trace: dict[str, Any], collected: dict[str, Any]) -> set[str]:
+    return urls_in(trace) | urls_in(collected)
 
 
 def test_helpers_find_nested_urls() -> None:
@@ -146,7 +155,15 @@ def test_every_address_is_traced(path: Path, trace_urls: set[str]) -> None:
     used = record_urls(load(path))
     assert used, f"{path.name} cites no address at all"
     untraced = sorted(used - trace_urls)
-    assert not untraced, f"{path.name}: addresses not in docs/sources/seed-trace.yaml: {untraced}"
+    assert not untraced, f"{path.name}: addresses not in a trace file under docs/sources/: {untraced}"
+
+
+@pytest.mark.parametrize("path", COMPANY_FILES, ids=[p.stem for p in COMPANY_FILES])
+def test_past_agms_are_the_collected_ones(path: Path, collected: dict[str, Any]) -> None:
+    """Every past AGM in a company file is a collected fact: its date and address, as the trace states them."""
+    facts = {(str(m["date"]), m["url"]) for m in (collected["agms"].get(path.stem) or {}).get("past", [])}
+    recorded = {(str(m["date"]), s["url"]) for m in load(path).get("agms") or [] for s in m["sources"]}
+    assert recorded == facts, f"{path.name}: agms differ from docs/sources/collected-2026-12.yaml"
 
 
 @pytest.mark.parametrize("path", COMPANY_FILES, ids=[p.stem for p in COMPANY_FILES])

@@ -29,6 +29,7 @@ class AgendaRow:
     state: str  # 'up to date' | 'stale' | 'missing' | 'failed last time' | 'invalid record'
     detail: str
     documents_as_of: dt.date | None
+    agm_expected: bool = False  # ``agm`` is estimated from past AGMs, not announced
 
     def to_dict(self) -> dict[str, Any]:
         """Return the row as JSON-ready values (what `engage agenda --json` prints)."""
@@ -36,6 +37,7 @@ class AgendaRow:
             "company": self.company_id,
             "name": self.name,
             "agm": self.agm.isoformat() if self.agm else None,
+            "agm_expected": self.agm_expected,
             "days_away": self.days_away,
             "band": self.band,
             "state": self.state,
@@ -54,6 +56,9 @@ def agenda(
     registry: Mapping[str, DocumentKind] | None = None,
 ) -> list[AgendaRow]:
     """Return the AGMs from ``as_of`` to ``within_days`` later, soonest first, with their documents' state.
+
+    An AGM is the announced one, else the one expected from past AGMs (``agm_expected``), as
+    ``engage.agm.next_agm`` decides.
 
     A document is up to date when re-rendering it with the as-of date it was made for would
     give the same bytes (its fingerprint still matches); stale when an input changed since;
@@ -126,5 +131,9 @@ def agenda(
                 state, detail = "stale", "; ".join(stale)
             else:
                 state, detail = "up to date", ""
-        rows.append(AgendaRow(item.company_id, item.name, item.agm, days, item.band, state, detail, doc_as_of))
+        rows.append(
+            AgendaRow(
+                item.company_id, item.name, item.agm, days, item.band, state, detail, doc_as_of, item.agm_expected
+            )
+        )
     return rows

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from ..agm import next_agm
 from ..errors import RenderError
 from ..records import Company
 from ..workspace import Settings
@@ -47,6 +48,7 @@ class IndexRow:
     net: float | None
     links: tuple[IndexLink, ...]
     problem: str | None
+    agm_expected: bool = False  # ``agm`` is estimated from past AGMs, not announced
 
     @property
     def folder(self) -> str:
@@ -97,6 +99,16 @@ def _index_band(company: Company | None, profile: Profile | None, as_of: dt.date
     return profile.overall.band, profile.overall.net
 
 
+def _row_agm(company: Company | None, entry: Mapping[str, Any], as_of: dt.date) -> tuple[dt.date | None, bool]:
+    """Return a row's AGM and whether it is an estimate: the next one, else a passed announced one."""
+    if company is None:  # an invalid record: the date the manifest kept
+        return (dt.date.fromisoformat(entry["agm"]) if entry.get("agm") else None), bool(entry.get("agm_expected"))
+    upcoming = next_agm(company, as_of)
+    if upcoming is not None:
+        return upcoming.date, upcoming.expected
+    return company.agm, False
+
+
 def build_index(plan: Plan, manifest: Mapping[str, Any]) -> IndexView:
     """Return the index of the output folder: every workspace company with documents or a problem."""
     rows: list[IndexRow] = []
@@ -123,9 +135,7 @@ def build_index(plan: Plan, manifest: Mapping[str, Any]) -> IndexView:
                     break
         if not links and problem is None:
             continue
-        agm = (
-            company.agm if company is not None else (dt.date.fromisoformat(entry["agm"]) if entry.get("agm") else None)
-        )
+        agm, expected = _row_agm(company, entry, as_of)
         rows.append(
             IndexRow(
                 cid,
@@ -135,6 +145,7 @@ def build_index(plan: Plan, manifest: Mapping[str, Any]) -> IndexView:
                 *_index_band(company, profile, as_of),
                 tuple(links),
                 problem,
+                expected,
             )
         )
     by_date = sorted((r for r in rows if r.agm is not None), key=lambda r: (r.agm, r.name.casefold(), r.company_id))

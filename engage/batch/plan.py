@@ -17,6 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from ..agm import next_agm
 from ..errors import DataError, UsageError
 from ..records import Company, company_id_of, display_path, load_company, suggest_id
 from ..signatories import load_signatories
@@ -50,11 +51,12 @@ class PlanItem:
 
     company_id: str
     name: str
-    agm: dt.date | None
+    agm: dt.date | None  # the next AGM at the as-of date: announced, or expected (estimated from past ones)
     documents: tuple[PlannedDocument, ...] = ()
     error: str | None = None  # the first problem of an invalid record
     band: str | None = None
     net: float | None = None
+    agm_expected: bool = False  # ``agm`` is an estimate from past AGMs, not an announced date
 
     @property
     def action(self) -> str:
@@ -147,20 +149,22 @@ class Plan:
             item
             for item in self.items
             if item.error is None
-            and (item.agm is None or item.agm <= context.as_of)
+            and (item.agm is None or item.agm_expected or item.agm <= context.as_of)
             and any(d.kind == "letter" and d.action == "render" for d in item.documents)
         ]
         if len(undated) == 1:
             item = undated[0]
             company = self.companies.get(item.company_id)
-            agm = company.agm if company else item.agm
-            warnings.append(no_agm_warning(item.company_id, f"{item.company_id}.yaml", agm))
+            agm = company.agm if company else None
+            expected = item.agm if item.agm_expected else None
+            warnings.append(no_agm_warning(item.company_id, f"{item.company_id}.yaml", agm, expected))
         elif undated:
             ids = [i.company_id for i in undated]
             shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
             warnings.append(
-                f"{len(ids)} companies have no upcoming AGM on record ({shown}), so their pre-AGM letters name no "
-                "meeting date; add 'agm: YYYY-MM-DD' to their records to name it"
+                f"{len(ids)} companies have no announced AGM on record ({shown}), so their pre-AGM letters name no "
+                "meeting date (an AGM expected from past meetings is not stated as fact); add 'agm: YYYY-MM-DD' to "
+                "their records once announced to name it"
             )
         return warnings
 
@@ -295,6 +299,7 @@ def _fast_plan(
                 tuple(documents),
                 band=entry.get("band"),
                 net=entry.get("net"),
+                agm_expected=bool(entry.get("agm_expected")),
             )
         )
     if options.index and (options.shard is None or options.shard[0] == 1):
@@ -367,15 +372,17 @@ def plan_batch(
             items.append(PlanItem(cid, cid, _raw_agm(path), error=message))
             continue
         company, profile = companies[cid], profiles[cid]
+        upcoming = next_agm(company, options.as_of)
         items.append(
             PlanItem(
                 cid,
                 company.name,
-                company.agm,
+                upcoming.date if upcoming else None,
                 judge.documents(cid, profile),
                 # As in the brief: nothing on record as of the date is not a rating, not 'low'.
                 band=profile.overall.band if has_records(company, options.as_of) else NOT_RATED,
                 net=profile.overall.net,
+                agm_expected=bool(upcoming and upcoming.expected),
             )
         )
     return Plan(
@@ -479,7 +486,9 @@ def _select(
     chosen = []
     for cid in available:
         if cid in companies:
-            agm = companies[cid].agm
+            # The announced AGM, else the one expected from past AGMs: both select a company.
+            upcoming = next_agm(companies[cid], options.as_of)
+            agm = upcoming.date if upcoming else None
         else:
             agm = _raw_agm(errors[cid][1])
             if agm is None:  # an invalid record whose AGM cannot be read: report it rather than skip it

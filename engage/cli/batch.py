@@ -345,7 +345,7 @@ def _print_plan(app: App, plan: Plan) -> None:
     for col in ("company", "agm", "band", "document", "action", "why"):
         table.add_column(col)
     for item in plan.items:
-        agm = item.agm.isoformat() if item.agm else "–"
+        agm = (item.agm.isoformat() + (" expected" if item.agm_expected else "")) if item.agm else "–"
         band = f"[{BAND_STYLES.get(item.band, 'white')}]{item.band}[/]" if item.band else "–"
         if item.error is not None:
             table.add_row(escape(item.company_id), agm, band, "–", "[red]fail[/red]", escape(item.error))
@@ -449,7 +449,8 @@ def agenda_cmd(
     States: up to date (re-rendering would change nothing), stale (an input changed since:
     the record, a peer, settings, templates or engage), missing (never made, or the file is
     gone), failed last time, invalid record. Run `engage batch --agm-within DAYS` to bring
-    them up to date.
+    them up to date. A company with no announced AGM is listed by the AGM expected from its
+    past ones (marked expected; "agm_expected": true in --json).
 
     \b
     Examples:
@@ -481,7 +482,7 @@ def agenda_cmd(
         band = f"[{BAND_STYLES.get(r.band, 'white')}]{r.band}[/]" if r.band else "–"
         state = f"[{STATE_STYLES.get(r.state, 'white')}]{r.state}[/]"
         table.add_row(
-            r.agm.isoformat() if r.agm else "?",
+            (r.agm.isoformat() + (" expected" if r.agm_expected else "")) if r.agm else "?",
             str(r.days_away) if r.days_away is not None else "",
             escape(r.name),
             band,
@@ -496,6 +497,12 @@ def agenda_cmd(
         + ", ".join(f"{n} {state}" for state, n in counts.most_common()),
         highlight=False,
     )
+    if any(r.agm_expected for r in rows):
+        app.out.print(
+            "An AGM marked expected is not announced: it is estimated from the company's past meetings "
+            "(the same month and weekday as the latest one).",
+            highlight=False,
+        )
 
 
 def register(cli: click.Group) -> None:

@@ -67,9 +67,13 @@ def check(companies: tuple[str, ...], strict: bool, as_json: bool, as_of: dt.dat
 
 @click.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@as_of_option
 @workspace_option
-def list_(as_json: bool, workspace: str | None) -> None:
+def list_(as_json: bool, as_of: dt.date, workspace: str | None) -> None:
     """List the companies in the workspace: id, name, country, next AGM, counts, newest record.
+
+    The next AGM is the announced one, else the one expected from the company's past AGMs
+    (marked expected; "agm_expected": true in --json).
 
     Companies whose file has errors are listed with the error count (run `engage check`).
 
@@ -80,7 +84,7 @@ def list_(as_json: bool, workspace: str | None) -> None:
     """
     app = get_app()
     ws = open_workspace(workspace)
-    rows = ws.listing()
+    rows = ws.listing(as_of=as_of)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -105,7 +109,7 @@ def list_(as_json: bool, workspace: str | None) -> None:
             escape(r["id"]),
             escape(r["name"]),
             r["country"],
-            r["agm"] or "-",
+            (r["agm"] + (" expected" if r["agm_expected"] else "")) if r["agm"] else "-",
             str(r["allegations"]),
             str(r["commitments"]),
             str(r["policies"]),

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import __version__
+from ..agm import next_agm
+from ..dates import PartialDate
 from ..errors import RenderError
 from ..profile import (
     NOT_RATED,
@@ -209,6 +211,8 @@ def _cover(company: Company, profile: Profile, settings: Settings, top_risks: Se
     """Return the cover's and the PDF metadata's fields of the view: names, title, keywords, authorship."""
     org = settings.organisation.name if settings.organisation else None
     prepared_by = settings.prepared_by or org or ""
+    upcoming = next_agm(company, profile.as_of)
+    expected_month = PartialDate(upcoming.date.year, upcoming.date.month) if upcoming and upcoming.expected else None
     keywords = unique_keywords(
         (
             company.name,
@@ -223,7 +227,9 @@ def _cover(company: Company, profile: Profile, settings: Settings, top_risks: Se
         "company_name": company.name,
         "country": country_name(company.country or ""),
         "isin": company.isin,
-        "agm": company.agm,
+        "agm": None if upcoming is None or upcoming.expected else upcoming.date,
+        # An estimate is shown by month only: a day would read as announced.
+        "agm_expected": expected_month,
         "as_of": profile.as_of,
         "lang": settings.language or "en",
         "title": f"{company.name}: supply-chain risk briefing, {date_label(profile.as_of)}",

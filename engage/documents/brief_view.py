@@ -197,7 +197,8 @@ class BriefView:
     company_name: str
     country: str
     isin: str | None
-    agm: dt.date | None
+    agm: dt.date | None  # the announced next AGM, on or after the as-of date
+    agm_expected: PartialDate | None  # else the month an AGM is expected in, estimated from past AGMs
     as_of: dt.date
     lang: str
     title: str

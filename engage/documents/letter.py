@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..agm import next_agm
 from ..dates import PartialDate
 from ..errors import DataError, UsageError
 from ..profile.questions import FALLBACK_QUESTIONS, fill
@@ -154,6 +155,8 @@ class Letter:
     signatories: tuple[Signatory, ...]
     sources: tuple[SourceNote, ...]
     agm: dt.date | None = None
+    #: The AGM expected from past meetings when none is announced: named by month as an expectation, never as a date.
+    agm_expected: dt.date | None = None
     omitted_questions: int = 0
     keywords: tuple[str, ...] = field(default=())
     paper: str = "a4"
@@ -435,6 +438,7 @@ def _opening(
     agm: dt.date | None,
     signatories: Sequence[Signatory],
     notes: SourceNotes,
+    expected: dt.date | None = None,
 ) -> _Opening:
     """Return the opening of a letter at ``stage``; a follow-up cites its sources first, so they come first."""
     name = clean(company.name)
@@ -451,13 +455,17 @@ def _opening(
         )
     if stage == "follow-up":
         return _follow_up_opening(name, writers, expectations, unanswered, notes)
-    warnings = () if agm is not None else (no_agm_warning(company.id, company.path.name, company.agm),)
-    # Without a recorded date the letter does not pretend to know one.
-    meeting = (
-        f"the annual general meeting of {name} on {long_date(agm)}"
-        if agm
-        else "the company's next annual general meeting"
-    )
+    warnings = () if agm is not None else (no_agm_warning(company.id, company.path.name, company.agm, expected),)
+    # Without an announced date the letter does not pretend to know one; an estimate is named as one.
+    if agm:
+        meeting = f"the annual general meeting of {name} on {long_date(agm)}"
+    elif expected:
+        meeting = (
+            f"the next annual general meeting of {name}, which we expect in {expected.strftime('%B %Y')} "
+            "(the date is not yet announced)"
+        )
+    else:
+        meeting = "the company's next annual general meeting"
     return _Opening(
         (
             f"Ahead of {meeting}, we write on behalf of {writers} about human rights and environmental risks in the "
@@ -517,16 +525,25 @@ def _questions_intro(name: str, total: int, fallback: bool, has_records: bool) -
     )
 
 
-def _subject(name: str, stage: str, agm: dt.date | None) -> str:
-    subject = f"Supply-chain risks at {name}: " + (
-        f"questions ahead of the annual general meeting on {long_date(agm)}" if agm else "questions from investors"
-    )
+def _subject(name: str, stage: str, agm: dt.date | None, expected: dt.date | None = None) -> str:
+    if agm:
+        topic = f"questions ahead of the annual general meeting on {long_date(agm)}"
+    elif expected:
+        topic = "questions ahead of the next annual general meeting"
+    else:
+        topic = "questions from investors"
+    subject = f"Supply-chain risks at {name}: " + topic
     return "Follow-up: " + subject if stage == "follow-up" else subject
 
 
-def _meeting_and_deadline(org: Organisation | None, agm: dt.date | None, deadline: Deadline) -> tuple[str, str]:
+def _meeting_and_deadline(
+    org: Organisation | None, agm: dt.date | None, deadline: Deadline, expected: dt.date | None = None
+) -> tuple[str, str]:
     """Return the paragraph asking for a meeting and the one asking for a written response by the deadline."""
-    before_agm = agm is not None and deadline.date < agm
+    # An expected AGM counts from the first day of its month, as the deadline rule counts it.
+    before_agm = (agm is not None and deadline.date < agm) or (
+        agm is None and expected is not None and deadline.date < expected.replace(day=1)
+    )
     meeting_text = (
         "We would welcome a meeting with members of the Board and the senior managers responsible for "
         "supply-chain due diligence to discuss these questions"
@@ -592,17 +609,19 @@ def build_letter(
     company, as_of = _known(profile), profile.as_of
     name = clean(company.name)
     signatories = resolve_signatories(settings, options)
+    upcoming = next_agm(company, as_of)
     agm = company.agm if company.agm is not None and company.agm > as_of else None
-    deadline = response_deadline(as_of, agm, settings.letter, options.respond_by)
+    expected = upcoming.date if upcoming is not None and upcoming.expected else None
+    deadline = response_deadline(as_of, agm, settings.letter, options.respond_by, expected_agm=expected)
     notes = SourceNotes()
-    opening = _opening(company, as_of, options.stage, agm, signatories, notes)
+    opening = _opening(company, as_of, options.stage, agm, signatories, notes, expected)
     # A record the letter has already described (in the follow-up list) is cited, not repeated.
     described = {a.record_id for a in opening.listed}
     sections, omitted, fallback = _question_sections(company, profile, taxonomy, options, notes, described)
     total = sum(len(s.questions) for s in sections)
-    subject = _subject(name, options.stage, agm)
+    subject = _subject(name, options.stage, agm, expected)
     org = settings.organisation
-    meeting_text, deadline_text = _meeting_and_deadline(org, agm, deadline)
+    meeting_text, deadline_text = _meeting_and_deadline(org, agm, deadline, expected)
     address, salutation, valediction = _addressee(company)
     orgs = _organisations(signatories)
     author = org.name if org else (orgs[0] if orgs else signatories[0].name)
@@ -634,6 +653,7 @@ def build_letter(
         signatories=_cleaned(signatories),
         sources=tuple(notes.notes),
         agm=agm,
+        agm_expected=expected,
         omitted_questions=omitted,
         keywords=("engagement letter", name, company.id),
         warnings=opening.warnings,

@@ -38,9 +38,20 @@ class Deadline:
     explanation: str
 
 
-def no_agm_warning(company_id: str, file_name: str, recorded: dt.date | None = None) -> str:
-    """Return the warning for a pre-AGM letter to a company without an upcoming AGM (``recorded``: a past one)."""
+def no_agm_warning(
+    company_id: str, file_name: str, recorded: dt.date | None = None, expected: dt.date | None = None
+) -> str:
+    """Return the warning for a pre-AGM letter to a company without an announced upcoming AGM.
+
+    ``recorded``: an announced AGM that has passed; ``expected``: the AGM estimated from past ones.
+    """
     had = f" (the recorded one, {recorded.isoformat()}, has passed)" if recorded else ""
+    if expected is not None:
+        return (
+            f"{company_id}: no upcoming AGM is announced{had}; one is expected in {expected.strftime('%B %Y')} "
+            "from past meetings, so the pre-AGM letter names that month as an expectation, not a date; "
+            f"add 'agm: YYYY-MM-DD' to {file_name} once it is announced"
+        )
     return (
         f"{company_id}: no upcoming AGM is recorded{had}, so the pre-AGM letter names no meeting date; "
         f"add 'agm: YYYY-MM-DD' to {file_name} to name it"
@@ -80,6 +91,7 @@ def response_deadline(
     agm: dt.date | None,
     letter_settings: Mapping[str, Any] | None = None,
     respond_by: dt.date | None = None,
+    expected_agm: dt.date | None = None,
 ) -> Deadline:
     """Return the response deadline; raises UsageError when ``respond_by`` is not after the letter date.
 
@@ -88,6 +100,10 @@ def response_deadline(
     (14) after the letter date; else ``respond_within_days`` (default 28) after the letter
     date, but never on or after the AGM. A computed date that falls on a weekend (or 25-26
     December, 1 January) moves back to the working day before it.
+
+    An AGM only *expected* from past meetings (``expected_agm``, used when ``agm`` is None)
+    counts conservatively: as if the meeting were on the first day of its expected month,
+    since the real one may come a week or two earlier than the pattern says.
     """
     cfg = letter_settings or {}
     if respond_by is not None:
@@ -99,6 +115,8 @@ def response_deadline(
     before = int(cfg.get("respond_before_agm_days", DEFAULT_RESPOND_BEFORE_AGM_DAYS))
     within = int(cfg.get("respond_within_days", DEFAULT_RESPOND_WITHIN_DAYS))
     earliest = letter_date + dt.timedelta(days=MIN_RESPONSE_DAYS)
+    if agm is None and expected_agm is not None and expected_agm > letter_date:
+        return _before_expected(letter_date, expected_agm, before, within, earliest)
     if agm is not None:
         wanted = agm - dt.timedelta(days=before)
         candidate = _working_day_on_or_before(wanted)
@@ -112,4 +130,22 @@ def response_deadline(
         last = _working_day_on_or_before(agm - dt.timedelta(days=1))
         if last > letter_date:
             return Deadline(last, "before-agm", f"the last working day before the AGM on {agm.isoformat()}")
+    return Deadline(candidate, "after-letter", _moved(f"{within} days after the letter date", wanted, candidate))
+
+
+def _before_expected(letter_date: dt.date, expected: dt.date, before: int, within: int, earliest: dt.date) -> Deadline:
+    """Return the deadline for an AGM expected (not announced): counted from the first day of its month."""
+    start = expected.replace(day=1)
+    what = f"the start of {expected.strftime('%B %Y')}, when the AGM is expected from past meetings"
+    if start > letter_date:
+        wanted = start - dt.timedelta(days=before)
+        candidate = _working_day_on_or_before(wanted)
+        if candidate >= earliest:
+            return Deadline(candidate, "before-agm", _moved(f"{before} days before {what}", wanted, candidate))
+    wanted = letter_date + dt.timedelta(days=within)
+    candidate = _working_day_on_or_before(wanted)
+    if start > letter_date and candidate >= start:
+        last = _working_day_on_or_before(start - dt.timedelta(days=1))
+        if last > letter_date:
+            return Deadline(last, "before-agm", f"the last working day before {what}")
     return Deadline(candidate, "after-letter", _moved(f"{within} days after the letter date", wanted, candidate))
