@@ -178,6 +178,7 @@ def _record(manifest: dict[str, Any], item: PlanItem, result: CompanyResult | No
     entry: dict[str, Any] = {
         "name": item.name,
         "agm": item.agm.isoformat() if item.agm else None,
+        "agm_expected": item.agm_expected,  # the fast path of the next run shows it labelled as an estimate
         "band": item.band,
         "net": item.net,
         "updated": at,
