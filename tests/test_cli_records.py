@@ -395,3 +395,18 @@ def test_a_link_to_a_record_outside_companies_is_refused(workspace: Path, tmp_pa
     assert code == 1
     assert "companies/linked.yaml: is a link to a file outside its folder" in err
     assert "Outside Ltd" not in err
+
+
+@pytest.mark.parametrize(("broken", "expected"), [(False, 0), (True, 1)])
+def test_a_reader_that_stops_reading_does_not_change_the_exit_code(
+    workspace: Path, broken: bool, expected: int
+) -> None:
+    """`engage check | head -1` exited 1 on a clean workspace: a closed pipe is not a failure."""
+    import subprocess
+    import sys
+
+    if broken:
+        shutil.copy(DATA / "invalid" / "severity-typo.yaml", workspace / "companies")
+    command = f"'{sys.executable}' -m engage check -w '{workspace}' --as-of 2024-06-01 2>&1 | true"
+    done = subprocess.run(["bash", "-c", command + '; exit "${PIPESTATUS[0]}"'], capture_output=True, timeout=60)
+    assert done.returncode == expected, done.stderr

@@ -70,10 +70,25 @@ def escape(text: str) -> str:
     return _escape(text)
 
 
+class _Console(Console):
+    """A Console whose reader may stop reading (`engage check | head -1`) without changing the exit code."""
+
+    def on_broken_pipe(self) -> None:
+        """Drop the rest of the output and let the command finish: its exit code stays its own."""
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, self.file.fileno())
+        except (OSError, ValueError):  # a stream without a file descriptor: quiet is enough
+            pass
+        finally:
+            os.close(devnull)
+
+
 def make_console(stream: Any) -> Console:
     """Return a rich Console on ``stream``: colour only on a terminal and when NO_COLOR is unset."""
     no_color = bool(os.environ.get("NO_COLOR")) or not getattr(stream, "isatty", lambda: False)()
-    return Console(
+    return _Console(
         file=stream,
         no_color=no_color,
         color_system=None if no_color else "auto",
