@@ -524,11 +524,11 @@ def test_a_company_with_no_records_is_not_rated(views: dict[str, BriefView], mak
     assert all(a.band == "not-rated" and a.peer_rank is None for a in quiet.areas)
     html = squash(maker.html(quiet))
     cover = html.split('<section class="cover"', 1)[1].split("</section>", 1)[0]
-    assert "Not rated" in cover and "No records on file" in cover
+    assert "Not rated" in cover and "No allegations or commitments on file" in cover
     assert "band-bg-low" not in cover and "rank 1 of" not in cover and "0.0 of 100" not in cover
     assert "not evidence of good practice" in cover
     risk_map = html.split('id="risk-map"', 1)[1].split("</section>", 1)[0]
-    assert "Not rated: no records on file" in risk_map and "band-low" not in risk_map
+    assert "Not rated: no allegations or commitments on file" in risk_map and "band-low" not in risk_map
     assert views["acme"].rated and views["peer"].rated
 
 
