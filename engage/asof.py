@@ -35,14 +35,14 @@ def source_known(source: Source, as_of: dt.date) -> bool:
 
 def known_sources(sources: Sequence[Source], as_of: dt.date) -> tuple[Source, ...]:
     """Return the sources of ``sources`` known at ``as_of``, in their order."""
-    return tuple(s for s in sources if s.date is None or s.date.first_day() <= as_of)
+    return tuple(s for s in sources if source_known(s, as_of))
 
 
 def record_known(record: Allegation | Commitment | Policy, as_of: dt.date) -> bool:
     """Return whether ``record`` is known at ``as_of``: dated on or before it, with a known source."""
     if record.date.first_day() > as_of:
         return False
-    return not record.sources or any(s.date is None or s.date.first_day() <= as_of for s in record.sources)
+    return not record.sources or any(source_known(s, as_of) for s in record.sources)
 
 
 def agm_known(agm: PastAgm, as_of: dt.date) -> bool:
