@@ -189,9 +189,7 @@ class Workspace:
         companies, problems = self.load(chosen)
         warnings = [w for c in companies for w in check_company(c, as_of, self.root)]
         loaded = {c.id for c in companies}
-        return CheckResult(
-            tuple(chosen), tuple(problems), tuple(warnings), tuple(i for i in chosen if i not in loaded)
-        )
+        return CheckResult(tuple(chosen), tuple(problems), tuple(warnings), tuple(i for i in chosen if i not in loaded))
 
     def listing(self, *, as_of: dt.date) -> list[dict[str, Any]]:
         """Return one row per company file: id, name, country, next agm, counts, newest record; ``errors`` if broken.

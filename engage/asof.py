@@ -13,7 +13,8 @@ The rule:
   then); a record with no source at all counts from its date;
 - an allegation's ``updated`` development is known from its first day, else it is dropped;
 - a **benchmark** edition is known from its year;
-- a **past AGM** is known from its day, once one of its sources is known.
+- a **past AGM** is known from its day, once one of its sources is known;
+- an **exposure adjustment** is known once one of its sources is known.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TypeVar
 
-from .records import Allegation, Benchmark, Commitment, Company, PastAgm, Policy, Source
+from .records import Allegation, Benchmark, Commitment, Company, ExposureAdjustment, PastAgm, Policy, Source
 
 _R = TypeVar("_R", Allegation, Commitment, Policy)
 
@@ -48,6 +49,11 @@ def record_known(record: Allegation | Commitment | Policy, as_of: dt.date) -> bo
 def agm_known(agm: PastAgm, as_of: dt.date) -> bool:
     """Return whether a past AGM is known at ``as_of``: held on or before it, with a source known then."""
     return agm.date <= as_of and any(source_known(s, as_of) for s in agm.sources)
+
+
+def adjustment_known(adjustment: ExposureAdjustment, as_of: dt.date) -> bool:
+    """Return whether an exposure adjustment is known at ``as_of``: one of its sources is known then."""
+    return any(source_known(s, as_of) for s in adjustment.sources)
 
 
 def _record_at(record: _R, as_of: dt.date) -> _R:
@@ -79,12 +85,14 @@ def known_at(company: Company, as_of: dt.date) -> Company:
     policies = tuple(_record_at(p, as_of) for p in company.policies if record_known(p, as_of))
     benchmarks = tuple(_benchmark_at(b, as_of) for b in company.benchmarks if b.year <= as_of.year)
     agms = tuple(m for m in company.agms if agm_known(m, as_of))
+    adjustments = tuple(x for x in company.exposure_adjustments if adjustment_known(x, as_of))
     if (
         _same(allegations, company.allegations)
         and _same(commitments, company.commitments)
         and _same(policies, company.policies)
         and _same(benchmarks, company.benchmarks)
         and _same(agms, company.agms)
+        and _same(adjustments, company.exposure_adjustments)
     ):
         return company
     return dataclasses.replace(
@@ -94,6 +102,7 @@ def known_at(company: Company, as_of: dt.date) -> Company:
         policies=policies,
         benchmarks=benchmarks,
         agms=agms,
+        exposure_adjustments=adjustments,
     )
 
 

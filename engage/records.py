@@ -12,7 +12,7 @@ import calendar
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,6 +192,26 @@ CONTACT_SPEC = Obj(
     "The addressee of letters.",
 )
 
+EXPOSURE_ADJUSTMENT_SPEC = Obj(
+    (
+        Field(
+            "area", "enum", required=True, choices_from="areas", description="the action area whose baseline it scales"
+        ),
+        Field(
+            "factor",
+            "number",
+            required=True,
+            minimum=0,
+            maximum=3,
+            description="multiplies the sector baseline: 0 for a maker that buys none of it, 1.5 for half again",
+            examples=(0,),
+        ),
+        Field("reason", "text", required=True, description="why this company differs from the sector, in a sentence"),
+        _SOURCES,
+    ),
+    "A sourced adjustment of the sector's baseline exposure in one area for this company.",
+)
+
 PAST_AGM_SPEC = Obj(
     (
         Field("date", "date", required=True, description="the day the meeting was held, YYYY-MM-DD"),
@@ -223,6 +243,13 @@ COMPANY_SPEC = Obj(
         Field("allegations", "list", items=Field("allegation", "object", obj=ALLEGATION_SPEC), unique="id"),
         Field("commitments", "list", items=Field("commitment", "object", obj=COMMITMENT_SPEC), unique="id"),
         Field("policies", "list", items=Field("policy", "object", obj=POLICY_SPEC), unique="id"),
+        Field(
+            "exposure_adjustments",
+            "list",
+            items=Field("adjustment", "object", obj=EXPOSURE_ADJUSTMENT_SPEC),
+            unique="area",
+            description="sourced reasons this company's inherent exposure differs from the sector baseline",
+        ),
     ),
     "One company's record: allegations, commitments and policies, each with dated sources.",
 )
@@ -316,6 +343,17 @@ class Benchmark:
 
 
 @dataclass(frozen=True)
+class ExposureAdjustment:
+    """A sourced reason why one area's sector baseline is scaled for this company."""
+
+    area: str
+    factor: float
+    reason: str
+    sources: tuple[Source, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class PastAgm:
     """An annual general meeting that was held, with the sources that state its date."""
 
@@ -350,6 +388,7 @@ class Company:
     allegations: tuple[Allegation, ...] = ()
     commitments: tuple[Commitment, ...] = ()
     policies: tuple[Policy, ...] = ()
+    exposure_adjustments: tuple[ExposureAdjustment, ...] = ()
     lines: dict[str, tuple[int, int]] = field(default_factory=dict, hash=False, compare=False, repr=False)
 
     @property
@@ -464,7 +503,17 @@ def _company_from(company_id: str, path: Path, raw: dict[str, Any], ctx: Context
         allegations=allegations,
         commitments=commitments,
         policies=policies,
+        exposure_adjustments=_adjustments(raw, line_of),
         lines={where: (node.start_mark.line + 1, node.start_mark.column + 1) for where, node in ctx.nodes.items()},
+    )
+
+
+def _adjustments(raw: dict[str, Any], line_of: Callable[[str], int]) -> tuple[ExposureAdjustment, ...]:
+    return tuple(
+        ExposureAdjustment(
+            x["area"], float(x["factor"]), x["reason"], _sources(x["sources"]), line_of(f"exposure_adjustments[{i}]")
+        )
+        for i, x in enumerate(raw.get("exposure_adjustments", []))
     )
 
 

@@ -55,6 +55,14 @@ AREA_SPEC = Obj(
         Field("title", "text", required=True),
         Field("short", "text", required=True),
         Field("description", "text", required=True),
+        Field(
+            "baseline",
+            "number",
+            minimum=0,
+            maximum=20,
+            description="inherent exposure of a typical automaker in this area, in allegation points",
+        ),
+        Field("baseline_why", "text", description="why the sector is exposed here, in a sentence or two"),
         Field("standards", "list", items=_TEXTS),
         Field("questions", "object", obj=QUESTIONS_SPEC),
         Field("opportunities", "list", items=_TEXTS),
@@ -78,6 +86,8 @@ class Area:
     title: str
     short: str
     description: str
+    baseline: float = 0.0  # the sector's inherent exposure, in allegation points (docs/methodology.md)
+    baseline_why: str = ""
     standards: tuple[str, ...] = ()
     questions: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
     opportunities: tuple[str, ...] = ()
@@ -110,6 +120,8 @@ def _area_from(raw: dict[str, Any]) -> Area:
         title=raw["title"],
         short=raw["short"],
         description=raw["description"],
+        baseline=float(raw.get("baseline", 0.0)),
+        baseline_why=raw.get("baseline_why", ""),
         standards=tuple(raw.get("standards", ())),
         questions={k: tuple(v) for k, v in raw.get("questions", {}).items()},
         opportunities=tuple(raw.get("opportunities", ())),
@@ -161,6 +173,8 @@ def load_taxonomy(workspace_root: Path | None = None) -> Taxonomy:
                 title=new.title,
                 short=new.short,
                 description=new.description,
+                baseline=new.baseline if "baseline" in raw else old.baseline,
+                baseline_why=new.baseline_why or old.baseline_why,
                 standards=new.standards or old.standards,
                 questions={**old.questions, **new.questions},
                 opportunities=new.opportunities or old.opportunities,

@@ -94,7 +94,6 @@ class _StrictComposer(Composer):
                 self.depth -= 1
         return super().compose_node(parent, index)
 
-
     # Nothing reads a node's tag: every value stays the text typed until a field spec
     # interprets it. So scalars are not matched against YAML's implicit-type patterns
     # (a third of the time to compose a record file) and every node gets its kind's tag.

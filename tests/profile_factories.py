@@ -9,11 +9,14 @@ from engage.dates import PartialDate
 from engage.records import (
     ALLEGATION_STATUSES,
     COMMITMENT_STATUSES,
+    POLICY_KINDS,
+    POLICY_STATUSES,
     SEVERITIES,
     VERIFICATIONS,
     Allegation,
     Commitment,
     Company,
+    Policy,
     Source,
 )
 from engage.taxonomy import AREA_KEYS
@@ -82,11 +85,34 @@ def commitment(
     )
 
 
+def policy(
+    id: str = "p1",
+    *,
+    date: PartialDate = PartialDate(2024, 5),
+    areas: tuple[str, ...] = ("minerals",),
+    kind: str = "responsible-minerals-policy",
+    status: str = "adopted",
+    title: str = "Responsible minerals policy",
+) -> Policy:
+    """Return a policy record with sensible defaults."""
+    return Policy(
+        id=id,
+        title=title,
+        date=date,
+        areas=areas,
+        kind=kind,
+        status=status,
+        sources=(source("Rainforest Foundation Norway", date=date),),
+        assessed_by="Rainforest Foundation Norway",
+    )
+
+
 def company(
     id: str = "acme",
     allegations: tuple[Allegation, ...] = (),
     commitments: tuple[Commitment, ...] = (),
     name: str | None = None,
+    policies: tuple[Policy, ...] = (),
 ) -> Company:
     """Return a company holding the given records."""
     return Company(
@@ -96,13 +122,15 @@ def company(
         path=Path(f"companies/{id}.yaml"),
         allegations=allegations,
         commitments=commitments,
+        policies=policies,
     )
 
 
 def synthetic_company(rng: random.Random, index: int, records: int) -> Company:
-    """Return a random but plausible company with ``records`` records (60% allegations)."""
+    """Return a random but plausible company with ``records`` records (60% allegations, 10% policies)."""
     allegations = []
     commitments = []
+    policies = []
     for j in range(records):
         year = rng.randint(2016, 2025)
         date = PartialDate(year, rng.randint(1, 12), rng.choice((0, rng.randint(1, 28))))
@@ -116,7 +144,20 @@ def synthetic_company(rng: random.Random, index: int, records: int) -> Company:
             )
             for k in range(rng.randint(1, 4))
         )
-        if rng.random() < 0.6:
+        draw = rng.random()
+        if draw >= 0.9:
+            policies.append(
+                Policy(
+                    id=f"p{j}",
+                    title=f"Policy {j}",
+                    date=date,
+                    areas=areas,
+                    kind=rng.choice(POLICY_KINDS),
+                    status=rng.choice(POLICY_STATUSES),
+                    sources=srcs,
+                )
+            )
+        elif draw < 0.6:
             allegations.append(
                 Allegation(
                     id=f"a{j}",
@@ -144,4 +185,6 @@ def synthetic_company(rng: random.Random, index: int, records: int) -> Company:
                     verification=rng.choice(VERIFICATIONS),
                 )
             )
-    return company(f"company-{index:04d}", tuple(allegations), tuple(commitments), name=f"Company {index:04d}")
+    return company(
+        f"company-{index:04d}", tuple(allegations), tuple(commitments), f"Company {index:04d}", tuple(policies)
+    )

@@ -268,7 +268,7 @@ def test_agenda_table_and_json(ws: Path, fakes: None) -> None:
     rows = [line.split() for line in out.splitlines()]
     assert rows[0] == ["agm", "days", "company", "band", "documents", "as", "of", "detail"]
     assert rows[1][:3] == ["2026-11-20", "19", "Beta"] and "missing" in rows[1]
-    assert " ".join(rows[2]).endswith("Alpha Motors low up to date 2026-11-01")
+    assert " ".join(rows[2]).endswith("Alpha Motors moderate up to date 2026-11-01")
     assert out.splitlines()[-1].startswith("3 AGMs between 2026-11-01 and 2027-05-20:")
     code, out, _ = run("agenda", "-w", str(ws), "--as-of", AS_OF, "--within", "30d", "--json")
     data = json.loads(out)

@@ -220,7 +220,7 @@ def test_weight_overrides_are_checked_with_file_and_line(workspace: Path) -> Non
         "error: engage.yaml:5:7: weights.allegations.recency.flor: unknown key 'flor'; "
         "known keys: full_months, half_life_months, floor",
         "error: engage.yaml:6:3: weights.sccores: unknown key 'sccores'; "
-        "known keys: version, allegations, commitments, scores, time, gaps, opportunities",
+        "known keys: version, allegations, commitments, policies, baseline, scores, time, gaps, opportunities",
     ]
     (workspace / "engage.yaml").write_text("weights:\n  allegations:\n    recency: {floor: 0.3}\n")
     code, _, err = run("check", "-w", str(workspace))

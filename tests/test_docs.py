@@ -23,7 +23,7 @@ def test_methodology_worked_example_matches_the_tool() -> None:
     area = profile.area("minerals")
     for label, value in (
         ("exposure", area.exposure),
-        ("mitigation", area.mitigation),
+        ("management", area.mitigation),
         ("net", area.net),
         ("peak", area.peak),
         ("a year ago", area.year_ago),
@@ -32,10 +32,11 @@ def test_methodology_worked_example_matches_the_tool() -> None:
     assert f"E = {' + '.join(f'{c.points:.2f}' for c in _exposure(area))} = {area.exposure_points:.2f}" in section
     assert f"offset is {area.offset:.2f}" in section and f"({area.trend_delta:+.2f})".replace("-", "−") in section
     assert f"band **{area.band}**" in section and f"**{area.trend}**" in section
+    assert f"cause **{area.trend_cause}**" in section and f"(inherent) is {area.inherent:.2f}" in section
+    assert area.assessed and f"C = {area.credit_points:g}," in section
     documented = dict(re.findall(r"^\| ([a-z0-9-]+) \|.*\| ([0-9.]+) \|$", section, re.M))
     assert documented == {c.record_id: f"{c.points:.2f}" for c in _exposure(area)}
 
 
 def _exposure(area):  # type: ignore[no-untyped-def]
-    order = {"bhrrc-nickel-supply-chains": 0}
-    return sorted((c for c in area.contributions if c.role == "exposure"), key=lambda c: order.get(c.record_id, 2))
+    return sorted((c for c in area.contributions if c.role == "exposure"), key=lambda c: -c.points)

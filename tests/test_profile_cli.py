@@ -43,8 +43,8 @@ def test_profile_table_shows_areas_gaps_questions(ws: Path) -> None:
     cid = first_id(ws)
     code, out, _ = run("profile", cid, "-w", str(ws), "--as-of", AS_OF)
     assert code == 0
-    assert f"as of {AS_OF}" in out and "Overall net risk" in out
-    for header in ("exposure", "mitigation", "net", "band", "peer rank", "Human rights DD", "Legislation"):
+    assert f"as of {AS_OF}" in out and "Overall unmanaged risk" in out
+    for header in ("exposure", "management", "net", "band", "peer rank", "Human rights DD", "Legislation"):
         assert header in out
     assert "Top questions" in out and "\n  1. " in out
 
@@ -131,7 +131,7 @@ def test_compare_xlsx_workbook(ws: Path, tmp_path: Path) -> None:
     ws0 = wb["Overall"]
     assert ws0.freeze_panes == "A2" and ws0.auto_filter.ref.startswith("A1:")
     header = [c.value for c in ws0[1]]
-    assert header[:4] == ["Rank", "Company id", "Company", "Net risk"] and header[-1] == "Top reasons"
+    assert header[:4] == ["Rank", "Company id", "Company", "Unmanaged risk"] and header[-1] == "Top reasons"
     net = ws0.cell(row=2, column=4).value
     assert isinstance(net, float | int)
     band = ws0.cell(row=2, column=5)

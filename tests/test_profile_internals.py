@@ -104,7 +104,7 @@ def test_stretches_match_a_walk_step_by_step() -> None:
             new_area_score,
             AreaScore,
             ("steel", "Steel", 1.0, 0.0, 0.0, 1.0, "low", 1.0, 0.0, 1.0, PartialDate(2024).first_day(), 0.0,
-             "steady", 0.0, PartialDate(2024, 3), 1, 0, ()),
+             "steady", 0.0, PartialDate(2024, 3), 1, 0, (), 0.0, 0.0, 0, False, "none"),
         ),
     ],
 )

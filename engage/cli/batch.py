@@ -133,9 +133,7 @@ def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     help="YAML or CSV file of the letters' signatories (default: engage.yaml).",
 )
 @click.option("--no-index", is_flag=True, help="Do not write briefs/index.html and index.pdf.")
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print the summary (with --dry-run: the plan) as JSON on stdout."
-)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary (with --dry-run: the plan) as JSON on stdout.")
 @as_of_option
 @out_option
 @workspace_option

@@ -12,6 +12,7 @@ from ..documents import export
 from ..errors import UsageError
 from ..output import write_atomic
 from ..profile import OVERALL, Profile
+from ..profile.rules import DAYS_PER_MONTH
 from ..taxonomy import Taxonomy
 from .main import App, as_of_option, escape, get_app, open_workspace, workspace_option
 
@@ -35,6 +36,16 @@ def _num(x: float) -> str:
     return f"{x:.1f}"
 
 
+def _trend(trend: str, delta: float, cause: str | None) -> str:
+    """Return a trend for the terminal; a fall from ageing alone is marked as such, never as an improvement."""
+    if trend == "steady":
+        return f"→ {delta:+.1f}"
+    if trend == "falling" and cause == "ageing":
+        return f"aged {delta:+.1f}"
+    why = {"new-evidence": " new", "mixed": " mixed"}.get(cause or "", "")
+    return f"{TREND_MARKS[trend]} {delta:+.1f}{why}"
+
+
 @click.command()
 @click.argument("company")
 @click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON (schema: docs/profile-schema.md).")
@@ -46,9 +57,10 @@ def _num(x: float) -> str:
 def profile(company: str, as_json: bool, explain: str | None, as_of: dt.date, workspace: str | None) -> None:
     """Show COMPANY's risk profile: the thirteen areas, top gaps, questions and opportunities.
 
-    Net risk (0-100) is exposure from allegations less what credible commitments offset;
-    missed, withdrawn and overdue commitments add to risk. Peer rank 1 is the lowest risk
-    among the workspace's companies. See docs/methodology.md.
+    Net risk (0-100) is the unmanaged risk: the sector's inherent exposure plus what
+    allegations and broken commitments add, less what management (commitments and
+    policies) covers. Peer rank 1 is the lowest risk among the rated companies of the
+    workspace. See docs/methodology.md.
 
     \b
     Examples:
@@ -79,10 +91,23 @@ def _print_profile(app: App, p: Profile, taxonomy: Taxonomy) -> None:
         f"[bold]{escape(p.company_name)}[/bold] as of {p.as_of.isoformat()} "
         f"(weights {escape(p.weights_version)}, taxonomy {p.taxonomy_version})"
     )
-    app.out.print(
-        f"Overall net risk [bold]{_num(o.net)}[/bold] {_band(o.band)}{rank}; peak {_num(o.peak)} "
-        f"({o.peak_on.isoformat()}); {TREND_MARKS[o.trend]} {o.trend} ({o.trend_delta:+.1f} vs a year ago)"
-    )
+    if not p.rated:
+        app.out.print("Not rated: no allegation, commitment or policy on record, so no score and no rank")
+    else:
+        cause = {"ageing": ", from ageing evidence only", "new-evidence": ", on new evidence", "mixed": ""}.get(
+            o.trend_cause, ""
+        )
+        app.out.print(
+            f"Overall unmanaged risk [bold]{_num(o.net)}[/bold] {_band(o.band)}{rank}; peak {_num(o.peak)} "
+            f"({o.peak_on.isoformat()}); {_trend(o.trend, o.trend_delta, o.trend_cause)} vs a year ago{cause}"
+        )
+    ev = p.evidence
+    if ev.newest is not None:
+        stale = " (stale)" if ev.stale else ""
+        app.out.print(
+            f"Newest evidence {ev.newest.isoformat()}, {ev.age_months} months old{stale}; "
+            f"{p.assessed_areas} of {len(p.areas)} areas assessed for management"
+        )
     for b in p.benchmarks[:1]:
         bits = [f"rank {b.rank}" + (f" of {b.of}" if b.of else "")] if b.rank is not None else []
         bits += [f"{b.score_pct:g}%"] if b.score_pct is not None else []
@@ -93,7 +118,7 @@ def _print_profile(app: App, p: Profile, taxonomy: Taxonomy) -> None:
     for col, justify in (
         ("area", "left"),
         ("exposure", "right"),
-        ("mitigation", "right"),
+        ("management", "right"),
         ("net", "right"),
         ("band", "left"),
         ("peak", "right"),
@@ -107,13 +132,13 @@ def _print_profile(app: App, p: Profile, taxonomy: Taxonomy) -> None:
         table.add_row(
             escape(taxonomy.area(a.key).short),
             _num(a.exposure),
-            _num(a.mitigation),
+            _num(a.mitigation) if a.assessed else "[dim]not assessed[/dim]",
             f"[bold]{_num(a.net)}[/bold]",
-            _band(a.band),
+            _band(a.band) if p.rated else "[dim]not rated[/dim]",
             _num(a.peak),
-            f"{TREND_MARKS[a.trend]} {a.trend_delta:+.1f}" if a.trend != "steady" else "→",
+            _trend(a.trend, a.trend_delta, a.trend_cause),
             f"{ar.rank}/{ar.of}" if ar and ar.of > 1 else "-",
-            f"{a.allegations}a {a.commitments}c",
+            f"{a.allegations}a {a.commitments}c {a.policies}p",
         )
     app.out.print(table)
     if p.gaps:
@@ -139,10 +164,13 @@ def _print_explain(app: App, p: Profile, key: str) -> None:
         f"(weights {escape(p.weights_version)})"
     )
     app.out.print(
-        f"exposure {s.exposure:.2f} ({s.exposure_points:g} points)  mitigation {s.mitigation:.2f} "
-        f"({s.credit_points:g} credit points)  offset {s.offset:.2f}  net [bold]{s.net:.2f}[/bold] {_band(s.band)}  "
-        f"peak {s.peak:.2f} ({s.peak_on.isoformat()})  a year ago {s.year_ago:.2f} ({s.trend})"
+        f"exposure {s.exposure:.2f} ({s.exposure_points:g} points, {s.baseline_points:g} of them the sector "
+        f"baseline)  management {s.mitigation:.2f} ({s.credit_points:g} points)  managed {s.offset:.2f}  "
+        f"unmanaged [bold]{s.net:.2f}[/bold] {_band(s.band)}  peak {s.peak:.2f} ({s.peak_on.isoformat()})  "
+        f"a year ago {s.year_ago:.2f} ({s.trend}, cause: {s.trend_cause})"
     )
+    if not s.assessed:
+        app.out.print("Not assessed: no commitment or policy record in this area, so none of it counts as managed.")
     if not s.contributions:
         app.out.print("No records in this area as of this date.")
         return
@@ -152,7 +180,7 @@ def _print_explain(app: App, p: Profile, key: str) -> None:
         ("role", "left"),
         ("points", "right"),
         ("exposure", "right"),
-        ("mitigation", "right"),
+        ("management", "right"),
         ("net", "right"),
         ("why", "left"),
     ):
@@ -222,7 +250,8 @@ def compare(area: str, as_json: bool, as_csv: bool, xlsx: Path | None, as_of: dt
     title = "Overall" if area == OVERALL else ws.taxonomy.area(area).title
     median = f"{rows[0]['median']:.1f}" if rows and rows[0]["median"] is not None else "-"
     app.out.print(
-        f"[bold]{escape(title)}[/bold]: net risk as of {as_of.isoformat()}, lowest first (peer median {median})"
+        f"[bold]{escape(title)}[/bold]: unmanaged risk as of {as_of.isoformat()}, lowest first "
+        f"(peer median {median}, rated companies only)"
     )
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     for col, justify in (
@@ -231,24 +260,26 @@ def compare(area: str, as_json: bool, as_csv: bool, xlsx: Path | None, as_of: dt
         ("net", "right"),
         ("band", "left"),
         ("exposure", "right"),
-        ("mitigation", "right"),
-        ("peak", "right"),
+        ("management", "right"),
         ("trend", "left"),
+        ("evidence", "right"),
         ("pctl", "right"),
         ("benchmark (not blended)", "left"),
         ("top reasons", "left"),
     ):
         table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for r in rows:
+        rated = r["rated"]
+        age = r["evidence_age_days"]
         table.add_row(
-            str(r["rank"]),
+            str(r["rank"]) if r["rank"] is not None else "-",
             escape(r["company"]),
-            f"[bold]{_num(r['net'])}[/bold]",
-            _band(r["band"]),
-            _num(r["exposure"]),
-            _num(r["mitigation"]),
-            _num(r["peak"]),
-            f"{TREND_MARKS[r['trend']]} {r['trend_delta']:+.1f}",
+            f"[bold]{_num(r['net'])}[/bold]" if rated else "-",
+            _band(r["band"]) if rated else "[dim]not rated[/dim]",
+            _num(r["exposure"]) if rated else "-",
+            _num(r["mitigation"]) if rated else "-",
+            _trend(r["trend"], r["trend_delta"], r["trend_cause"]) if rated else "-",
+            f"{int(age / DAYS_PER_MONTH)} mo" if age is not None else "-",
             f"{r['percentile']:.0f}" if r["percentile"] is not None else "-",
             escape(r["benchmark"]) or "-",
             escape(r["top_reasons"]) or "-",

@@ -23,15 +23,15 @@ from ..profile import (
     AreaScore,
     Profile,
     Weights,
-    has_records,
     is_overdue,
     is_quantified,
     months_before,
 )
-from ..records import Allegation, Commitment, Company, Source
+from ..records import Allegation, Commitment, Company, Policy, Source
 from ..regulations import TABLE_REVIEWED, TOPIC_LABELS, Exposure, regulatory_exposure, table_is_stale
 from ..taxonomy import Taxonomy
 from ..workspace import Settings
+from .brief_evidence import benchmark_gaps, evidence_note, policy_rows
 from .brief_view import (
     AllegationRow,
     AreaRow,
@@ -86,15 +86,17 @@ def build_brief(
     book = _RecordBook.of(company, taxonomy)
     refs = References()
     # The calls below cite sources, so their order is the reference list's order.
-    top_risks = _top_risks(profile, book, refs)
-    key_asks = tuple(_question_row(q, book, refs) for q in profile.questions[:3])
+    # A company with nothing on record has only the sector baseline: that is not a rating, nor are its "risks".
+    rated = profile.rated
+    top_risks = _top_risks(profile, book, refs) if rated else ()
+    # Two asks fit the first page beside the risks; the questions section lists the rest.
+    key_asks = tuple(_question_row(q, book, refs) for q in profile.questions[:2])
     opportunities, peer_leads = _opportunities(profile, book, refs)
-    # A company with nothing on record scores 0 everywhere and would rank first: neither is a rating.
-    rated = has_records(company, as_of)
     area_rows = _area_rows(profile, book, rated)
     regulation_rows = tuple(_regulation_row(e, as_of, refs, book) for e in regulatory_exposure(company, as_of))
     allegation_rows = _allegation_rows(book, refs)
     commitment_rows = _commitment_rows(book, refs, as_of)
+    policy_table = policy_rows(book.policies, dict(book.links), {a.key: a.short for a in taxonomy.areas}, refs)
     questions = tuple(_question_row(q, book, refs) for q in profile.questions[:MAX_QUESTIONS])
     benchmarks = _benchmark_rows(profile, refs)
     overall_rank = profile.rank(OVERALL) if rated else None
@@ -108,6 +110,13 @@ def build_brief(
         overall_peak=profile.overall.peak,
         overall_peak_on=profile.overall.peak_on,
         overall_history=history_text(profile.overall, as_of, weights.peak_months),
+        overall_trend_cause=profile.overall.trend_cause,
+        evidence_note=evidence_note(profile),
+        evidence_newest=profile.evidence.newest,
+        evidence_months=profile.evidence.age_months,
+        assessed_areas=profile.assessed_areas,
+        benchmark_gaps=benchmark_gaps(profile),
+        policies=policy_table,
         overall_rank=ranked.rank if ranked else None,
         overall_of=ranked.of if ranked else None,
         overall_median=ranked.median if ranked else None,
@@ -134,6 +143,8 @@ def build_brief(
         counts={
             "allegations": len(allegation_rows),
             "commitments": len(commitment_rows),
+            "policies": len(policy_table),
+            "policies_found": sum(1 for p in book.policies if p.status != "none-found"),
             "open_allegations": sum(1 for a in book.allegations if a.status not in ("remediated", "dismissed")),
             "no_response": sum(1 for a in book.allegations if a.company_response is None),
             "sources": len(refs.items),
@@ -152,8 +163,9 @@ class _RecordBook:
     taxonomy: Taxonomy
     allegations: tuple[Allegation, ...]
     commitments: tuple[Commitment, ...]
+    policies: tuple[Policy, ...]
     links: Mapping[tuple[str, str], RecordLink]  # (kind, id) -> label, anchor, title
-    records: Mapping[tuple[str, str], Allegation | Commitment]
+    records: Mapping[tuple[str, str], Allegation | Commitment | Policy]
 
     @classmethod
     def of(cls, company: Company, taxonomy: Taxonomy) -> _RecordBook:
@@ -169,9 +181,15 @@ class _RecordBook:
             links["allegation", a.id] = RecordLink(f"A{i}", f"allegation-{a.id}", a.title)
         for i, c in enumerate(commitments, 1):
             links["commitment", c.id] = RecordLink(f"C{i}", f"commitment-{c.id}", c.title)
-        records: dict[tuple[str, str], Allegation | Commitment] = {("allegation", a.id): a for a in allegations}
+        policies = sorted(company.policies, key=lambda p: (p.date.first_day(), p.id), reverse=True)
+        for i, p in enumerate(policies, 1):
+            links["policy", p.id] = RecordLink(f"P{i}", f"policy-{p.id}", p.title)
+        records: dict[tuple[str, str], Allegation | Commitment | Policy] = {
+            ("allegation", a.id): a for a in allegations
+        }
         records.update({("commitment", c.id): c for c in commitments})
-        return cls(taxonomy, tuple(allegations), tuple(commitments), links, records)
+        records.update({("policy", p.id): p for p in policies})
+        return cls(taxonomy, tuple(allegations), tuple(commitments), tuple(policies), links, records)
 
     def sources(self, kind: str, record_id: str) -> tuple[Source, ...]:
         """Return the known sources of a record (none for a record not known)."""
@@ -183,7 +201,7 @@ class _RecordBook:
         return self.links.get(("allegation", record_id)) or self.links.get(("commitment", record_id))
 
     def record_links(self, pairs: Iterable[tuple[str, str]]) -> tuple[RecordLink, ...]:
-        """Return the labels of (kind, id) pairs, each once, A1... before C1..., in number order."""
+        """Return the labels of (kind, id) pairs, each once, A1... before C1... before P1..., in number order."""
         out: list[RecordLink] = []
         for pair in pairs:
             link = self.links.get(pair)
@@ -262,12 +280,23 @@ def _top_risks(profile: Profile, book: _RecordBook, refs: References) -> tuple[R
                 area=taxonomy.area(score.key).title,
                 net=score.net,
                 band=score.band,
-                drivers=tuple(c.title for c in drivers),
+                drivers=tuple(_driver(c, score) for c in drivers),
                 refs=tuple(sorted(risk_refs)),
                 records=book.record_links((c.record_kind, c.record_id) for c in drivers),
             )
         )
     return tuple(top_risks)
+
+
+def _driver(c: Any, score: AreaScore) -> str:
+    """Return how a top risk's driver reads: a record's title, or the sector baseline and how much of it is managed."""
+    if c.record_kind != "baseline":
+        return str(c.title)
+    if not score.assessed:
+        return "Sector baseline, unmanaged: no management on record"
+    if not score.mitigation:
+        return "Sector baseline, unmanaged: no policy or credible commitment found"
+    return f"Sector baseline, management {score.mitigation:.0f} of 100"
 
 
 def _question_row(q: Any, book: _RecordBook, refs: References) -> QuestionRow:
@@ -328,6 +357,9 @@ def _area_rows(profile: Profile, book: _RecordBook, rated: bool) -> tuple[AreaRo
                 allegations=score.allegations,
                 commitments=score.commitments,
                 records=book.record_links((c.record_kind, c.record_id) for c in score.contributions),
+                policies=score.policies,
+                assessed=score.assessed,
+                trend_cause=score.trend_cause,
             )
         )
     if not rated:
@@ -536,20 +568,47 @@ def history_text(score: AreaScore, as_of: dt.date, window_months: int) -> str:
     The high is sampled at monthly steps back to ``window_months`` before ``as_of``; a high on the
     oldest step marks where the window starts, not an event, so it is not called a peak on that day.
     """
-    trend = TREND_WORDS.get(score.trend, score.trend)
-    text = f"It is {trend} ({signed(score.trend_delta)} against a year earlier)"
+    text = trend_text(score)
     if score.peak <= 0:
         return text + "."
     if score.peak <= score.net or score.peak_on >= as_of:
         return text + f" and at its highest of the last {window_months} months now."
     high = f"its high over the last {window_months} months"
     if score.peak_on <= months_before(as_of, window_months):
-        since = "it has fallen since" if score.trend == "falling" else "it has been lower since"
+        since = (
+            "it has fallen since"
+            if score.trend == "falling" and score.trend_cause != "ageing"
+            else "it has been lower since"
+        )
         return (
             text + f". {high[:1].upper()}{high[1:]}, {format_number(score.peak)}, was at the start of that "
             f"period ({date_label(score.peak_on)}); {since}."
         )
     return text + f"; {high} was {format_number(score.peak)}, on {date_label(score.peak_on)}."
+
+
+def trend_text(score: AreaScore) -> str:
+    """Return the year's change in words with its cause; a fall that only ageing explains is not called falling.
+
+    A number that fell because old evidence lost weight, with nothing new on record, says
+    nothing about the company: the sentence says so instead of 'falling'.
+    """
+    delta = signed(score.trend_delta)
+    if score.trend == "falling" and score.trend_cause == "ageing":
+        return (
+            f"It is lower than a year earlier ({delta}) only because older evidence has aged: "
+            "nothing new on record lowered it"
+        )
+    trend = TREND_WORDS.get(score.trend, score.trend)
+    why = (
+        {
+            "new-evidence": ", on evidence dated in the last year",
+            "mixed": ", partly on evidence dated in the last year and partly as older evidence aged",
+        }.get(score.trend_cause, "")
+        if score.trend != "steady"
+        else ""
+    )
+    return f"It is {trend} ({delta} against a year earlier{why})"
 
 
 def unique_keywords(words: Iterable[str]) -> tuple[str, ...]:
@@ -590,5 +649,8 @@ def _weights_summary(w: Weights) -> dict[str, Any]:
         "penalty": dict(w.penalty),
         "bands": dict(w.bands),
         "overall": w.overall,
-        "mitigation_cap": w.mitigation_cap,
+        "manageable": {"inherent": w.manageable_inherent, "evidence": w.manageable_evidence},
+        "policy_status": dict(w.policy_status),
+        "exposure_scale": w.exposure_scale,
+        "management_scale": w.management_scale,
     }

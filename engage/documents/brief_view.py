@@ -19,6 +19,7 @@ __all__ = [
     "ChartRow",
     "CommitmentRow",
     "Point",
+    "PolicyRow",
     "QuestionRow",
     "RecordLink",
     "RegulationRow",
@@ -54,6 +55,9 @@ class AreaRow:
     allegations: int
     commitments: int
     records: tuple[RecordLink, ...]
+    policies: int = 0
+    assessed: bool = True  # False: no commitment or policy on record, so nothing counts as managed
+    trend_cause: str = "none"
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,22 @@ class CommitmentRow:
 
 
 @dataclass(frozen=True)
+class PolicyRow:
+    """One row of the policies table: a management system or disclosure, or an assessment that found none."""
+
+    label: str
+    anchor: str
+    title: str
+    date: str
+    areas: str
+    kind: str
+    status: str
+    assessed_by: str | None
+    summary: str | None
+    refs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class QuestionRow:
     """One ranked question for management."""
 
@@ -239,6 +259,14 @@ class BriefView:
     peer_count: int
     references: tuple[Reference, ...]
     counts: Mapping[str, int] = field(default_factory=dict)
+    policies: tuple[PolicyRow, ...] = ()
+    overall_trend_cause: str = "none"
+    #: "The newest evidence is 29 months old..." when older than the weights' evidence_stale_months, else "".
+    evidence_note: str = ""
+    evidence_newest: dt.date | None = None
+    evidence_months: int | None = None
+    assessed_areas: int = 0
+    #: One sentence per external benchmark whose rank is far from engage's, saying why they differ.
+    benchmark_gaps: tuple[str, ...] = ()
     #: False when no allegation or commitment is on record: scores of 0 then mean "nothing known".
     rated: bool = True
-

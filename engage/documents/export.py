@@ -20,8 +20,10 @@ from ..output import stamp_zip
 from ..profile import (
     BANDS,
     GAP_KINDS,
+    NOT_RATED,
     OVERALL,
     SCHEMA_VERSION,
+    TREND_CAUSES,
     AreaScore,
     Profile,
     is_json_field,
@@ -34,13 +36,18 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("rank", "Rank"),
     ("company_id", "Company id"),
     ("company", "Company"),
-    ("net", "Net risk"),
+    ("net", "Unmanaged risk"),
     ("band", "Band"),
     ("exposure", "Exposure"),
-    ("mitigation", "Mitigation"),
+    ("mitigation", "Management"),
+    ("assessed", "Areas assessed"),
     ("peak", "Peak (24 months)"),
     ("trend", "Trend"),
     ("trend_delta", "Change vs a year ago"),
+    ("trend_cause", "Cause of the change"),
+    ("evidence_newest", "Newest evidence"),
+    ("evidence_age_days", "Evidence age (days)"),
+    ("rated", "Rated"),
     ("percentile", "Risk percentile"),
     ("median", "Peer median"),
     ("benchmark", "External benchmark (not blended)"),
@@ -49,9 +56,17 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 def top_reasons(score: AreaScore, n: int = 3) -> str:
-    """Return the ``n`` records that moved net risk most, as 'title (+12.3); ...'."""
-    ranked = sorted(score.contributions, key=lambda c: (-abs(c.net), c.record_id))
+    """Return the ``n`` records that moved net risk most, as 'title (+12.3); ...', then the baseline's share.
+
+    The sector baseline is in every company's score: it explains the level, not the difference,
+    so it is summed into one closing part rather than crowding out the records.
+    """
+    records = [c for c in score.contributions if c.record_kind != "baseline"]
+    ranked = sorted(records, key=lambda c: (-abs(c.net), c.record_id))
     parts = [f"{c.title} ({c.net:+.1f})" for c in ranked[:n] if c.net]
+    baseline = sum(c.net for c in score.contributions if c.record_kind == "baseline")
+    if baseline:
+        parts.append(f"sector baseline ({baseline:+.1f})")
     return "; ".join(parts)
 
 
@@ -74,22 +89,29 @@ def board_rows(profiles: Mapping[str, Profile] | Sequence[Profile], area: str = 
     for p in leaderboard(profiles, area):
         s = p.area(area)
         r = p.rank(area)
+        rated = p.rated
+        # A company with nothing on record has no number: a baseline-only score would pass for one.
         rows.append(
             {
-                "rank": r.rank if r else None,
+                "rank": r.rank if r and rated else None,
                 "company_id": p.company_id,
                 "company": p.company_name,
-                "net": s.net,
-                "band": s.band,
-                "exposure": s.exposure,
-                "mitigation": s.mitigation,
-                "peak": s.peak,
-                "trend": s.trend,
-                "trend_delta": s.trend_delta,
-                "percentile": r.percentile if r else None,
-                "median": r.median if r else None,
+                "rated": rated,
+                "net": s.net if rated else None,
+                "band": s.band if rated else NOT_RATED,
+                "exposure": s.exposure if rated else None,
+                "mitigation": s.mitigation if rated else None,
+                "assessed": (sum(a.assessed for a in p.areas) if area == OVERALL else int(s.assessed)),
+                "peak": s.peak if rated else None,
+                "trend": s.trend if rated else None,
+                "trend_delta": s.trend_delta if rated else None,
+                "trend_cause": s.trend_cause if rated else None,
+                "evidence_newest": p.evidence.newest.isoformat() if p.evidence.newest else None,
+                "evidence_age_days": p.evidence.age_days,
+                "percentile": r.percentile if r and rated else None,
+                "median": r.median if r and rated else None,
                 "benchmark": benchmark_label(p),
-                "top_reasons": top_reasons(s),
+                "top_reasons": top_reasons(s) if rated else "",
             }
         )
     return rows
@@ -182,7 +204,7 @@ def board_xlsx(profiles: Mapping[str, Profile] | Sequence[Profile], areas: Seque
         ("Weights version", items[0].weights_version if items else ""),
         ("Companies", len(items)),
         ("Made by", f"engage {__version__}"),
-        ("Rank", "1 = lowest net risk among the companies of the workspace"),
+        ("Rank", "1 = lowest unmanaged risk among the rated companies of the workspace; not rated: nothing on record"),
         ("External benchmarks", "shown beside engage's numbers, never blended into them"),
         ("Method", "docs/methodology.md in the engage repository"),
     ):
@@ -288,7 +310,8 @@ def profile_json_schema() -> dict[str, Any]:
         defs[name]["properties"]["band"] = {"enum": list(BANDS)}
         defs[name]["properties"]["trend"] = {"enum": ["rising", "falling", "steady"]}
     defs["Contribution"]["properties"]["role"] = {"enum": ["exposure", "penalty", "credit"]}
-    defs["Contribution"]["properties"]["record_kind"] = {"enum": ["allegation", "commitment"]}
+    defs["Contribution"]["properties"]["record_kind"] = {"enum": ["baseline", "allegation", "commitment", "policy"]}
+    defs["AreaScore"]["properties"]["trend_cause"] = {"enum": list(TREND_CAUSES)}
     defs["Gap"]["properties"]["kind"] = {"enum": list(GAP_KINDS)}
     defs["Opportunity"]["properties"]["kind"] = {"enum": ["commitment", "area", "peer"]}
     return {

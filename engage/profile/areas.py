@@ -64,24 +64,44 @@ def area_score(
     w: Weights,
     history: tuple[Sequence[float], Sequence[dt.date], dt.date],
     newest: PartialDate | None,
+    trend_cause: str,
 ) -> AreaScore:
-    """Return an area's score from its records' points: ``risk`` (exposure and penalties) and ``credit``."""
+    """Return an area's score from its records' points: ``risk`` (baseline, exposure and penalties) and ``credit``.
+
+    Exposure saturates the baseline and evidence points together; management saturates the
+    credit points. Full management would take off ``manageable_inherent`` of the baseline's
+    share of exposure and ``manageable_evidence`` of the evidence's (an allegation shows that
+    management failed); the unmanaged rest is the net. Records' shares sum to the cent.
+    """
+    assessed = bool(credit) or any(s.role == "penalty" for s in risk)
     if not risk and not credit:
-        return _with_trend(key, title, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, history[2], 0.0, newest, 0, 0, (), w)
+        return _with_trend(
+            key,
+            title,
+            (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+            (0.0, history[2], 0.0),
+            newest,
+            (0, 0, 0),
+            (),
+            w,
+            (False, trend_cause),
+        )
     e_points = sum([s.cents for s in risk]) / 100
     c_points = sum([s.cents for s in credit]) / 100
+    b_points = sum([s.cents for s in risk if s.kind == "baseline"]) / 100
     exposure = saturate(e_points, w.exposure_scale)
-    mitigation = saturate(c_points, w.mitigation_scale)
-    net = exposure * (1.0 - w.mitigation_cap * mitigation / 100)
-    x_c, m_c, n_c = _cents(exposure), _cents(mitigation), _cents(net)
+    management = saturate(c_points, w.management_scale)
+    net = exposure * (1.0 - management / 100 * manageable_share(b_points, e_points, w))
+    x_c, m_c, n_c = _cents(exposure), _cents(management), _cents(net)
     off_c = x_c - n_c
     x_sh = apportion(x_c, [exposure * s.points / e_points for s in risk] if e_points else [0.0] * len(risk))
     contributions = [
         new_contribution(s.record_id, s.kind, s.role, s.title, key, s.factors, s.points, x / 100, 0.0, x / 100, s.note)
         for s, x in zip(risk, x_sh, strict=False)
     ]
+    inherent_c = sum([x for s, x in zip(risk, x_sh, strict=False) if s.kind == "baseline"])
     if credit:
-        m_sh = apportion(m_c, [mitigation * s.points / c_points for s in credit] if c_points else [0.0] * len(credit))
+        m_sh = apportion(m_c, [management * s.points / c_points for s in credit] if c_points else [0.0] * len(credit))
         off = off_c / 100
         o_sh = apportion(off_c, [off * s.points / c_points for s in credit] if c_points else [0.0] * len(credit))
         contributions += [
@@ -92,50 +112,48 @@ def area_score(
         ]
     net_v = n_c / 100
     peak, peak_on, year_ago = summarise(history[0], history[1], net_v, history[2], w)
-    n_allegations = sum([s.kind == "allegation" for s in risk])  # credit is only ever a commitment's
+    n_allegations = sum([s.kind == "allegation" for s in risk])
+    n_policies = sum([s.kind == "policy" for s in credit])
+    n_commitments = sum([s.kind == "commitment" for s in risk]) + len(credit) - n_policies
     return _with_trend(
         key,
         title,
-        x_c / 100,
-        m_c / 100,
-        off_c / 100,
-        net_v,
-        e_points,
-        c_points,
-        peak,
-        peak_on,
-        year_ago,
+        (x_c / 100, m_c / 100, off_c / 100, net_v, e_points, c_points, b_points),
+        (peak, peak_on, year_ago),
         newest,
-        n_allegations,
-        len(risk) + len(credit) - n_allegations,
+        (n_allegations, n_commitments, n_policies),
         tuple(contributions),
         w,
+        (assessed, trend_cause),
+        inherent_c / 100,
     )
+
+
+def manageable_share(b_points: float, e_points: float, w: Weights) -> float:
+    """Return the share of exposure full management could take off: the baseline's and the evidence's, weighted."""
+    if e_points <= 0:
+        return 0.0
+    return (w.manageable_inherent * b_points + w.manageable_evidence * (e_points - b_points)) / e_points
 
 
 def _with_trend(
     key: str,
     title: str,
-    exposure: float,
-    mitigation: float,
-    offset: float,
-    net: float,
-    e_points: float,
-    c_points: float,
-    peak: float,
-    peak_on: dt.date,
-    year_ago: float,
+    values: tuple[float, float, float, float, float, float, float],
+    history: tuple[float, dt.date, float],
     newest: PartialDate | None,
-    n_allegations: int,
-    n_commitments: int,
+    counts: tuple[int, int, int],
     contributions: tuple[Contribution, ...],
     w: Weights,
+    state: tuple[bool, str],
+    inherent: float = 0.0,
 ) -> AreaScore:
+    """Return the AreaScore of (exposure, mitigation, offset, net, exposure, credit and baseline points)."""
+    exposure, mitigation, offset, net, e_points, c_points, b_points = values
+    peak, peak_on, year_ago = history
     delta = round2(net - year_ago)
     trend = "rising" if delta >= w.trend_threshold else "falling" if delta <= -w.trend_threshold else "steady"
-    # Positional, in field order (key, title, exposure, mitigation, offset, net, band, exposure_points,
-    # credit_points, peak, peak_on, year_ago, trend, trend_delta, newest_source, allegations,
-    # commitments, contributions): keyword calls cost more, and there are 14 per company.
+    # Positional, in field order: keyword calls cost more, and there are 14 per company.
     return new_area_score(
         key,
         title,
@@ -152,14 +170,25 @@ def _with_trend(
         trend,
         delta,
         newest,
-        n_allegations,
-        n_commitments,
+        counts[0],
+        counts[1],
         contributions,
+        b_points,
+        inherent,
+        counts[2],
+        state[0],
+        state[1] if delta else "none",  # an unmoved number has nothing to explain
     )
 
 
+_KINDS = ("allegation", "commitment", "policy")
+
+
 def overall_score(
-    areas: Sequence[AreaScore], w: Weights, history: tuple[Sequence[float], Sequence[dt.date], dt.date]
+    areas: Sequence[AreaScore],
+    w: Weights,
+    history: tuple[Sequence[float], Sequence[dt.date], dt.date],
+    trend_cause: str,
 ) -> AreaScore:
     """Combine area scores: an ordered weighted average of each measure, largest areas first."""
     wx = owa([a.exposure for a in areas], w.overall)
@@ -221,21 +250,24 @@ def overall_score(
     newest = max((a.newest_source for a in areas if a.newest_source), default=None)
     net_v = n_c / 100
     peak, peak_on, year_ago = summarise(history[0], history[1], net_v, history[2], w)
+    kinds = {kind: len({c.record_id for c in contributions if c.record_kind == kind}) for kind in _KINDS}
     return _with_trend(
         OVERALL,
         "Overall",
-        x_c / 100,
-        m_c / 100,
-        (x_c - n_c) / 100,
-        net_v,
-        sum([round(p * 100) for p in risk_points.values()]) / 100,  # _cents, inlined
-        sum([round(p * 100) for p in credit_points.values()]) / 100,
-        max(peak, net_v),
-        peak_on,
-        year_ago,
+        (
+            x_c / 100,
+            m_c / 100,
+            (x_c - n_c) / 100,
+            net_v,
+            sum([round(p * 100) for p in risk_points.values()]) / 100,  # _cents, inlined
+            sum([round(p * 100) for p in credit_points.values()]) / 100,
+            sum([round(p * 100) for (kind, _), p in risk_points.items() if kind == "baseline"]) / 100,
+        ),
+        (max(peak, net_v), peak_on, year_ago),
         newest,
-        len({c.record_id for c in contributions if c.record_kind == "allegation"}),
-        len({c.record_id for c in contributions if c.record_kind == "commitment"}),
+        (kinds["allegation"], kinds["commitment"], kinds["policy"]),
         tuple(contributions),
         w,
+        (any(a.assessed for a in areas), trend_cause),
+        round2(sum([c.exposure for c in contributions if c.record_kind == "baseline"])),
     )

@@ -15,16 +15,17 @@ from collections.abc import Sequence
 
 from ..asof import known_at
 from ..dates import PartialDate
-from ..records import Allegation, Commitment, Company
+from ..records import Allegation, Commitment, Company, Policy
 from ..taxonomy import Taxonomy
 from .areas import area_score, overall_score
+from .causes import trend_causes
 from .gaps import build_gaps
 from .history import history_nets
-from .model import Profile, ScoredRecord
+from .model import Evidence, Profile, ScoredRecord
 from .opportunities import build_opportunities, peer_holders, peer_opportunities
 from .peers import rank_peers
 from .questions import build_questions
-from .rules import date_key
+from .rules import DAYS_PER_MONTH, date_key, months_before
 from .score import RecordFacts, Scorer
 from .weights import Weights
 
@@ -47,6 +48,7 @@ def _compile(company: Company, taxonomy: Taxonomy, scorer: Scorer) -> Profile:
     # Records dated after as-of play no part anywhere (history steps are all before it).
     fa = [(a, f) for a in company.allegations if (f := RecordFacts(a, True)).start <= step]
     fc = [(c, f) for c in company.commitments if (f := RecordFacts(c, False)).start <= step]
+    fp = [(p, f) for p in company.policies if (f := RecordFacts(p, False)).start <= step]
     scored: list[ScoredRecord] = []
     for a, f in fa:
         s = scorer.allegation(a, f)
@@ -56,30 +58,47 @@ def _compile(company: Company, taxonomy: Taxonomy, scorer: Scorer) -> Profile:
         s = scorer.commitment(c, f)
         if s is not None:
             scored.append(s)
-    nets, steps = history_nets(fa, fc, keys, scorer)
-    newest = _newest_sources([*fa, *fc], keys, step)
-    # Each area's records, in record order: exposure and penalties, and credit.
-    risk: dict[str, list[ScoredRecord]] = {k: [] for k in keys}
+    scored_policies = [scorer.policy(p) for p, _ in fp]
+    adjustments = {x.area: x for x in company.exposure_adjustments}
+    baselines = [
+        scorer.baseline(area.key, area.short, w.baseline.get(area.key, area.baseline), adjustments.get(area.key))
+        for area in taxonomy.areas
+    ]
+    nets, steps = history_nets(fa, fc, fp, keys, scorer, [b.points if b else 0.0 for b in baselines])
+    newest = _newest_sources([*fa, *fc, *fp], keys, step)
+    # Each area's records, in record order: baseline, exposure and penalties; and credit.
+    risk: dict[str, list[ScoredRecord]] = {k: [b] if b else [] for k, b in zip(keys, baselines, strict=True)}
     credit: dict[str, list[ScoredRecord]] = {k: [] for k in keys}
-    for sc in scored:
+    for sc in [*scored, *scored_policies]:
         into = credit if sc.role == "credit" else risk
         for k in sc.areas if len(sc.areas) == 1 else dict.fromkeys(sc.areas):
             held = into.get(k)
             if held is not None:
                 held.append(sc)
-    areas = [
-        area_score(
-            area.key, area.title, risk[area.key], credit[area.key], w, (nets[i], steps, as_of), newest.get(area.key)
-        )
-        for i, area in enumerate(taxonomy.areas)
-    ]
     # The overall series: the same ordered weighted average at each step (largest areas first).
     top = w.overall
     overall_series = []
     for col in zip(*nets, strict=True):
         ranked = sorted(col, reverse=True)
         overall_series.append(sum([x * v for x, v in zip(top, ranked, strict=False)]))
-    overall = overall_score(areas, w, (overall_series, steps, as_of))
+    tm = w.trend_months - 1
+    year_ago = {k: nets[i][tm] for i, k in enumerate(keys)}
+    year_ago["overall"] = overall_series[tm]
+    causes, overall_cause = trend_causes((fa, fc, fp), risk, credit, year_ago, scorer)
+    areas = [
+        area_score(
+            area.key,
+            area.title,
+            risk[area.key],
+            credit[area.key],
+            w,
+            (nets[i], steps, as_of),
+            newest.get(area.key),
+            causes.get(area.key, "none"),
+        )
+        for i, area in enumerate(taxonomy.areas)
+    ]
+    overall = overall_score(areas, w, (overall_series, steps, as_of), overall_cause)
     gaps = build_gaps(company, taxonomy, as_of, w, tuple(areas), scored)
     questions = build_questions(company, taxonomy, as_of, w, gaps, scored)
     opportunities = build_opportunities(company, taxonomy, as_of, w, tuple(areas))
@@ -96,12 +115,28 @@ def _compile(company: Company, taxonomy: Taxonomy, scorer: Scorer) -> Profile:
         opportunities=opportunities,
         # An edition from a later year than the as-of date was not yet published then.
         benchmarks=tuple(sorted(company.benchmarks, key=lambda b: (-b.year, b.name))),
+        rated=bool(fa or fc or fp),
+        evidence=_evidence([*fa, *fc, *fp], as_of, w),
+        assessed_areas=sum([a.assessed for a in areas]),
         known=company,
     )
 
 
+def _evidence(
+    records: Sequence[tuple[Allegation | Commitment | Policy, RecordFacts]], as_of: dt.date, w: Weights
+) -> Evidence:
+    """Return the newest evidence date (first day of the newest source or record date) and its age."""
+    if not records:
+        return Evidence()
+    y, m, d = max(f.newest_key for _, f in records)
+    newest = dt.date(y, m or 1, d or 1)
+    age = (as_of - newest).days
+    months = int(age // DAYS_PER_MONTH)
+    return Evidence(newest, age, months, newest < months_before(as_of, w.evidence_stale_months))
+
+
 def _newest_sources(
-    records: Sequence[tuple[Allegation | Commitment, RecordFacts]], keys: Sequence[str], step: int
+    records: Sequence[tuple[Allegation | Commitment | Policy, RecordFacts]], keys: Sequence[str], step: int
 ) -> dict[str, PartialDate]:
     """Return per area the newest source date on or before ``step`` (a record's date stands in for undated sources)."""
     out: dict[str, PartialDate] = {}
@@ -159,7 +194,7 @@ def _compile_all(
         extra = peer_opportunities(c, holders, taxonomy, as_of, weights, p)
         out[p.company_id] = dataclasses.replace(
             p,
-            ranks=tuple(peers.ranks[p.company_id][k] for k in peers.areas),
+            ranks=tuple(peers.ranks[p.company_id][k] for k in peers.areas) if p.company_id in peers.ranks else (),
             opportunities=p.opportunities + extra,
         )
     return out

@@ -97,7 +97,7 @@ def build_gaps(
                 score.key,
                 None,
                 score.net,
-                f"{shorts[score.key]}: exposure {score.exposure:.1f} from "
+                f"{shorts[score.key]}: unmanaged risk {score.net:.1f} with "
                 f"{count_words(score.allegations, 'allegation')} and no credible commitment.",
                 j,
             )

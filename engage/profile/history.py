@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from itertools import accumulate
 
-from ..records import Allegation, Commitment
+from ..records import Allegation, Commitment, Policy
 from .rules import DAYS_PER_MONTH, history_steps, is_quantified, round2
 from .score import RecordFacts, Scorer, corroboration, response_factor
 from .weights import Weights
@@ -44,8 +44,10 @@ class _Grid:
 def history_nets(
     allegations: Sequence[tuple[Allegation, RecordFacts]],
     commitments: Sequence[tuple[Commitment, RecordFacts]],
+    policies: Sequence[tuple[Policy, RecordFacts]],
     keys: Sequence[str],
     scorer: Scorer,
+    baselines: Sequence[float],
 ) -> tuple[list[list[float]], Sequence[dt.date]]:
     """Return net per step per area (steps 1..peak_months back; step 0 is computed in full elsewhere).
 
@@ -60,7 +62,8 @@ def history_nets(
     grid = _Grid(keys, ords, ascending, years)
     _add_allegations(allegations, grid, scorer)
     _add_commitments(commitments, grid, scorer)
-    return _nets(grid, scorer.w), steps
+    _add_policies(policies, grid, scorer.w)
+    return _nets(grid, scorer.w, baselines), steps
 
 
 def _add_allegations(allegations: Sequence[tuple[Allegation, RecordFacts]], grid: _Grid, scorer: Scorer) -> None:
@@ -175,22 +178,39 @@ def _add_commitments(commitments: Sequence[tuple[Commitment, RecordFacts]], grid
                 row[overdue:included] = [x + on_time for x in row[overdue:included]]
 
 
-def _nets(grid: _Grid, w: Weights) -> list[list[float]]:
-    """Return the net risk of each area at each step, from the grid's points."""
+def _add_policies(policies: Sequence[tuple[Policy, RecordFacts]], grid: _Grid, w: Weights) -> None:
+    """Add each policy's management points from the first step on or after its date (policies do not age)."""
+    n, ascending, index, c_diff = grid.n, grid.ascending, grid.index, grid.c_diff
+    for p, facts in policies:
+        included = n - bisect.bisect_left(ascending, facts.start)
+        v = w.policy_status[p.status]
+        if not included or not v:
+            continue
+        for k in p.areas:
+            i = index.get(k)
+            if i is not None:
+                c_diff[i][0] += v
+                c_diff[i][included] -= v
+
+
+def _nets(grid: _Grid, w: Weights, baselines: Sequence[float]) -> list[list[float]]:
+    """Return the net risk of each area at each step, from the grid's points and the areas' baselines."""
     n, e_pts, c_pts, e_diff, c_diff = grid.n, grid.e_pts, grid.c_pts, grid.e_diff, grid.c_diff
     exp = math.exp
-    damp = w.mitigation_cap / 100 * 100.0  # (cap / 100) * 100.0, not cap: the rounding the steps always had
-    xs, ms = w.exposure_scale, w.mitigation_scale
+    xs, ms = w.exposure_scale, w.management_scale
+    k_in, k_ev = w.manageable_inherent, w.manageable_evidence
     nets: list[list[float]] = []
     for i in range(len(e_pts)):
         # Exposure and credit points at each step: the per-step points plus the running sums of
         # the difference arrays, as in acc += d[j] from 0.0 (0.0 + x is x exactly). Net is the
-        # saturated exposure damped by the saturated credit (no credit: no damping; no exposure: 0).
+        # saturated exposure (baseline plus evidence) less the manageable share that the
+        # saturated credit manages (areas.area_score's formula; no credit: none managed).
+        b = baselines[i]
         nets.append(
             [
                 0.0
-                if (e := x + e_acc) <= 1e-12
-                else 100.0 * (1.0 - exp(-e / xs)) * (1.0 - damp * (1.0 - exp(-credit / ms)))
+                if (e := b + x + e_acc) <= 1e-12
+                else 100.0 * (1.0 - exp(-e / xs)) * (1.0 - (1.0 - exp(-credit / ms)) * (k_in * b + k_ev * (e - b)) / e)
                 if (credit := y + c_acc) > 1e-12
                 else 100.0 * (1.0 - exp(-e / xs))
                 for x, e_acc, y, c_acc in zip(

@@ -21,12 +21,13 @@ from typing import Any, TypeVar
 from ..dates import PartialDate
 from ..records import Benchmark, Company, Source
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 OVERALL = "overall"
 BANDS: tuple[str, ...] = ("low", "moderate", "elevated", "high")
 #: What documents show instead of a band when nothing is on record: scores of 0 are not a rating.
 NOT_RATED = "not-rated"
 GAP_KINDS: tuple[str, ...] = ("no-response", "allegation", "no-commitment", "missed", "overdue", "unverified", "stale")
+TREND_CAUSES: tuple[str, ...] = ("new-evidence", "ageing", "mixed", "none")
 OPEN_STATUSES = frozenset({"alleged", "under-investigation", "legal-action", "substantiated"})
 
 _T = TypeVar("_T")
@@ -36,15 +37,16 @@ _T = TypeVar("_T")
 class Contribution:
     """What one record added to one score, and why.
 
-    ``role`` is 'exposure' (an allegation), 'penalty' (a missed, withdrawn or overdue
-    commitment: a negative signal counted with exposure) or 'credit' (a commitment's
-    credibility). ``points`` are model points (allegation points or credit points);
-    ``exposure``, ``mitigation`` and ``net`` are this record's shares of the score's
-    values, which sum exactly (to the hundredth) to the score's totals.
+    ``role`` is 'exposure' (the sector baseline of the area, or an allegation), 'penalty' (a
+    missed, withdrawn or overdue commitment: a negative signal counted with exposure) or
+    'credit' (management: a commitment's credibility or a policy's status). A 'baseline'
+    contribution's ``record_id`` is the area key. ``points`` are model points (exposure points
+    or management points); ``exposure``, ``mitigation`` and ``net`` are this record's shares
+    of the score's values, which sum exactly (to the hundredth) to the score's totals.
     """
 
     record_id: str
-    record_kind: str  # 'allegation' | 'commitment'
+    record_kind: str  # 'baseline' | 'allegation' | 'commitment' | 'policy'
     role: str  # 'exposure' | 'penalty' | 'credit'
     title: str
     area: str
@@ -60,10 +62,16 @@ class Contribution:
 class AreaScore:
     """The risk in one action area (or overall) as of the profile date, with its history.
 
-    exposure, mitigation and net are 0-100; ``offset`` = exposure - net is what commitments
-    took off. ``exposure_points`` and ``credit_points`` are the model points behind them.
-    ``peak`` is the highest net at monthly steps over the last 24 months (``peak_on`` its
-    most recent step), ``year_ago`` the net a year before and ``trend`` its direction.
+    All of 0-100: ``exposure`` is the inherent exposure (the sector baseline, ``inherent`` of
+    it) plus what allegations and broken commitments add; ``mitigation`` is the management
+    score (commitments and policies); ``net`` is the unmanaged risk and ``offset`` = exposure
+    - net the managed risk. ``exposure_points`` and ``credit_points`` are the model points
+    behind them (``baseline_points`` of the exposure points are the baseline's). ``assessed``
+    says whether any management evidence (a commitment or a policy record, found or not) is
+    on record. ``peak`` is the highest net at monthly steps over the last 24 months
+    (``peak_on`` its most recent step), ``year_ago`` the net a year before, ``trend`` its
+    direction and ``trend_cause`` why it moved: 'new-evidence' (records or developments dated
+    in the year), 'ageing' (only older allegations losing weight), 'mixed' or 'none'.
     """
 
     key: str
@@ -84,6 +92,11 @@ class AreaScore:
     allegations: int
     commitments: int
     contributions: tuple[Contribution, ...]
+    baseline_points: float
+    inherent: float
+    policies: int
+    assessed: bool
+    trend_cause: str  # one of TREND_CAUSES
 
 
 # A source cited by a question: the record's own Source (title, publisher, url, date).
@@ -143,6 +156,22 @@ class PeerRank:
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """How current a profile's evidence is: the newest source date known at the as-of date and its age.
+
+    ``newest`` is the first day of the newest dated source (or record date) of any allegation,
+    commitment or policy; ``age_days`` the days from it to the as-of date; both None when
+    nothing is on record. ``stale`` is true when it is older than the weights'
+    ``time.evidence_stale_months``.
+    """
+
+    newest: dt.date | None = None
+    age_days: int | None = None
+    age_months: int | None = None
+    stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """One company's risk profile as of a date; ``to_dict`` gives the documented JSON."""
 
@@ -157,7 +186,11 @@ class Profile:
     questions: tuple[Question, ...]
     opportunities: tuple[Opportunity, ...]
     benchmarks: tuple[Benchmark, ...] = ()
-    ranks: tuple[PeerRank, ...] = ()  # overall first, then areas; empty unless compiled with peers
+    ranks: tuple[PeerRank, ...] = ()  # overall first, then areas; empty unless compiled with peers, or not rated
+    #: False when nothing (no allegation, commitment or policy) is on record: no number, no rank.
+    rated: bool = True
+    evidence: Evidence = field(default_factory=Evidence)
+    assessed_areas: int = 0  # areas with management evidence on record (``AreaScore.assessed``)
     #: The company as known at ``as_of`` (``engage.asof.known_at``): what documents read. Not in the JSON.
     known: Company | None = field(default=None, compare=False, repr=False, metadata={"json": False})
 

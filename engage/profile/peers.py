@@ -12,11 +12,20 @@ from .rules import round2
 
 
 def rank_peers(profiles: Iterable[Profile]) -> Peers:
-    """Return the ranks of ``profiles`` against each other, overall and per area (lowest risk = rank 1)."""
-    profs = list(profiles)
-    if not profs:
+    """Return the ranks of ``profiles`` against each other, overall and per area (lowest risk = rank 1).
+
+    Only rated profiles are ranked and counted in the medians: a company with nothing on
+    record has no number to compare, and a baseline-only score would pass for one.
+    """
+    everyone = list(profiles)
+    if not everyone:
         raise DataError("no profiles to rank")
-    as_of = profs[0].as_of
+    as_of = everyone[0].as_of
+    profs = [p for p in everyone if p.rated]
+    if not profs:
+        return Peers(
+            as_of, (), (OVERALL, *(a.key for a in everyone[0].areas)), MappingProxyType({}), MappingProxyType({})
+        )
     area_keys = (OVERALL, *(a.key for a in profs[0].areas))
     ranks: dict[str, dict[str, PeerRank]] = {p.company_id: {} for p in profs}
     medians: dict[str, float] = {}
@@ -42,6 +51,6 @@ def rank_peers(profiles: Iterable[Profile]) -> Peers:
 
 
 def leaderboard(profiles: Mapping[str, Profile] | Sequence[Profile], area: str = OVERALL) -> list[Profile]:
-    """Return the profiles ordered for a leaderboard of ``area``: lowest net risk first, ties by name."""
+    """Return the profiles ordered for a leaderboard of ``area``: lowest net risk first, not rated last."""
     items = list(profiles.values()) if isinstance(profiles, Mapping) else list(profiles)
-    return sorted(items, key=lambda p: (p.area(area).net, p.company_name.casefold(), p.company_id))
+    return sorted(items, key=lambda p: (not p.rated, p.area(area).net, p.company_name.casefold(), p.company_id))

@@ -21,7 +21,7 @@ from ..asof import known_sources, record_known, source_known
 from ..countries import COUNTRY_NAMES
 from ..dates import PartialDate
 from ..errors import DataError
-from ..records import Allegation, Commitment, Company
+from ..records import Allegation, Commitment, Company, Policy
 from ..taxonomy import QUESTION_KINDS, Area, Taxonomy
 from .model import Gap, Question, ScoredRecord, SourceRef, new_question
 from .rules import date_key, first_ordinal
@@ -371,7 +371,7 @@ def _no_commitment_context(
 
 def _newest_in_area(company: Company, key: str, as_of: dt.date) -> PartialDate | None:
     """Return the newest date of a known source of the area's records at ``as_of`` (undated: the record's date)."""
-    records: list[Allegation | Commitment] = [*company.allegations, *company.commitments]
+    records: list[Allegation | Commitment | Policy] = [*company.allegations, *company.commitments, *company.policies]
     dates = [
         s.date or r.date
         for r in records

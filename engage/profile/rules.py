@@ -76,9 +76,11 @@ def is_quantified(c: Commitment) -> bool:
 
 
 def has_records(company: Company, as_of: dt.date) -> bool:
-    """Return whether any allegation or commitment of ``company`` is known at ``as_of`` (else: not rated)."""
-    return any(record_known(a, as_of) for a in company.allegations) or any(
-        record_known(c, as_of) for c in company.commitments
+    """Return whether any allegation, commitment or policy of ``company`` is known at ``as_of`` (else: not rated)."""
+    return any(
+        record_known(r, as_of)
+        for records in (company.allegations, company.commitments, company.policies)
+        for r in records
     )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from ..asof import known_sources
-from ..records import Allegation, Commitment
+from ..records import Allegation, Commitment, ExposureAdjustment, Policy, Source
 from .model import OPEN_STATUSES, ScoredRecord
 from .rules import (
     DAY_SPANS,
@@ -74,7 +74,7 @@ class RecordFacts:
 
     __slots__ = ("allegation", "keys", "last", "newest", "newest_key", "record", "settled", "start")
 
-    def __init__(self, r: Allegation | Commitment, allegation: bool) -> None:
+    def __init__(self, r: Allegation | Commitment | Policy, allegation: bool) -> None:
         # day_span(d), with the memo looked up here: a record has a few dates, a workspace many records.
         spans = DAY_SPANS
         d = r.date
@@ -177,6 +177,7 @@ class Scorer:
         "_credits",
         "_heads",
         "_penalties",
+        "_policies",
         "as_of",
         "rows",
         "step",
@@ -198,6 +199,7 @@ class Scorer:
         self._corroborations: dict[int, tuple[float, str]] = {}
         self._credits: dict[tuple[bool, int | None, bool, str, str], tuple[float, Mapping[str, float], str]] = {}
         self._penalties: dict[tuple[str, int], tuple[float, Mapping[str, float], str]] = {}
+        self._policies: dict[str, tuple[float, Mapping[str, float], str]] = {}
 
     def recency(self, age_days: int) -> float:
         """Return the recency weight of a development ``age_days`` old (recency_factor, by whole days)."""
@@ -317,6 +319,41 @@ class Scorer:
         sources = c.sources if facts.settled <= step else known_sources(c.sources, self.as_of)
         cents = round(points * 100)
         return ScoredRecord(c.id, "commitment", role, c.title, c.areas, factors, points, note, cents, sources)
+
+    def policy(self, p: Policy) -> ScoredRecord:
+        """Return a known policy's management points: by its status (none-found: 0, the area assessed)."""
+        held = self._policies.get(p.status)
+        if held is None:
+            points = self.w.policy_status[p.status]
+            words = (
+                "no such policy found (0): the area is assessed"
+                if p.status == "none-found"
+                else (f"policy {p.status} ({_g(points)})")
+            )
+            held = self._policies[p.status] = (points, MappingProxyType({"status": points}), words)
+        points, factors, note = held
+        return ScoredRecord(
+            p.id, "policy", "credit", p.title, p.areas, factors, points, note, round(points * 100), p.sources
+        )
+
+    def baseline(
+        self, key: str, short: str, sector: float, adjustment: ExposureAdjustment | None
+    ) -> ScoredRecord | None:
+        """Return an area's inherent exposure: the sector baseline, scaled by the company's adjustment (None when 0)."""
+        factor = adjustment.factor if adjustment is not None else 1.0
+        points = round2(sector * factor)
+        if points <= 0:
+            return None
+        note = f"sector baseline for {short} ({_g(sector)} points)"
+        sources: tuple[Source, ...] = ()
+        if adjustment is not None:
+            note += f" x company adjustment {_g(factor)} ({adjustment.reason.rstrip('.')})"
+            sources = adjustment.sources
+        factors = MappingProxyType({"baseline": sector, "adjustment": factor})
+        title = f"Sector baseline: {short}"
+        return ScoredRecord(
+            key, "baseline", "exposure", title, (key,), factors, points, note, round(points * 100), sources
+        )
 
     def _penalty(self, c: Commitment, key: tuple[str, int]) -> tuple[float, Mapping[str, float], str]:
         w = self.w

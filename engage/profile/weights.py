@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import DataError, Problem
+from ..taxonomy import AREA_KEYS
 from ..yamlsafe import YamlProblem, compose_text, plain_value
 from .model import to_plain
 
@@ -42,15 +43,19 @@ class Weights:
     commitment_status: Mapping[str, float]
     penalty: Mapping[str, float]
     credible_min: float
+    policy_status: Mapping[str, float]
+    baseline: Mapping[str, float]  # engage.yaml's overrides of the taxonomy's sector baselines
     exposure_scale: float
-    mitigation_scale: float
-    mitigation_cap: float
+    management_scale: float
+    manageable_inherent: float
+    manageable_evidence: float
     bands: Mapping[str, float]
     overall: tuple[float, ...]
     peak_months: int
     trend_months: int
     trend_threshold: float
     stale_months: int
+    evidence_stale_months: int
     gap_min_exposure: float
     max_questions_per_gap: int
     opportunities_per_area: int
@@ -98,6 +103,9 @@ def _merge(base: Any, over: Any, where: str, problems: list[tuple[str, str]]) ->
         for key, value in over.items():
             key = str(key)
             path = f"{where}.{key}" if where else key
+            if path == "baseline":
+                out[key] = _baselines(value, problems)
+                continue
             if key not in base:
                 problems.append((f"weights.{path}", f"unknown key '{key}'; known keys: {', '.join(base)}"))
                 continue
@@ -125,6 +133,23 @@ def _merge(base: Any, over: Any, where: str, problems: list[tuple[str, str]]) ->
             return base
         return over
     return over  # pragma: no cover
+
+
+def _baselines(over: Any, problems: list[tuple[str, str]]) -> dict[str, Any]:
+    """Return the baseline overrides (area key -> points >= 0); collect unknown areas and bad values."""
+    if not isinstance(over, dict):
+        problems.append(("weights.baseline", f"expected a mapping of area keys ({', '.join(AREA_KEYS)}) to points"))
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in over.items():
+        key = str(key)
+        if key not in AREA_KEYS:
+            problems.append((f"weights.baseline.{key}", f"unknown area '{key}'; areas: {', '.join(AREA_KEYS)}"))
+        elif not _is_number(value) or value < 0:
+            problems.append((f"weights.baseline.{key}", f"'{value}' is not a number >= 0"))
+        else:
+            out[key] = value
+    return out
 
 
 def _is_number(value: Any) -> bool:
@@ -158,9 +183,12 @@ def _check(data: dict[str, Any], problems: list[tuple[str, str]]) -> None:
         for k, v in c[group].items():
             at_least(f"commitments.{group}.{k}", v, 0)
     at_least("scores.exposure_scale", s["exposure_scale"], 0, strict=True)
-    at_least("scores.mitigation_scale", s["mitigation_scale"], 0, strict=True)
-    if not 0 <= s["mitigation_cap"] < 1:
-        problems.append(("weights.scores.mitigation_cap", f"{s['mitigation_cap']} must be >= 0 and < 1"))
+    at_least("scores.management_scale", s["management_scale"], 0, strict=True)
+    for k, v in s["manageable"].items():
+        if not 0 <= v <= 1:
+            problems.append((f"weights.scores.manageable.{k}", f"{v} must be between 0 and 1"))
+    for k, v in data["policies"]["status"].items():
+        at_least(f"policies.status.{k}", v, 0)
     bands = [s["bands"][k] for k in ("moderate", "elevated", "high")]
     if bands != sorted(bands) or bands[0] <= 0 or bands[-1] > 100:
         problems.append(("weights.scores.bands", "thresholds must rise (moderate <= elevated <= high) within (0, 100]"))
@@ -172,7 +200,7 @@ def _check(data: dict[str, Any], problems: list[tuple[str, str]]) -> None:
         or overall != sorted(overall, reverse=True)
     ):
         problems.append(("weights.scores.overall", "weights must be >= 0, non-increasing and sum to 1"))
-    for k in ("peak_months", "trend_months", "stale_months"):
+    for k in ("peak_months", "trend_months", "stale_months", "evidence_stale_months"):
         if not isinstance(t[k], int) or t[k] < 1:
             problems.append((f"weights.time.{k}", "must be a whole number of months >= 1"))
     if (
@@ -244,15 +272,19 @@ def load_weights(
         commitment_status=ro({k: float(v) for k, v in c["status"].items()}),
         penalty=ro({k: float(v) for k, v in c["penalty"].items()}),
         credible_min=float(c["credible_min"]),
+        policy_status=ro({k: float(v) for k, v in data["policies"]["status"].items()}),
+        baseline=ro({k: float(v) for k, v in data["baseline"].items()}),
         exposure_scale=float(s["exposure_scale"]),
-        mitigation_scale=float(s["mitigation_scale"]),
-        mitigation_cap=float(s["mitigation_cap"]),
+        management_scale=float(s["management_scale"]),
+        manageable_inherent=float(s["manageable"]["inherent"]),
+        manageable_evidence=float(s["manageable"]["evidence"]),
         bands=ro({k: float(v) for k, v in s["bands"].items()}),
         overall=tuple(float(w) for w in s["overall"]),
         peak_months=int(t["peak_months"]),
         trend_months=int(t["trend_months"]),
         trend_threshold=float(t["trend_threshold"]),
         stale_months=int(t["stale_months"]),
+        evidence_stale_months=int(t["evidence_stale_months"]),
         gap_min_exposure=float(data["gaps"]["min_exposure"]),
         max_questions_per_gap=int(data["gaps"]["max_questions_per_gap"]),
         opportunities_per_area=int(data["opportunities"]["per_area"]),

@@ -1,0 +1,121 @@
+"""The brief's words about its own evidence: how old it is, why a benchmark ranks the company elsewhere, and policies.
+
+These sentences keep a reader from misreading the numbers: a score built on old evidence
+says so on the first page, a fall that only ageing explains is not called an improvement
+(``engage.documents.brief.history_text``), and where an external benchmark's rank is far
+from engage's, one sentence beside both numbers says what each measures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..profile import OVERALL, Profile
+from ..records import Benchmark, Policy
+from .brief_view import PolicyRow, RecordLink
+from .environment import date_label
+from .references import References
+
+#: Ranks further apart than this share of the field get a sentence saying why.
+FAR_APART = 1 / 3
+
+#: What each known benchmark measures, in a clause ("scores ..."); others get the generic clause.
+BENCHMARK_MEASURES = {
+    "lead the charge leaderboard": "scores the supply-chain policies and practices an automaker discloses",
+}
+GENERIC_MEASURE = "scores what the company discloses against its own criteria"
+
+POLICY_KIND_WORDS = {
+    "hrdd-policy": "Human-rights due-diligence policy",
+    "supplier-code": "Supplier code of conduct",
+    "fpic-policy": "FPIC (Indigenous Peoples' consent) policy",
+    "grievance-mechanism": "Grievance mechanism",
+    "smelter-list": "Published smelter or refiner list",
+    "sourcing-disclosure": "Sourcing disclosure",
+    "deforestation-policy": "Deforestation policy",
+    "responsible-minerals-policy": "Responsible-minerals policy",
+    "decarbonisation-policy": "Decarbonisation policy for materials",
+    "other": "Other policy or disclosure",
+}
+POLICY_STATUS_WORDS = {
+    "none-found": "None found",
+    "adopted": "Adopted",
+    "implemented": "Implemented",
+    "verified": "Independently verified",
+}
+
+
+def policy_rows(
+    policies: Sequence[Policy], links: dict[tuple[str, str], RecordLink], shorts: dict[str, str], refs: References
+) -> tuple[PolicyRow, ...]:
+    """Return the policies table in the book's order, every known source cited."""
+    return tuple(
+        PolicyRow(
+            label=links["policy", p.id].label,
+            anchor=links["policy", p.id].anchor,
+            title=p.title,
+            date=date_label(p.date),
+            areas=", ".join(shorts[k] for k in p.areas if k in shorts),
+            kind=POLICY_KIND_WORDS.get(p.kind, p.kind),
+            status=p.status,
+            assessed_by=p.assessed_by,
+            summary=p.summary,
+            refs=refs.cite(p.sources),
+        )
+        for p in policies
+    )
+
+
+def evidence_note(profile: Profile) -> str:
+    """Return the first page's warning when the newest evidence is stale ('' when it is recent or there is none)."""
+    ev = profile.evidence
+    if ev.newest is None or not ev.stale or ev.age_months is None:
+        return ""
+    months = ev.age_months
+    return (
+        f"The newest evidence on record is {months} month{'s' if months != 1 else ''} old "
+        f"({date_label(ev.newest)}): read the scores as of then, and ask what has changed since."
+    )
+
+
+def benchmark_gaps(profile: Profile) -> tuple[str, ...]:
+    """Return, for each benchmark edition with a rank far from engage's overall rank, why the two differ.
+
+    Positions are compared as shares of each field (rank 1 of 18 and rank 1 of 17 are both
+    first); engage's rank is among the rated companies of the workspace. The newest edition
+    of each benchmark is used.
+    """
+    ours = profile.rank(OVERALL)
+    if not profile.rated or ours is None or ours.of < 2:
+        return ()
+    out: list[str] = []
+    seen: set[str] = set()
+    for b in profile.benchmarks:  # newest first
+        key = b.name.casefold()
+        if key in seen or b.rank is None or not b.of or b.of < 2:
+            continue
+        seen.add(key)
+        if abs((ours.rank - 1) / (ours.of - 1) - (b.rank - 1) / (b.of - 1)) <= FAR_APART:
+            continue
+        out.append(_gap_sentence(profile, b, ours.rank, ours.of))
+    return tuple(out)
+
+
+def _gap_sentence(profile: Profile, b: Benchmark, rank: int, of: int) -> str:
+    measures = BENCHMARK_MEASURES.get(b.name.casefold(), GENERIC_MEASURE)
+    name = profile.company_name
+    head = f"{b.name} {b.year} ranks {name} {b.rank} of {b.of}, engage {rank} of {of}: the benchmark {measures}"
+    overall = profile.overall
+    allegations = overall.allegations
+    assert b.rank is not None and b.of  # benchmark_gaps passes only ranked editions
+    if (rank - 1) / (of - 1) > (b.rank - 1) / (b.of - 1):  # engage places it nearer the high-risk end
+        if allegations:
+            return (
+                f"{head}, while engage also counts the {allegations} allegation{'s' if allegations != 1 else ''} "
+                f"on record as evidence that management has not yet prevented harm."
+            )
+        return f"{head}, while engage credits only the commitments and policies on record here."
+    return (
+        f"{head}, while engage finds fewer allegations on record for {name} than for most peers; "
+        f"few records are not evidence of good practice."
+    )
