@@ -96,6 +96,18 @@ def write_workspace(root: Path, n: int = 300, records: int = 40) -> None:
                 if m.target_year:
                     lines.append(f"    target_year: {max(m.target_year, m.date.year)}")
                 lines += sources(m)
+        if c.policies:
+            lines.append("policies:")
+            for pol in c.policies:
+                lines += [
+                    f"  - id: {pol.id}",
+                    f"    title: {_yaml_scalar(pol.title)}",
+                    f"    date: {pol.date}",
+                    f"    areas: [{', '.join(pol.areas)}]",
+                    f"    kind: {pol.kind}",
+                    f"    status: {pol.status}",
+                ]
+                lines += sources(pol)
         (root / "companies" / f"{c.id}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

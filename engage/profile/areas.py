@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..dates import PartialDate
+from .causes import cause_of
 from .history import summarise
 from .model import OVERALL, AreaScore, Contribution, ScoredRecord, new_area_score, new_contribution
 from .rules import round2, saturate
@@ -64,7 +65,7 @@ def area_score(
     w: Weights,
     history: tuple[Sequence[float], Sequence[dt.date], dt.date],
     newest: PartialDate | None,
-    trend_cause: str,
+    counterfactual: float | None,
 ) -> AreaScore:
     """Return an area's score from its records' points: ``risk`` (baseline, exposure and penalties) and ``credit``.
 
@@ -84,7 +85,7 @@ def area_score(
             (0, 0, 0),
             (),
             w,
-            (False, trend_cause),
+            (False, counterfactual),
         )
     e_points = sum([s.cents for s in risk]) / 100
     c_points = sum([s.cents for s in credit]) / 100
@@ -124,7 +125,7 @@ def area_score(
         (n_allegations, n_commitments, n_policies),
         tuple(contributions),
         w,
-        (assessed, trend_cause),
+        (assessed, counterfactual),
         inherent_c / 100,
     )
 
@@ -145,7 +146,7 @@ def _with_trend(
     counts: tuple[int, int, int],
     contributions: tuple[Contribution, ...],
     w: Weights,
-    state: tuple[bool, str],
+    state: tuple[bool, float | None],
     inherent: float = 0.0,
 ) -> AreaScore:
     """Return the AreaScore of (exposure, mitigation, offset, net, exposure, credit and baseline points)."""
@@ -177,7 +178,7 @@ def _with_trend(
         inherent,
         counts[2],
         state[0],
-        state[1] if delta else "none",  # an unmoved number has nothing to explain
+        cause_of(net, year_ago, state[1]) if delta else "none",  # an unmoved number has nothing to explain
     )
 
 
@@ -188,7 +189,7 @@ def overall_score(
     areas: Sequence[AreaScore],
     w: Weights,
     history: tuple[Sequence[float], Sequence[dt.date], dt.date],
-    trend_cause: str,
+    counterfactual: float | None,
 ) -> AreaScore:
     """Combine area scores: an ordered weighted average of each measure, largest areas first."""
     wx = owa([a.exposure for a in areas], w.overall)
@@ -268,6 +269,6 @@ def overall_score(
         (kinds["allegation"], kinds["commitment"], kinds["policy"]),
         tuple(contributions),
         w,
-        (any(a.assessed for a in areas), trend_cause),
+        (any(a.assessed for a in areas), counterfactual),
         round2(sum([c.exposure for c in contributions if c.record_kind == "baseline"])),
     )

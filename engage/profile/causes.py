@@ -31,42 +31,63 @@ Records = tuple[
 ]
 
 
-def trend_causes(
+def counterfactuals(
     records: Records,
     risk: Mapping[str, Sequence[ScoredRecord]],
     credit: Mapping[str, Sequence[ScoredRecord]],
-    year_ago: Mapping[str, float],
     scorer: Scorer,
-) -> tuple[dict[str, str], str]:
-    """Return the trend cause of each area (by key) and of the overall figure.
+) -> dict[str, float]:
+    """Return the counterfactual net now (what was known a year ago, aged to now) of each area something changed in.
 
     ``risk`` and ``credit`` are each area's scored records now (as areas.area_score takes
-    them); ``year_ago`` each area's net at the trend step and the overall one under 'overall'.
+    them). An area missing from the result had no change in the window: its counterfactual
+    is its net now, and all of its change is ageing.
     """
-    w = scorer.w
     changed = _changed(records, scorer)
-    now: dict[str, float] = {}
-    counterfactual: dict[str, float] = {}
-    for key, items in risk.items():
-        e_now = sum([s.points for s in items])
-        b = sum([s.points for s in items if s.kind == "baseline"])
-        c_now = sum([s.points for s in credit[key]])
-        now[key] = unmanaged(b, e_now, c_now, w)
-        if any((s.kind, s.record_id) in changed for s in (*items, *credit[key])):
-            e_cf = c_cf = 0.0
-            for s in (*items, *credit[key]):
-                role, points = changed.get((s.kind, s.record_id)) or (s.role, s.points)
-                if role == "credit":
-                    c_cf += points
-                else:
-                    e_cf += points
-            counterfactual[key] = unmanaged(b, e_cf, c_cf, w)
-        else:
-            counterfactual[key] = now[key]
-    causes = {k: cause(now[k] - year_ago[k], now[k] - counterfactual[k], counterfactual[k] - year_ago[k]) for k in now}
-    o_now, o_cf = _owa(now.values(), w), _owa(counterfactual.values(), w)
-    overall = cause(o_now - year_ago["overall"], o_now - o_cf, o_cf - year_ago["overall"])
-    return causes, overall
+    if not changed:
+        return {}
+    w = scorer.w
+    touched = {k for kind, rid in changed for k in _areas_of(records, kind, rid)}
+    out: dict[str, float] = {}
+    for key in touched:
+        items = risk.get(key)
+        if items is None:
+            continue
+        b = e_cf = c_cf = 0.0
+        for s in (*items, *credit[key]):
+            role, points = changed.get((s.kind, s.record_id)) or (s.role, s.points)
+            if s.kind == "baseline":
+                b += points
+            if role == "credit":
+                c_cf += points
+            else:
+                e_cf += points
+        out[key] = unmanaged(b, e_cf, c_cf, w)
+    return out
+
+
+def overall_counterfactual(nets: Mapping[str, float], counterfactual: Mapping[str, float], w: Weights) -> float | None:
+    """Return the overall counterfactual (None when no area changed): the areas' counterfactuals, OWA-combined."""
+    if not counterfactual:
+        return None
+    return _owa([counterfactual.get(k, v) for k, v in nets.items()], w)
+
+
+def _areas_of(records: Records, kind: str, record_id: str) -> tuple[str, ...]:
+    allegations, commitments, policies = records
+    pool: Sequence[tuple[Allegation | Commitment | Policy, RecordFacts]] = (
+        allegations if kind == "allegation" else commitments if kind == "commitment" else policies
+    )
+    for r, _ in pool:
+        if r.id == record_id:
+            return r.areas
+    return ()
+
+
+def cause_of(net: float, year_ago: float, counterfactual: float | None) -> str:
+    """Return the trend cause of a move from ``year_ago`` to ``net``, split at ``counterfactual`` (None: no change)."""
+    cf = net if counterfactual is None else counterfactual
+    return cause(net - year_ago, net - cf, cf - year_ago)
 
 
 def cause(change: float, new: float, ageing: float) -> str:

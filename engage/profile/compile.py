@@ -18,7 +18,7 @@ from ..dates import PartialDate
 from ..records import Allegation, Commitment, Company, Policy
 from ..taxonomy import Taxonomy
 from .areas import area_score, overall_score
-from .causes import trend_causes
+from .causes import counterfactuals, overall_counterfactual
 from .gaps import build_gaps
 from .history import history_nets
 from .model import Evidence, Profile, ScoredRecord
@@ -81,10 +81,7 @@ def _compile(company: Company, taxonomy: Taxonomy, scorer: Scorer) -> Profile:
     for col in zip(*nets, strict=True):
         ranked = sorted(col, reverse=True)
         overall_series.append(sum([x * v for x, v in zip(top, ranked, strict=False)]))
-    tm = w.trend_months - 1
-    year_ago = {k: nets[i][tm] for i, k in enumerate(keys)}
-    year_ago["overall"] = overall_series[tm]
-    causes, overall_cause = trend_causes((fa, fc, fp), risk, credit, year_ago, scorer)
+    counterfactual = counterfactuals((fa, fc, fp), risk, credit, scorer)
     areas = [
         area_score(
             area.key,
@@ -94,11 +91,12 @@ def _compile(company: Company, taxonomy: Taxonomy, scorer: Scorer) -> Profile:
             w,
             (nets[i], steps, as_of),
             newest.get(area.key),
-            causes.get(area.key, "none"),
+            counterfactual.get(area.key),
         )
         for i, area in enumerate(taxonomy.areas)
     ]
-    overall = overall_score(areas, w, (overall_series, steps, as_of), overall_cause)
+    overall_cf = overall_counterfactual({a.key: a.net for a in areas}, counterfactual, w)
+    overall = overall_score(areas, w, (overall_series, steps, as_of), overall_cf)
     gaps = build_gaps(company, taxonomy, as_of, w, tuple(areas), scored)
     questions = build_questions(company, taxonomy, as_of, w, gaps, scored)
     opportunities = build_opportunities(company, taxonomy, as_of, w, tuple(areas))
