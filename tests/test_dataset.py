@@ -172,11 +172,12 @@ def test_legal_name_is_the_collected_one(path: Path, collected: dict[str, Any]) 
     that state it, and that page is not one the trace rejects; no collected name means no legal_name."""
     entry = collected["identity"].get(path.stem) or {}
     recorded = load(path).get("legal_name")
-    assert recorded == entry.get("legal_name"), f"{path.name}: legal_name differs from docs/sources/collected-2026-12.yaml"
+    assert recorded == entry.get("legal_name"), f"{path.name}: legal_name differs from collected-2026-12.yaml"
     if recorded is not None:
         assert str(entry.get("url", "")).startswith(("http://", "https://")), f"{path.stem}: legal name without address"
         assert entry.get("publisher") and entry.get("phrase"), f"{path.stem}: legal name without publisher or phrase"
-        assert entry["url"] not in {r["url"] for r in collected["rejected"]}, f"{path.stem}: legal name from a rejected page"
+        rejected = {r["url"] for r in collected["rejected"]}
+        assert entry["url"] not in rejected, f"{path.stem}: legal name from a rejected page"
 
 
 @pytest.mark.parametrize("path", COMPANY_FILES, ids=[p.stem for p in COMPANY_FILES])
