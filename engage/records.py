@@ -224,6 +224,13 @@ COMPANY_SPEC = Obj(
     (
         Field("name", "text", required=True, examples=("Volkswagen Group",)),
         Field(
+            "legal_name",
+            "text",
+            description="the full registered name as the company's own filings or notices give it; "
+            "letters are addressed to it; leave out when no credible source states it",
+            examples=("Volkswagen Aktiengesellschaft",),
+        ),
+        Field(
             "country",
             "country",
             description="ISO 3166-1 alpha-2 code of the home country; leave out when the sources do not state it",
@@ -380,6 +387,7 @@ class Company:
     name: str
     country: str | None
     path: Path
+    legal_name: str | None = None
     isin: str | None = None
     agm: dt.date | None = None
     agms: tuple[PastAgm, ...] = ()
@@ -493,6 +501,7 @@ def _company_from(company_id: str, path: Path, raw: dict[str, Any], ctx: Context
         name=raw["name"],
         country=raw.get("country"),
         path=path,
+        legal_name=raw.get("legal_name"),
         isin=raw.get("isin"),
         agm=raw.get("agm"),
         agms=tuple(

@@ -158,6 +158,7 @@ SCHEMA_REJECTS = [
     "policy-missing-sources",
     "policy-missing-status",
     "policy-unknown-field",
+    "legal-name-not-text",
 ]
 
 

@@ -167,6 +167,20 @@ def test_past_agms_are_the_collected_ones(path: Path, collected: dict[str, Any])
 
 
 @pytest.mark.parametrize("path", COMPANY_FILES, ids=[p.stem for p in COMPANY_FILES])
+def test_legal_name_is_the_collected_one(path: Path, collected: dict[str, Any]) -> None:
+    """A legal name in a company file is the one collected under identity:, with the page, publisher and phrase
+    that state it, and that page is not one the trace rejects; no collected name means no legal_name."""
+    entry = collected["identity"].get(path.stem) or {}
+    recorded = load(path).get("legal_name")
+    assert recorded == entry.get("legal_name"), f"{path.name}: legal_name differs from collected-2026-12.yaml"
+    if recorded is not None:
+        assert str(entry.get("url", "")).startswith(("http://", "https://")), f"{path.stem}: legal name without address"
+        assert entry.get("publisher") and entry.get("phrase"), f"{path.stem}: legal name without publisher or phrase"
+        rejected = {r["url"] for r in collected["rejected"]}
+        assert entry["url"] not in rejected, f"{path.stem}: legal name from a rejected page"
+
+
+@pytest.mark.parametrize("path", COMPANY_FILES, ids=[p.stem for p in COMPANY_FILES])
 def test_benchmarks_match_trace(path: Path, trace: dict[str, Any]) -> None:
     doc = load(path)
     by_id = {cid: name for name, cid in trace["company_ids"].items()}

@@ -224,11 +224,18 @@ def test_addressee_from_the_recorded_contact() -> None:
     assert letter.addressee == (
         "Jane Doe",
         "Head of Investor Relations",
-        "Example Motors AG",
+        "Example Motors Aktiengesellschaft",
         "Example Street 1",
         "10115 Berlin",
     )
     assert (letter.salutation, letter.valediction) == ("Dear Jane Doe,", "Yours sincerely,")
+
+
+def test_addressee_names_the_legal_name_and_the_text_the_short_name(tricky: Company) -> None:
+    letter = letter_for(replace(tricky, legal_name="AT&T <Inc> Holdings Ltd."))
+    assert letter.addressee == ("The Board of Directors", "c/o the Company Secretary", "AT&T <Inc> Holdings Ltd.")
+    assert letter.company_name == TRICKY
+    assert "Holdings" not in letter.subject
 
 
 def test_subject_names_the_agm(tricky: Company) -> None:

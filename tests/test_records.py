@@ -61,6 +61,7 @@ def test_full_record_loads_into_typed_fields() -> None:
     c = load_company(DATA / "valid" / "full-record.yaml", TAXONOMY, DATA)
     assert c.id == "full-record"
     assert c.agm == dt.date(2027, 5, 14)
+    assert (c.name, c.legal_name) == ("Example Motors AG", "Example Motors Aktiengesellschaft")
     assert c.contact is not None and c.contact.address == "Example Street 1\n10115 Berlin"
     assert [b.score_pct for b in c.benchmarks] == [31.5, None]
     a = c.allegations[0]

@@ -254,9 +254,11 @@ def _letterhead(org: Organisation | None, signatories: Sequence[Signatory]) -> t
 
 
 def _addressee(company: Company) -> tuple[tuple[str, ...], str, str]:
-    """Return (address lines, salutation, valediction)."""
+    """Return (address lines, salutation, valediction); the address names the company by its legal name."""
     contact = company.contact
-    name = clean(company.name)
+    # A formal letter goes to the registered company (Bayerische Motoren Werke Aktiengesellschaft),
+    # while the subject and text keep the short name the records use (BMW).
+    name = clean(company.legal_name or company.name)
     if contact is None or not contact.name:
         lines = ["The Board of Directors", "c/o the Company Secretary", name]
         if contact is not None and contact.role:
