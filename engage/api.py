@@ -44,8 +44,9 @@ from .documents.letter import LetterOptions
 from .documents.letter_files import letter_request, write_company_letter
 from .documents.pdf import Renderer
 from .errors import DataError, EngageError, Problem, UsageError
+from .glyphs import missing_glyph_problems
 from .profile import OVERALL, Profile, Weights, compile_profile, compile_profiles, load_weights
-from .records import Company, check_company, load_companies, suggest_id
+from .records import Company, check_company, display_path, load_companies, suggest_id
 from .signatories import load_signatories
 from .taxonomy import Taxonomy, load_taxonomy
 from .workspace import Settings, find_workspace, load_settings
@@ -187,7 +188,11 @@ class Workspace:
         """Validate ``ids`` (empty: every company): every problem in every file, plus state warnings."""
         chosen = self.select(ids, all_=not ids, need_some=False)
         companies, problems = self.load(chosen)
-        warnings = [w for c in companies for w in check_company(c, as_of, self.root)]
+        warnings = [
+            w
+            for c in companies
+            for w in (*check_company(c, as_of, self.root), *missing_glyph_problems(c, display_path(c.path, self.root)))
+        ]
         loaded = {c.id for c in companies}
         return CheckResult(
             tuple(chosen), tuple(problems), tuple(warnings), tuple(i for i in chosen if i not in loaded)

@@ -373,8 +373,14 @@ def _print_plan(app: App, plan: Plan) -> None:
     )
 
 
+def _print_warnings(app: App, summary: BatchSummary) -> None:
+    """Print each warning about a written document (a character printed as a box...) to stderr, once."""
+    for company, warning in summary.warnings:
+        app.warn(f"{company}: {warning}")
+
+
 def _print_summary(app: App, summary: BatchSummary, wall: float) -> None:
-    """Print the summary table (rendered, skipped, failed with reasons, time) and the failures."""
+    """Print the summary table (rendered, skipped, failed with reasons, time), the failures and the warnings."""
     _print_failures(app, summary)
     if app.quiet:
         return
@@ -407,11 +413,12 @@ def _print_stopped(app: App, summary: BatchSummary) -> None:
 
 
 def _print_failures(app: App, summary: BatchSummary) -> None:
-    """Print one error line per reason to stderr (companies failing alike share a line), and the index's error."""
+    """Print one error line per reason to stderr (companies failing alike share a line), the index's error, warnings."""
     for row in summary.failure_groups():
         app.err.print(f"[red]error:[/red] {escape(row[0])}: {escape(row[1])}", highlight=False)
     if summary.index_error:
         app.err.print(f"[red]error:[/red] index: {escape(summary.index_error)}", highlight=False)
+    _print_warnings(app, summary)
 
 
 def _failure_kinds(summary: BatchSummary) -> str:
