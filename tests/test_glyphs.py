@@ -214,3 +214,22 @@ def test_batch_names_a_character_once_per_company_for_both_documents() -> None:
     )
     summary = BatchSummary(plan=None, results=[CompanyResult("x", docs)])  # type: ignore[arg-type]
     assert summary.warnings == [("x", f"brief.pdf, letter.pdf: {same}"), ("x", f"brief.pdf: {other}")]
+
+
+def test_text_dir_follows_the_first_strong_character() -> None:
+    from engage.documents.environment import text_dir
+
+    assert text_dir(ARABIC + " Workers") == "rtl"
+    assert text_dir("« " + HEBREW) == "rtl"  # neutral characters first do not decide
+    assert text_dir("Workers " + ARABIC) == "ltr"
+    assert text_dir("比亚迪") == "ltr"
+    assert text_dir("2024 – ") == "" and text_dir(None) == ""
+
+
+def test_right_to_left_record_text_gets_its_direction_in_the_brief(ws: Path) -> None:
+    code, _out, err = run("brief", "byd", "--format", "html", "--as-of", AS_OF, "-w", str(ws))
+    assert code == 0, err
+    html = (ws / "briefs" / "byd" / "brief.html").read_text(encoding="utf-8")
+    assert f'<p class="small" dir="rtl">{ARABIC}.' in html
+    assert '<strong dir="rtl">' not in html  # the English title stays left to right
+    assert '<h1 class="cover-title">比亚迪 BYD</h1>' in html
