@@ -200,8 +200,7 @@ def batch(
     ws = open_workspace(workspace)
     out_dir = Path(out) if out else ws.default_out
     if merge_manifests:
-        path, merged = merge_shard_manifests(out_dir.resolve())
-        app.info(f"merged {len(merged)} shard manifest{'s' if len(merged) != 1 else ''} into {escape(str(path))}")
+        _merge_manifests(app, out_dir.resolve(), as_json)
         return
     options = BatchOptions(
         as_of=as_of,
@@ -239,6 +238,21 @@ def batch(
         _print_summary(app, summary, wall)
     if summary.exit_code:
         raise click.exceptions.Exit(summary.exit_code)
+
+
+def _merge_manifests(app: App, out_dir: Path, as_json: bool) -> None:
+    """Fold the shard manifests into manifest.json; say what was merged (``--json``: as JSON on stdout)."""
+    path, merged = merge_shard_manifests(out_dir)
+    if as_json:
+        companies = json.loads(path.read_text(encoding="utf-8")).get("companies") or {}
+        summary = {
+            "manifest": str(path),
+            "merged": [str(p) for p in merged],
+            "companies": sorted(companies),
+        }
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        return
+    app.info(f"merged {len(merged)} shard manifest{'s' if len(merged) != 1 else ''} into {escape(str(path))}")
 
 
 # --------------------------------------------------------------------------- progress
