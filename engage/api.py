@@ -44,11 +44,12 @@ from .documents.letter import LetterOptions
 from .documents.letter_files import letter_request, write_company_letter
 from .documents.pdf import Renderer
 from .errors import DataError, EngageError, Problem, UsageError
-from .profile import OVERALL, Profile, Weights, compile_profile, compile_profiles, load_weights
-from .records import Company, check_company, load_companies, suggest_id
+from .glyphs import missing_glyph_problems
+from .profile import OVERALL, Profile, Weights, compile_profile, compile_profiles, load_weights, weights_problems
+from .records import Company, check_company, display_path, load_companies, suggest_id
 from .signatories import load_signatories
 from .taxonomy import Taxonomy, load_taxonomy
-from .workspace import Settings, find_workspace, load_settings
+from .workspace import Settings, SettingsError, find_workspace, load_settings
 from .workspace import Workspace as Folder
 
 __all__ = ["CheckResult", "Comparison", "LetterOutcome", "LetterRun", "Workspace"]
@@ -125,7 +126,10 @@ class Workspace:
     def open(cls, path: str | Path | None = None) -> Workspace:
         """Return the workspace at ``path`` (None: ENGAGE_WORKSPACE, else the current folder); raises EngageError."""
         folder = find_workspace(None if path is None else str(path))
-        settings = load_settings(folder)
+        try:
+            settings = load_settings(folder)
+        except SettingsError as exc:  # name the weights' problems in the same run
+            raise DataError([*exc.problems, *weights_problems(exc.weights, exc.label, exc.weights_lines)]) from None
         return cls(folder, settings, load_taxonomy(folder.root), _checked_weights(settings))
 
     # ------------------------------------------------------------------ where things are
@@ -187,7 +191,11 @@ class Workspace:
         """Validate ``ids`` (empty: every company): every problem in every file, plus state warnings."""
         chosen = self.select(ids, all_=not ids, need_some=False)
         companies, problems = self.load(chosen)
-        warnings = [w for c in companies for w in check_company(c, as_of, self.root)]
+        warnings = [
+            w
+            for c in companies
+            for w in (*check_company(c, as_of, self.root), *missing_glyph_problems(c, display_path(c.path, self.root)))
+        ]
         loaded = {c.id for c in companies}
         return CheckResult(tuple(chosen), tuple(problems), tuple(warnings), tuple(i for i in chosen if i not in loaded))
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError, UsageError
+from .errors import DataError, Problem, UsageError
 from .records import display_path, find_company_files
 from .spec import Context, Field, Obj, convert_object
 from .yamlsafe import MappingNode, Node, YamlProblem, compose_file
@@ -116,6 +116,26 @@ class Settings:
     label: str = CONFIG_NAME
 
 
+class SettingsError(DataError):
+    """Raised by ``load_settings`` for an engage.yaml with problems; carries its ``weights:`` as read.
+
+    The caller that knows the scoring model checks those weights too, so that one run names
+    every problem of the file: settings first, then weights.
+    """
+
+    def __init__(
+        self,
+        problems: list[Problem],
+        label: str,
+        weights: Mapping[str, Any],
+        weights_lines: Mapping[str, tuple[int, int]],
+    ) -> None:
+        super().__init__(problems)
+        self.label = label
+        self.weights = weights
+        self.weights_lines = weights_lines
+
+
 @dataclass(frozen=True)
 class Workspace:
     """A workspace root and the paths derived from it."""
@@ -213,15 +233,17 @@ def load_settings(ws: Workspace) -> Settings:
         return Settings()
     ctx = Context(label)
     raw = convert_object(SETTINGS_SPEC, node, "", ctx)
-    if ctx.problems or raw is None:
-        raise DataError(ctx.problems)
-    org = raw.get("organisation")
-    weights = raw.get("weights") or {}
-    if not isinstance(weights, dict):
-        raise DataError(f"{label}: weights: expected a mapping of weight names to values")
+    weights = (raw or {}).get("weights") or {}
     weights_node = ctx.nodes.get("weights")
+    if not isinstance(weights, dict):
+        ctx.error(weights_node, "weights", "expected a mapping of weight names to values")
+        weights = {}
+    weights_lines = _key_lines(weights_node, "weights") if weights_node is not None and weights else {}
+    if ctx.problems or raw is None:
+        raise SettingsError(ctx.problems, label, weights, weights_lines)
+    org = raw.get("organisation")
     return Settings(
-        weights_lines=_key_lines(weights_node, "weights") if weights_node is not None else {},
+        weights_lines=weights_lines,
         label=label,
         organisation=Organisation(**org) if org else None,
         prepared_by=raw.get("prepared_by"),

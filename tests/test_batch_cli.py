@@ -280,9 +280,19 @@ def test_shards_then_merge(ws: Path, fakes: None) -> None:
     for k in (1, 2):
         code, _, err = run("batch", "--all", "-w", str(ws), "--as-of", AS_OF, "--shard", f"{k}/2")
         assert code == 0, err
-    code, _, err = run("batch", "--merge-manifests", "-w", str(ws))
-    assert code == 0 and "merged 2 shard manifests into" in err
+    shards = sorted(str(p.resolve()) for p in (ws / "briefs").glob("manifest.shard-*.json"))
+    assert len(shards) == 2
+    code, out, err = run("batch", "--merge-manifests", "--json", "-w", str(ws))
+    assert code == 0, err
+    summary = json.loads(out)  # like the other batch summaries: JSON on stdout, nothing else there
+    manifest = ws / "briefs" / "manifest.json"
+    assert summary["manifest"] == str(manifest.resolve())
+    assert sorted(summary["merged"]) == shards
+    assert summary["companies"] == sorted(json.loads(manifest.read_text(encoding="utf-8"))["companies"])
+    assert len(summary["companies"]) == 4
     assert sorted(p.name for p in (ws / "briefs").glob("manifest*.json")) == ["manifest.json"]
+    code, out, err = run("batch", "--merge-manifests", "-w", str(ws))
+    assert code == 0 and "merged 0 shard manifests into" in err and out == ""
     code, _, err = run("batch", "--all", "-w", str(ws), "--as-of", AS_OF)
     assert err.splitlines()[0] == "4 selected: 0 to do, 4 up to date"
 

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from engage.documents import doctor as doctor_module
 from engage.documents.doctor import doctor_report
-from engage.documents.pdf import Renderer, make_fetcher, packaged_resources
+from engage.documents.pdf import BUNDLED_FONT_FAMILIES, Renderer, make_fetcher, packaged_resources
 from engage.errors import RenderError
 
 AS_OF = date(2026, 11, 1)
@@ -253,9 +253,15 @@ def test_uses_only_bundled_fonts(renderer: Renderer) -> None:
     assert result.machine_fonts == ()
 
 
-def test_machine_font_fallback_is_reported(renderer: Renderer) -> None:
-    result = render(renderer, page('<p style="font-family: monospace">code</p>'))
-    assert result.machine_fonts != ()
+def test_a_machine_font_asked_for_by_name_is_never_used(renderer: Renderer) -> None:
+    # fontconfig is given no machine font: a stylesheet naming one still gets a bundled font.
+    html = page('<p style="font-family: monospace">code</p><p style="font-family: \'DejaVu Sans\', serif">x</p>')
+    result = render(renderer, html)
+    assert result.machine_fonts == ()
+    assert set(result.fonts) <= set(BUNDLED_FONT_FAMILIES)
+    fonts = reader_for(result.pdf).pages[0]["/Resources"]["/Font"]
+    names = {str(f.get_object()["/BaseFont"]) for f in fonts.values()}
+    assert names and all("Engage-Sans" in n for n in names), names
 
 
 def test_title_and_lang_are_required(renderer: Renderer) -> None:

@@ -34,11 +34,60 @@ def test_problems_name_the_file_the_line_of_the_key_and_the_field(settings) -> N
     with pytest.raises(DataError) as exc:
         load_weights(settings.weights, path=settings.label, lines=settings.weights_lines)
     problems = exc.value.problems
+    # The broken constraint (floor 1.5) is named in the same run as the unknown keys.
     assert [(p.path, p.line, p.field) for p in problems] == [
         ("engage.yaml", 7, "weights.allegations.severity.extreme"),
         ("engage.yaml", 8, "weights.recency"),
+        ("engage.yaml", 5, "weights.allegations.recency.floor"),
     ]
     assert problems[1].message.startswith("unknown key 'recency'")
+
+
+EVERY_KIND_OF_MISTAKE = """organisation:
+  name: Example Investors
+  emial: ir@example.org
+language: xx
+weights:
+  allegations:
+    severity:
+      high: lots
+    recency:
+      floor: 1.5
+    recencyy: 3
+letter:
+  stage: final
+"""
+
+
+def test_every_problem_of_engage_yaml_comes_in_one_run_settings_then_weights(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from engage.cli.main import cli
+
+    (tmp_path / "companies").mkdir()
+    (tmp_path / "engage.yaml").write_text(EVERY_KIND_OF_MISTAKE, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "-w", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        "error: engage.yaml:3:3: organisation.emial: unknown field 'emial' (did you mean 'email'?)",
+        "error: engage.yaml:4:11: language: 'xx' is not one of en, en-GB, en-US",
+        "error: engage.yaml:13:10: letter.stage: 'final' is not one of first, follow-up, pre-agm",
+        "error: engage.yaml:8:7: weights.allegations.severity.high: 'lots' is not a number",
+        "error: engage.yaml:11:5: weights.allegations.recencyy: unknown key 'recencyy'; known keys: severity, "
+        "status, no_response, recency, corroboration",
+        "error: engage.yaml:10:7: weights.allegations.recency.floor: 1.5 must be between 0 and 1",
+    ]
+
+
+def test_weights_that_are_not_a_mapping_are_located_with_the_settings_problems(tmp_path: Path) -> None:
+    from engage.api import Workspace as OpenWorkspace
+
+    (tmp_path / "companies").mkdir()
+    (tmp_path / "engage.yaml").write_text("language: xx\nweights: [1, 2]\n", encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        OpenWorkspace.open(tmp_path)
+    assert [(p.line, p.field) for p in exc.value.problems] == [(1, "language"), (2, "weights")]
 
 
 def test_a_broken_constraint_is_located_at_its_key() -> None:

@@ -185,7 +185,7 @@ def render_index(view: IndexView, context: RenderContext, renderer: Any) -> dict
     env = make_environment(context.templates_dir)
     try:
         template = env.get_template(INDEX_TEMPLATE)
-        css = _stylesheet_text(context.templates_dir, ("print.css", *INDEX_STYLESHEETS))
+        css = _stylesheet_text(context.templates_dir, ("print.css", "browser.css", *INDEX_STYLESHEETS))
         html_standalone = template.render(doc=view, index=view, inline_css=Markup(css), for_pdf=False)
         html_pdf = template.render(doc=view, index=view, inline_css=None, for_pdf=True)
     except TemplateError as exc:

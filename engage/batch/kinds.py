@@ -80,7 +80,8 @@ def render_brief(company: Company, profile: Profile, context: RenderContext, ren
     """Return ``{'brief.pdf': bytes}``: the brief of engage.documents.brief, with one BriefMaker per renderer."""
     # Jinja2 and the brief's layout load in the worker that renders, never in the planning parent.
     from ..documents.brief import build_brief
-    from ..documents.brief_writer import BriefMaker
+    from ..documents.brief_writer import BriefMaker, brief_glyph_warnings
+    from ..documents.pdf import RenderedFiles
 
     maker = _BRIEF_MAKERS.get(id(renderer))
     if maker is None:
@@ -92,7 +93,10 @@ def render_brief(company: Company, profile: Profile, context: RenderContext, ren
         weights=context.weights,
         peer_count=context.peer_count,
     )
-    return {"brief.pdf": maker.pdf(view, paper=context.paper).pdf}
+    result = maker.pdf(view, paper=context.paper)
+    files = RenderedFiles({"brief.pdf": result.pdf})
+    files.warnings = brief_glyph_warnings(profile.known, result)
+    return files
 
 
 def _letter_files(context: RenderContext) -> tuple[str, ...]:
@@ -120,14 +124,17 @@ def render_letter(company: Company, profile: Profile, context: RenderContext, re
     """Return ``{'letter.pdf': bytes, ...}``: the letter in the run's formats, built from the profile's as-of view."""
     # The letter's renderers load in the worker that renders, never in the planning parent.
     from ..documents.letter import build_letter, options_from_settings
-    from ..documents.letter_files import FILE_NAMES, render_letter
+    from ..documents.letter_files import FILE_NAMES, glyph_warnings, render_letter
+    from ..documents.pdf import RenderedFiles
 
     options = options_from_settings(
         context.settings, stage=context.stage, respond_by=context.respond_by, signatories=context.signatories
     )
     letter = build_letter(profile, context.settings, context.taxonomy, options)
     data = render_letter(letter, context.letter_formats, renderer)
-    return {FILE_NAMES[fmt]: payload for fmt, payload in data.items()}
+    files = RenderedFiles({FILE_NAMES[fmt]: payload for fmt, payload in data.items()})
+    files.warnings = glyph_warnings(profile.known, data.missing_glyphs, "letter.pdf")
+    return files
 
 
 KINDS: dict[str, DocumentKind] = {

@@ -34,6 +34,8 @@ class DocumentResult:
     error_kind: str | None = None
     seconds: float = 0.0
     contents: tuple[bytes, ...] = field(default=(), repr=False, compare=False)
+    #: What the sender should know about a written document (a character printed as a box...).
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -114,6 +116,26 @@ class BatchSummary:
         return [r for r in self.results if r.ok]
 
     @property
+    def warnings(self) -> list[tuple[str, str]]:
+        """Return (company, warning) about the documents written, in the order done; once per company.
+
+        A warning that starts with the file it is about ("brief.pdf: ...") and is the same for
+        another file of the company ("letter.pdf: ...", the same character printed as a box)
+        is said once, naming both files.
+        """
+        merged: dict[tuple[str, str], list[str]] = {}
+        for r in self.results:
+            for d in r.documents:
+                for w in d.warnings if d.ok else ():
+                    name, sep, rest = w.partition(": ")
+                    is_file = bool(sep) and "." in name and " " not in name
+                    merged.setdefault((r.company_id, rest if is_file else w), []).append(name if is_file else "")
+        return [
+            (company, f"{', '.join(dict.fromkeys(files))}: {text}" if all(files) else text)
+            for (company, text), files in merged.items()
+        ]
+
+    @property
     def failed(self) -> list[CompanyResult]:
         """Return the companies that failed (invalid record or a failed document)."""
         return [r for r in self.results if not r.ok]
@@ -169,6 +191,7 @@ class BatchSummary:
                 }
                 for r in self.failed
             ],
+            "warnings": [{"company": company, "message": message} for company, message in self.warnings],
             "skipped": list(self.skipped),
             "not_done": list(self.not_started),
             "index": {"files": list(self.index_files), "error": self.index_error},

@@ -201,7 +201,10 @@ def _render_document(state: _WorkerState, task: Task, name: str) -> DocumentResu
                 raise RenderError(f"refusing to write '{file_name}': not a plain file name")
             outputs.append(OutputFile(f"{task.company.id}/{file_name}", sha256_hex(data), len(data)))
         contents = tuple(bytes(data) for data in files.values())
-        return DocumentResult(name, tuple(outputs), seconds=time.perf_counter() - started, contents=contents)
+        warnings = tuple(str(w) for w in getattr(files, "warnings", ()))  # RenderedFiles: what the render noticed
+        return DocumentResult(
+            name, tuple(outputs), seconds=time.perf_counter() - started, contents=contents, warnings=warnings
+        )
     except KeyboardInterrupt:
         raise
     except (DataError, UsageError) as exc:

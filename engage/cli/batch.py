@@ -198,8 +198,7 @@ def batch(
     ws = open_workspace(workspace)
     out_dir = Path(out) if out else ws.default_out
     if merge_manifests:
-        path, merged = merge_shard_manifests(out_dir.resolve())
-        app.info(f"merged {len(merged)} shard manifest{'s' if len(merged) != 1 else ''} into {escape(str(path))}")
+        _merge_manifests(app, out_dir.resolve(), as_json)
         return
     options = BatchOptions(
         as_of=as_of,
@@ -237,6 +236,21 @@ def batch(
         _print_summary(app, summary, wall)
     if summary.exit_code:
         raise click.exceptions.Exit(summary.exit_code)
+
+
+def _merge_manifests(app: App, out_dir: Path, as_json: bool) -> None:
+    """Fold the shard manifests into manifest.json; say what was merged (``--json``: as JSON on stdout)."""
+    path, merged = merge_shard_manifests(out_dir)
+    if as_json:
+        companies = json.loads(path.read_text(encoding="utf-8")).get("companies") or {}
+        summary = {
+            "manifest": str(path),
+            "merged": [str(p) for p in merged],
+            "companies": sorted(companies),
+        }
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        return
+    app.info(f"merged {len(merged)} shard manifest{'s' if len(merged) != 1 else ''} into {escape(str(path))}")
 
 
 # --------------------------------------------------------------------------- progress
@@ -371,8 +385,14 @@ def _print_plan(app: App, plan: Plan) -> None:
     )
 
 
+def _print_warnings(app: App, summary: BatchSummary) -> None:
+    """Print each warning about a written document (a character printed as a box...) to stderr, once."""
+    for company, warning in summary.warnings:
+        app.warn(f"{company}: {warning}")
+
+
 def _print_summary(app: App, summary: BatchSummary, wall: float) -> None:
-    """Print the summary table (rendered, skipped, failed with reasons, time) and the failures."""
+    """Print the summary table (rendered, skipped, failed with reasons, time), the failures and the warnings."""
     _print_failures(app, summary)
     if app.quiet:
         return
@@ -405,11 +425,12 @@ def _print_stopped(app: App, summary: BatchSummary) -> None:
 
 
 def _print_failures(app: App, summary: BatchSummary) -> None:
-    """Print one error line per reason to stderr (companies failing alike share a line), and the index's error."""
+    """Print one error line per reason to stderr (companies failing alike share a line), the index's error, warnings."""
     for row in summary.failure_groups():
         app.err.print(f"[red]error:[/red] {escape(row[0])}: {escape(row[1])}", highlight=False)
     if summary.index_error:
         app.err.print(f"[red]error:[/red] index: {escape(summary.index_error)}", highlight=False)
+    _print_warnings(app, summary)
 
 
 def _failure_kinds(summary: BatchSummary) -> str:

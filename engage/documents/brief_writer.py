@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from ..errors import DataError, EngageError, RenderError
+from ..glyphs import missing_glyph_warnings
 from ..output import write_atomic
 from ..profile import Profile, Weights, compile_profiles, load_weights
-from ..records import Company
+from ..records import Company, display_path
 from ..taxonomy import Taxonomy
 from ..workspace import Settings
 from .brief import build_brief
@@ -35,6 +36,7 @@ __all__ = [
     "PAPERS",
     "BriefMaker",
     "BriefOutcome",
+    "brief_glyph_warnings",
     "brief_path",
     "write_briefs",
 ]
@@ -91,9 +93,9 @@ class BriefMaker:
 
     def _inline_css(self, paper: str) -> Markup:
         parts = []
-        for name in (*BASE_STYLESHEETS, *BRIEF_STYLESHEETS):
+        for name in (*BASE_STYLESHEETS, "browser.css", *BRIEF_STYLESHEETS):
             if name == "fonts.css":
-                continue  # the bundled fonts are for the PDF; a browser uses its own
+                continue  # the bundled fonts are for the PDF; a browser uses its own (browser.css)
             path = stylesheet_file(name, self.templates_dir)
             parts.append(path.read_text(encoding="utf-8"))
         parts.append(f"@page {{ size: {PAPER_SIZES[paper]}; }}")
@@ -125,6 +127,14 @@ class BriefMaker:
             self.pdf(view, paper=paper).pdf if fmt == "pdf" else self.html(view, paper=paper, standalone=True)
         )
         return write_atomic(target, data)
+
+
+def brief_glyph_warnings(company: Company | None, result: PdfResult) -> tuple[str, ...]:
+    """Return the brief's font warnings: each character printed as a box once, with its record and field."""
+    label = display_path(company.path, company.path.parent.parent) if company is not None else ""
+    lines = [f"brief.pdf: {w}" for w in missing_glyph_warnings(company, label, result.missing_glyphs)]
+    lines += [f"text set in a machine font (no bundled glyphs): {name}" for name in result.machine_fonts]
+    return tuple(lines)
 
 
 @dataclass(frozen=True)
@@ -203,9 +213,7 @@ def _write_one(
         return BriefOutcome(profile.company_id, target, None, len(text.encode("utf-8")))
     result = maker.pdf(view, paper=paper)
     write_atomic(target, result.pdf)
-    warnings = result.warnings + tuple(
-        f"text set in a machine font (no bundled glyphs): {name}" for name in result.machine_fonts
-    )
+    warnings = result.warnings + brief_glyph_warnings(profile.known, result)
     return BriefOutcome(
         profile.company_id, target, result.pages, len(result.pdf), warnings, weasyprint_seconds=result.seconds
     )

@@ -15,19 +15,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..glyphs import FONT_FILES
 from .pdf import Renderer, one_line, packaged_resources
 
 __all__ = ["BUNDLED_FONT_FILES", "Check", "DoctorReport", "bundled_fonts", "doctor_report"]
 
-#: The bundled font files, relative to ``engage/resources/fonts``.
-BUNDLED_FONT_FILES = (
-    "Inter-Regular.otf",
-    "Inter-Italic.otf",
-    "Inter-SemiBold.otf",
-    "Inter-SemiBoldItalic.otf",
-    "Inter-Bold.otf",
-    "Inter-BoldItalic.otf",
-)
+#: The bundled font files, relative to ``engage/resources/fonts`` (the ones whose characters make the coverage).
+BUNDLED_FONT_FILES = FONT_FILES
 WEASYPRINT_MIN_VERSION = (70, 0)
 
 

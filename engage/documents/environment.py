@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -142,10 +143,26 @@ def make_environment(templates_dir: Path | None = None) -> Environment:
             "signed": signed,
             "possessive": possessive,
             "runs": number_runs,
+            "text_dir": text_dir,
         }
     )
     env.globals.update({"engage_version": __version__})
     return env
+
+
+def text_dir(text: object) -> str:
+    """Return "rtl" or "ltr" from the first strong character of ``text`` (HTML's dir="auto" rule), "" if none.
+
+    WeasyPrint ignores dir="auto", so templates put the direction it would find on the
+    element holding record text: an Arabic or Hebrew summary then reads right to left.
+    """
+    for char in str(text or ""):
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return ""
 
 
 def number_runs(numbers: Iterable[int]) -> list[tuple[int, int]]:

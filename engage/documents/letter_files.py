@@ -13,20 +13,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import RenderError, UsageError
+from ..glyphs import missing_glyph_warnings
 from ..output import write_atomic
+from ..records import Company, display_path
 from ..taxonomy import Taxonomy
 from ..workspace import Settings, Signatory
 from .letter import STAGES, Letter, LetterOptions, ProfileLike, build_letter, options_from_settings, resolve_signatories
 from .letter_deadline import weekend_warning
 from .letter_md import letter_to_markdown
-from .letter_pdf import letter_to_pdf
-from .pdf import Renderer
+from .letter_pdf import letter_pdf_result
+from .pdf import RenderedFiles, Renderer
 
 __all__ = [
     "FILE_NAMES",
     "FORMATS",
     "LetterFiles",
     "LetterRequest",
+    "glyph_warnings",
     "letter_path",
     "letter_request",
     "omitted_warning",
@@ -40,24 +43,33 @@ FORMATS: tuple[str, ...] = ("pdf", "docx", "md")
 FILE_NAMES: dict[str, str] = {"pdf": "letter.pdf", "docx": "letter.docx", "md": "letter.md"}
 
 
-def render_letter(letter: Letter, formats: Sequence[str], renderer: Renderer | None = None) -> dict[str, bytes]:
+def render_letter(letter: Letter, formats: Sequence[str], renderer: Renderer | None = None) -> RenderedFiles:
     """Return ``{format: bytes}`` for ``formats`` (pdf, docx, md); raises UsageError or RenderError.
 
     ``renderer`` is needed for PDF (build one per process and share it); without one a
-    new Renderer is made, which is slow in a loop.
+    new Renderer is made, which is slow in a loop. The PDF's missing glyphs are kept in
+    ``missing_glyphs`` (``glyph_warnings`` names them).
     """
     _check_formats(formats)
-    out: dict[str, bytes] = {}
+    out = RenderedFiles()
     for fmt in dict.fromkeys(formats):
         if fmt == "pdf":
             if renderer is None:
                 renderer = Renderer()
-            out[fmt] = letter_to_pdf(letter, renderer)
+            result = letter_pdf_result(letter, renderer)
+            out[fmt] = result.pdf
+            out.missing_glyphs = result.missing_glyphs
         elif fmt == "docx":
             out[fmt] = _letter_to_docx(letter)
         else:
             out[fmt] = letter_to_markdown(letter).encode("utf-8")
     return out
+
+
+def glyph_warnings(company: Company | None, chars: Sequence[str], what: str) -> tuple[str, ...]:
+    """Return one line per character the document ``what`` printed as a box, naming its record and field."""
+    label = display_path(company.path, company.path.parent.parent) if company is not None else ""
+    return tuple(f"{what}: {w}" for w in missing_glyph_warnings(company, label, chars))
 
 
 def _letter_to_docx(letter: Letter) -> bytes:
@@ -174,7 +186,9 @@ def write_company_letter(
     if renderer is None and "pdf" in request.formats:
         renderer = Renderer(templates_dir)
     letter = build_letter(profile, settings, taxonomy, request.options)
-    paths = write_letter(out_dir, letter.company_id, render_letter(letter, request.formats, renderer))
+    files = render_letter(letter, request.formats, renderer)
+    paths = write_letter(out_dir, letter.company_id, files)
     omitted = omitted_warning(letter)
-    warnings = (*request.warnings, *letter.warnings, *((omitted,) if omitted else ()))
+    glyphs = glyph_warnings(profile.known, files.missing_glyphs, f"{letter.company_id}: letter.pdf")
+    warnings = (*request.warnings, *letter.warnings, *((omitted,) if omitted else ()), *glyphs)
     return LetterFiles(letter, tuple(paths), warnings)

@@ -13,9 +13,9 @@ from .letter import Letter
 if TYPE_CHECKING:  # pragma: no cover - types only
     import jinja2
 
-    from .pdf import Renderer
+    from .pdf import PdfResult, Renderer
 
-__all__ = ["STYLESHEET", "TEMPLATE_NAME", "letter_html", "letter_to_pdf"]
+__all__ = ["STYLESHEET", "TEMPLATE_NAME", "letter_html", "letter_pdf_result", "letter_to_pdf"]
 
 TEMPLATE_NAME = "letter.html.j2"
 STYLESHEET = "letter.css"
@@ -50,8 +50,13 @@ def letter_html(letter: Letter, templates_dir: Path | None = None) -> str:
 
 def letter_to_pdf(letter: Letter, renderer: Renderer) -> bytes:
     """Return the letter as PDF/UA-1 bytes, byte-identical for identical inputs; raises RenderError."""
+    return letter_pdf_result(letter, renderer).pdf
+
+
+def letter_pdf_result(letter: Letter, renderer: Renderer) -> PdfResult:
+    """Return the rendered letter PDF with what the render reported (missing glyphs); raises RenderError."""
     html = letter_html(letter, renderer.templates_dir)
-    return renderer.html_to_pdf(
+    return renderer.render(
         html,
         title=letter.title,
         lang=letter.language,

@@ -9,6 +9,7 @@ import contextlib
 import io
 import logging
 import os
+import re
 import stat
 import threading
 import time
@@ -32,10 +33,12 @@ if TYPE_CHECKING:  # pragma: no cover - imported lazily at run time
 
 __all__ = [
     "BASE_STYLESHEETS",
+    "BUNDLED_FONT_FAMILIES",
     "BUNDLED_FONT_FAMILY",
     "PAPER_SIZES",
     "PdfResult",
     "RefusedURL",
+    "RenderedFiles",
     "Renderer",
     "make_fetcher",
     "one_line",
@@ -43,8 +46,15 @@ __all__ = [
     "stylesheet_file",
 ]
 
-#: The CSS family name of the bundled font; unique so a system "Inter" is never picked instead.
+#: The CSS family name of the bundled Latin font; unique so a system "Inter" is never picked instead.
 BUNDLED_FONT_FAMILY = "Engage Sans"
+#: Every bundled family (fonts.css), in the order of print.css's stack.
+BUNDLED_FONT_FAMILIES = (BUNDLED_FONT_FAMILY, "Engage Sans Arabic", "Engage Sans Hebrew", "Engage Sans CJK")
+#: WeasyPrint's warning for a character no font had (weasyprint/draw/text.py); the render
+#: turns the one-per-occurrence warnings into ``PdfResult.missing_glyphs``.
+_NOTDEF_RE = re.compile(
+    r'^\.notdef glyph rendered for Unicode string unsupported by fonts: ".*" \(U\+([0-9A-F]{4,6})\)$'
+)
 #: Packaged stylesheets every document gets, in order (fonts first).
 BASE_STYLESHEETS = ("fonts.css", "print.css")
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -272,6 +282,20 @@ class PdfResult:
     seconds: float  # time spent inside WeasyPrint (parse, layout, write)
     fonts: tuple[str, ...] = ()  # font families embedded in the PDF
     machine_fonts: tuple[str, ...] = ()  # of those, the ones not from the bundled files
+    #: Characters no bundled font has, each once, in order of first use; they print as boxes
+    #: (the PDF's text still holds them). WeasyPrint's per-occurrence warnings are left out.
+    missing_glyphs: tuple[str, ...] = ()
+
+
+class RenderedFiles(dict[str, bytes]):
+    """One document's files ``{name: bytes}``, with what the sender should know about them.
+
+    ``missing_glyphs``: the characters no bundled font had (each once); ``warnings``: lines
+    naming them with the record and field, filled in by whoever knows the company.
+    """
+
+    missing_glyphs: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 class _LogCollector(logging.Handler):
@@ -312,7 +336,9 @@ class Renderer:
             roots.append(self.templates_dir)
         self.roots: tuple[Path, ...] = tuple(roots)
         self.allow_data = allow_data
-        self.font_config: FontConfiguration = FontConfiguration()
+        self.font_config: FontConfiguration = _bundled_font_configuration(
+            FontConfiguration, self.resources_dir / "fonts" / "fonts.conf"
+        )
         self._css_fetcher = make_fetcher(self.roots, allow_data=allow_data)
         self._css_cache: dict[tuple[str, int, int], CSS] = {}
         self._lock = threading.Lock()
@@ -447,10 +473,12 @@ class Renderer:
             seconds = time.perf_counter() - started
         if not pdf.startswith(b"%PDF-") or b"%%EOF" not in pdf[-64:]:
             raise RenderError("WeasyPrint produced an incomplete PDF")
+        warnings, missing = _split_missing_glyphs(collector.messages)
         return PdfResult(
             pdf=pdf,
             pages=pages,
-            warnings=tuple(collector.messages),
+            warnings=warnings,
+            missing_glyphs=missing,
             refused=tuple(fetcher.refusals),
             seconds=seconds,
             fonts=fonts,
@@ -500,11 +528,49 @@ class Renderer:
             attachments=None,
             pdf_identifier=True,
         )
-        # Our @font-face family name exists only for the bundled files, so any other family
-        # in the PDF is a machine font Pango fell back to (a missing file or glyph).
+        # Our @font-face family names exist only for the bundled files, so any other family
+        # in the PDF is a machine font (fontconfig is given none, so this is a safety net).
         fonts = {font.family for font in document.fonts.values()}
-        machine = {family for family in fonts if family != BUNDLED_FONT_FAMILY}
+        machine = {family for family in fonts if family not in BUNDLED_FONT_FAMILIES}
         return output.getvalue(), len(document.pages), tuple(sorted(fonts)), tuple(sorted(machine))
+
+
+def _split_missing_glyphs(messages: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return (the other warnings, each character no font had once) from WeasyPrint's log of one render."""
+    others: list[str] = []
+    missing: dict[str, None] = {}
+    for message in messages:
+        match = _NOTDEF_RE.match(message)
+        if match is None:
+            others.append(message)
+        else:
+            missing[chr(int(match.group(1), 16))] = None
+    return tuple(dict.fromkeys(others)), tuple(missing)
+
+
+_fontconfig_lock = threading.Lock()
+
+
+def _bundled_font_configuration(factory: type[FontConfiguration], conf: Path) -> FontConfiguration:
+    """Return a WeasyPrint FontConfiguration that knows none of the machine's fonts.
+
+    WeasyPrint loads the machine's fontconfig setup (every installed font); Pango then falls
+    back to any of them for a character the named families lack, and the PDF depends on the
+    machine that made it. Loading ``conf`` (no font folders, no rules) instead leaves only
+    the fonts that fonts.css adds: a missing character becomes a reported box, never a
+    machine font. fontconfig reads FONTCONFIG_FILE when the configuration is made, so it is
+    set only for that moment.
+    """
+    with _fontconfig_lock:
+        old = os.environ.get("FONTCONFIG_FILE")
+        os.environ["FONTCONFIG_FILE"] = str(conf)
+        try:
+            return factory()
+        finally:
+            if old is None:
+                os.environ.pop("FONTCONFIG_FILE", None)
+            else:
+                os.environ["FONTCONFIG_FILE"] = old
 
 
 def _drop_unsafe_links(document: Any) -> None:

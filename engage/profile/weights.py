@@ -317,6 +317,7 @@ def _merged(overrides: Mapping[str, Any] | None) -> tuple[dict[str, Any], list[t
     base = _packaged_weights()
     problems: list[tuple[str, str]] = []
     data = _merge(base, dict(overrides or {}), "", problems) if overrides else base
-    if not problems:
-        _check(data, problems)
+    # Constraints too, even after a typo: a mistyped value stays at its packaged value, so
+    # what the constraints find is real, and engage.yaml's mistakes come out in one run.
+    _check(data, problems)
     return data, problems
