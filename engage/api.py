@@ -43,6 +43,8 @@ from .documents.brief_writer import BriefOutcome, write_briefs
 from .documents.letter import LetterOptions
 from .documents.letter_files import letter_request, write_company_letter
 from .documents.pdf import Renderer
+from .engagement.log import EngagementLog, check_log, load_logs
+from .engagement.state import EngagementState, engagement_state
 from .errors import DataError, EngageError, Problem, UsageError
 from .profile import OVERALL, Profile, Weights, compile_profile, compile_profiles, load_weights
 from .records import Company, check_company, load_companies, suggest_id
@@ -120,6 +122,7 @@ class Workspace:
     weights: Weights
     _loaded: dict[str, tuple[Company | None, tuple[Problem, ...]]] = field(default_factory=dict, repr=False)
     _profiles: dict[dt.date, tuple[dict[str, Profile], tuple[str, ...]]] = field(default_factory=dict, repr=False)
+    _logs: tuple[dict[str, EngagementLog], tuple[Problem, ...]] | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> Workspace:
@@ -184,10 +187,17 @@ class Workspace:
         return out_companies, out_problems
 
     def check(self, ids: Sequence[str] = (), *, as_of: dt.date) -> CheckResult:
-        """Validate ``ids`` (empty: every company): every problem in every file, plus state warnings."""
+        """Validate ``ids`` (empty: every company) and their engagement logs: every problem, plus state warnings.
+
+        Without ``ids``, logs in engagements/ that name no company are errors too.
+        """
         chosen = self.select(ids, all_=not ids, need_some=False)
         companies, problems = self.load(chosen)
         warnings = [w for c in companies for w in check_company(c, as_of, self.root)]
+        logs, log_problems = self.engagement_logs()
+        wanted = set(chosen)
+        problems += [p for p in log_problems if not ids or Path(p.path).stem in wanted]
+        warnings += [w for i, log in logs.items() if i in wanted for w in check_log(log, as_of)]
         loaded = {c.id for c in companies}
         return CheckResult(
             tuple(chosen), tuple(problems), tuple(warnings), tuple(i for i in chosen if i not in loaded)
@@ -224,6 +234,33 @@ class Workspace:
                 }
             )
         return rows
+
+    # ------------------------------------------------------------------ engagement logs
+
+    def engagement_logs(self) -> tuple[dict[str, EngagementLog], tuple[Problem, ...]]:
+        """Return the valid engagement logs by company id, and every problem of the others (engagements/)."""
+        if self._logs is None:
+            logs, problems = load_logs(
+                self.folder.engagement_files(),
+                self.taxonomy.keys,
+                set(self.company_ids()),
+                [s.id for s in self.settings.ladder],
+                self.root,
+            )
+            self._logs = ({log.company_id: log for log in logs}, tuple(problems))
+        return self._logs
+
+    def engagement_log(self, company_id: str) -> EngagementLog | None:
+        """Return ``company_id``'s engagement log (None when it has none); raises DataError when it is invalid."""
+        logs, problems = self.engagement_logs()
+        mine = [p for p in problems if Path(p.path).stem == company_id]
+        if mine:
+            raise DataError(mine)
+        return logs.get(company_id)
+
+    def engagement(self, company_id: str, *, as_of: dt.date) -> EngagementState:
+        """Return where the engagement with ``company_id`` stands at ``as_of`` (state ``none`` without a log)."""
+        return engagement_state(self.engagement_log(company_id), self.settings.ladder, as_of)
 
     # ------------------------------------------------------------------ profiles
 

@@ -12,7 +12,7 @@ import click
 from rich.table import Table
 
 from ..errors import UsageError
-from ..schema import record_schema
+from ..schema import log_schema, record_schema
 from ..taxonomy import load_taxonomy
 from ..workspace import CONFIG_NAME, find_workspace
 from .main import as_of_option, escape, get_app, open_workspace, workspace_option
@@ -152,22 +152,26 @@ def init(directory: Path) -> None:
 
 
 @click.command()
+@click.option("--log", "of_log", is_flag=True, help="The schema of engagement logs (engagements/*.yaml) instead.")
 @workspace_option
-def schema(workspace: str | None) -> None:
-    """Print the JSON Schema of the record format (for editor autocompletion).
+def schema(of_log: bool, workspace: str | None) -> None:
+    """Print the JSON Schema of the record format, or with --log of engagement logs (for editor autocompletion).
 
     Uses the workspace's taxonomy when run inside one, so area keys match.
 
     \b
     Example (VS Code with the YAML extension, in .vscode/settings.json):
       engage schema > record.schema.json
-      "yaml.schemas": {"./record.schema.json": "companies/*.yaml"}
+      engage schema --log > log.schema.json
+      "yaml.schemas": {"./record.schema.json": "companies/*.yaml", "./log.schema.json": "engagements/*.yaml"}
     """
     try:
         root = find_workspace(workspace).root
     except UsageError:
         root = None
-    click.echo(json.dumps(record_schema(load_taxonomy(root)), indent=2, ensure_ascii=False))
+    taxonomy = load_taxonomy(root)
+    made = log_schema(taxonomy) if of_log else record_schema(taxonomy)
+    click.echo(json.dumps(made, indent=2, ensure_ascii=False))
 
 
 def register(cli: click.Group) -> None:
