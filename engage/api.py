@@ -41,9 +41,12 @@ from .batch import (
 )
 from .documents.brief_writer import BriefOutcome, write_briefs
 from .documents.letter import LetterOptions
-from .documents.letter_files import letter_request, write_company_letter
+from .documents.letter_files import letter_event, letter_request, write_company_letter
+from .documents.letter_records import clean
 from .documents.pdf import Renderer
-from .engagement.log import EngagementLog, check_log, load_logs
+from .engagement.append import append_event, new_log_text
+from .engagement.history import letter_history
+from .engagement.log import EngagementLog, check_log, load_log, load_logs
 from .engagement.state import EngagementState, engagement_state
 from .errors import DataError, EngageError, Problem, UsageError
 from .profile import OVERALL, Profile, Weights, compile_profile, compile_profiles, load_weights
@@ -99,6 +102,7 @@ class LetterOutcome:
     paths: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = ()
     error: EngageError | None = None
+    recorded: tuple[Path, ...] = ()  # the engagement log the letter was recorded in (letter --record)
 
 
 @dataclass(frozen=True)
@@ -258,6 +262,27 @@ class Workspace:
             raise DataError(mine)
         return logs.get(company_id)
 
+    def log_event(self, company_id: str, kind: str, *, as_of: dt.date, **fields: Any) -> tuple[Path, list[Problem]]:
+        """Append an event to ``company_id``'s log (created if missing), keeping its comments and order.
+
+        ``fields`` are the event's fields (``date`` required; lists as sequences). The whole
+        log is validated with the event before anything is written: DataError names every
+        problem. Returns the log's path and warnings at ``as_of`` (an event dated after it).
+        """
+        self.select((company_id,))
+        companies, problems = self.load((company_id,))
+        if problems:
+            raise DataError(list(problems))
+        path = self.folder.engagement_path(company_id)
+        ladder = [s.id for s in self.settings.ladder]
+
+        def validate(text: str) -> EngagementLog:
+            return load_log(path, self.taxonomy.keys, set(self.company_ids()), ladder, self.root, text=text)
+
+        log = append_event(path, {**fields, "kind": kind}, validate, new_text=new_log_text(companies[0].name))
+        self._logs = None
+        return path, [w for w in check_log(log, as_of) if w.line and w.line >= _last_line(log)]
+
     def engagement(self, company_id: str, *, as_of: dt.date) -> EngagementState:
         """Return where the engagement with ``company_id`` stands at ``as_of`` (state ``none`` without a log)."""
         return engagement_state(self.engagement_log(company_id), self.settings.ladder, as_of)
@@ -350,8 +375,14 @@ class Workspace:
         respond_by: dt.date | None = None,
         signatories: str | Path | None = None,
         paper: str = "a4",
+        record: bool = False,
     ) -> LetterRun:
-        """Write letters to the boards of ``ids``; one outcome each (a broken company does not stop the others)."""
+        """Write letters to the boards of ``ids``; one outcome each (a broken company does not stop the others).
+
+        A letter remembers the engagement log (the previous letter, asks answered and open,
+        milestones). ``record`` appends each letter written to its company's log, with its asks
+        (q1, q2... as numbered) and deadline.
+        """
         chosen_ids = self.select(ids)
         people = load_signatories(Path(signatories)) if signatories else None
         request = letter_request(
@@ -371,12 +402,19 @@ class Workspace:
             try:
                 _check_deadline(company, request.options, as_of)
                 profile = compile_profile(company, self.taxonomy, as_of, self.weights)
-                done = write_company_letter(profile, self.settings, self.taxonomy, out_dir, request, renderer=renderer)
+                stage = request.options.stage
+                history = letter_history(self.engagement_log(company.id), as_of, stage, clean(company.name))
+                done = write_company_letter(
+                    profile, self.settings, self.taxonomy, out_dir, request, renderer=renderer, history=history
+                )
+                recorded: tuple[Path, ...] = ()
+                if record:
+                    recorded = (self.log_event(company.id, "letter", as_of=as_of, **letter_event(done.letter))[0],)
             except EngageError as exc:
                 outcomes.append(LetterOutcome(company.id, error=exc))
                 continue
             own = tuple(w for w in done.warnings if w not in request.warnings)
-            outcomes.append(LetterOutcome(company.id, done.paths, own))
+            outcomes.append(LetterOutcome(company.id, done.paths, own, recorded=recorded))
         loaded = {c.id for c in companies}
         outcomes += [LetterOutcome(i, error=DataError(_broken(i))) for i in chosen_ids if i not in loaded]
         order = {i: n for n, i in enumerate(chosen_ids)}
@@ -394,6 +432,7 @@ class Workspace:
         respond_by: dt.date | None = None,
         signatories: str | Path | None = None,
         paper: str = "a4",
+        record: bool = False,
     ) -> list[Path]:
         """Write ``company_id``'s letter and return the paths written; raises the EngageError that stopped it."""
         run = self.letters(
@@ -405,6 +444,7 @@ class Workspace:
             respond_by=respond_by,
             signatories=signatories,
             paper=paper,
+            record=record,
         )
         (outcome,) = run.outcomes
         if outcome.error is not None:
@@ -441,8 +481,21 @@ class Workspace:
     def agenda(
         self, *, as_of: dt.date, within: int, out: str | Path | None = None, kinds: Sequence[str] | None = None
     ) -> list[AgendaRow]:
-        """Return the companies whose AGM falls within ``within`` days of ``as_of``, with their documents' state."""
-        return agenda(self.folder, as_of, within, out_dir=self._out(out), kinds=tuple(kinds or KINDS))
+        """Return the companies whose AGM falls within ``within`` days of ``as_of``, with their documents' state
+        and where each engagement stands (state, latest letter, deadline, next step)."""
+        rows = agenda(self.folder, as_of, within, out_dir=self._out(out), kinds=tuple(kinds or KINDS))
+        logs, problems = self.engagement_logs()
+        broken = {Path(p.path).stem for p in problems}
+        return [
+            dataclasses.replace(
+                row,
+                engagement=engagement_state(logs.get(row.company_id), self.settings.ladder, as_of),
+                engagement_error=f"engagements/{row.company_id}.yaml has errors; run `engage check {row.company_id}`"
+                if row.company_id in broken
+                else None,
+            )
+            for row in rows
+        ]
 
     # ------------------------------------------------------------------ helpers
 
@@ -458,6 +511,11 @@ def _check_deadline(company: Company, options: LetterOptions, as_of: dt.date) ->
             f"--respond-by {respond_by.isoformat()} is not before {company.name}'s AGM on {agm.isoformat()}; "
             "a pre-AGM letter must ask for a reply before the meeting"
         )
+
+
+def _last_line(log: EngagementLog) -> int:
+    """Return the line of the event written last in the file (the one just appended)."""
+    return max((e.line for e in log.events), default=0)
 
 
 def _broken(company_id: str) -> str:

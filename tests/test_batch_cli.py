@@ -266,13 +266,36 @@ def test_agenda_table_and_json(ws: Path, fakes: None) -> None:
     code, out, _ = run("agenda", "-w", str(ws), "--as-of", AS_OF, "--within", "200d")
     assert code == 0
     rows = [line.split() for line in out.splitlines()]
-    assert rows[0] == ["agm", "days", "company", "band", "documents", "as", "of", "detail"]
+    assert rows[0][:8] == ["agm", "days", "company", "band", "documents", "as", "of", "detail"]
+    assert rows[0][8:] == ["engagement", "next", "deadline", "next", "step"]
     assert rows[1][:3] == ["2026-11-20", "19", "Beta"] and "missing" in rows[1]
-    assert " ".join(rows[2]).endswith("Alpha Motors low up to date 2026-11-01")
+    assert " ".join(rows[2]).endswith("Alpha Motors low up to date 2026-11-01 none")
     assert out.splitlines()[-1].startswith("3 AGMs between 2026-11-01 and 2027-05-20:")
     code, out, _ = run("agenda", "-w", str(ws), "--as-of", AS_OF, "--within", "30d", "--json")
     data = json.loads(out)
     assert [(r["company"], r["state"]) for r in data] == [("beta", "missing"), ("alpha", "up to date")]
+    assert data[0]["engagement"] == {
+        "state": "none",
+        "last_letter": None,
+        "respond_by": None,
+        "next_step": None,
+        "next_deadline": None,
+    }
+
+
+def test_agenda_shows_where_each_engagement_stands(ws: Path, fakes: None) -> None:
+    (ws / "engagements").mkdir()
+    (ws / "engagements" / "beta.yaml").write_text(
+        "events:\n  - {date: 2026-09-01, kind: letter, respond_by: 2026-10-13}\n", encoding="utf-8"
+    )
+    code, out, _ = run("agenda", "-w", str(ws), "--as-of", AS_OF, "--within", "30d", "--json")
+    assert code == 0
+    beta = next(r for r in json.loads(out) if r["company"] == "beta")["engagement"]
+    assert (beta["state"], beta["last_letter"], beta["respond_by"]) == ("overdue", "2026-09-01", "2026-10-13")
+    assert beta["next_step"].startswith("Chase the reply due by 13 October 2026; then: Send a follow-up letter from")
+    code, out, _ = run("agenda", "-w", str(ws), "--as-of", AS_OF, "--within", "30d")
+    beta_line = next(line for line in out.splitlines() if "Beta" in line)
+    assert "overdue" in beta_line and "2026-11-12" in beta_line and "Chase the reply" in beta_line
 
 
 @pytest.mark.slow

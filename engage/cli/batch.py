@@ -39,6 +39,12 @@ STATE_STYLES = {
     "failed last time": "bold red",
     "invalid record": "bold red",
 }
+ENGAGEMENT_STYLES = {
+    "awaiting-response": "white",
+    "overdue": "dark_orange",
+    "responded": "green",
+    "escalate": "bold red",
+}
 
 
 def _days(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
@@ -476,11 +482,15 @@ def agenda_cmd(
         ("documents", "left"),
         ("as of", "left"),
         ("detail", "left"),
+        ("engagement", "left"),
+        ("next deadline", "left"),
+        ("next step", "left"),
     ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in rows:
         band = f"[{BAND_STYLES.get(r.band, 'white')}]{r.band}[/]" if r.band else "–"
         state = f"[{STATE_STYLES.get(r.state, 'white')}]{r.state}[/]"
+        engagement = r.engagement_dict()
         table.add_row(
             (r.agm.isoformat() + (" expected" if r.agm_expected else "")) if r.agm else "?",
             str(r.days_away) if r.days_away is not None else "",
@@ -489,6 +499,9 @@ def agenda_cmd(
             state,
             r.documents_as_of.isoformat() if r.documents_as_of else "",
             escape(r.detail),
+            f"[{ENGAGEMENT_STYLES.get(engagement['state'], 'white')}]{engagement['state'] or 'invalid log'}[/]",
+            engagement["next_deadline"] or "",
+            escape(engagement["next_step"] or engagement.get("error") or ""),
         )
     app.out.print(table)
     counts = Counter(r.state for r in rows)

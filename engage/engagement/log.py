@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import DataError, Problem
 from ..records import display_path, suggest_id
 from ..spec import ID_RE, Context, Field, Obj, convert_object
-from ..yamlsafe import MappingNode, Node, SequenceNode, YamlProblem, compose_file
+from ..yamlsafe import MappingNode, Node, SequenceNode, YamlProblem, compose_file, compose_text
 
 __all__ = [
     "EVENT_KINDS",
@@ -393,11 +393,13 @@ def load_log(
     company_ids: Collection[str] | None = None,
     ladder: Collection[str] = (),
     root: Path | None = None,
+    text: str | None = None,
 ) -> EngagementLog:
     """Return the validated log in ``path``; raises DataError listing every problem in the file.
 
     ``company_ids`` are the workspace's companies (a log for another is an error; None: not
-    checked); ``ladder`` the ids of the escalation steps an escalation event may name.
+    checked); ``ladder`` the ids of the escalation steps an escalation event may name;
+    ``text``, when given, is checked as if it were the file's content (before writing it).
     """
     label = display_path(path, root)
     ctx = Context(label, {"areas": tuple(areas)})
@@ -418,7 +420,7 @@ def load_log(
             )
         )
     try:
-        node: Node | None = compose_file(path)
+        node: Node | None = compose_file(path) if text is None else compose_text(text)
     except YamlProblem as exc:
         raise DataError([*ctx.problems, Problem(label, exc.line, exc.column, "", exc.message)]) from None
     if node is None:
