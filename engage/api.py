@@ -39,8 +39,9 @@ from .batch import (
     plan_batch,
     run_batch,
 )
+from .batch.kinds import letter_history_of
 from .documents.brief_writer import BriefOutcome, write_briefs
-from .documents.letter import LetterOptions
+from .documents.letter import Letter, LetterOptions, build_letter, options_from_settings
 from .documents.letter_files import letter_event, letter_request, write_company_letter
 from .documents.letter_records import clean
 from .documents.pdf import Renderer
@@ -407,9 +408,7 @@ class Workspace:
                 done = write_company_letter(
                     profile, self.settings, self.taxonomy, out_dir, request, renderer=renderer, history=history
                 )
-                recorded: tuple[Path, ...] = ()
-                if record:
-                    recorded = (self.log_event(company.id, "letter", as_of=as_of, **letter_event(done.letter))[0],)
+                recorded = self._record_letter(company.id, done.letter) if record else ()
             except EngageError as exc:
                 outcomes.append(LetterOutcome(company.id, error=exc))
                 continue
@@ -477,6 +476,37 @@ class Workspace:
         selection = Selection(tuple(ids), all_, agm_within, options.pop("agm_before", None))
         chosen = BatchOptions(as_of=as_of, selection=selection, out_dir=self._out(out), **options)
         return run_batch(self.plan_batch(chosen), on_event=on_event)
+
+    def record_batch_letters(self, summary: BatchSummary) -> list[Path]:
+        """Add each letter a batch run wrote to its company's engagement log (``batch --record``); return the logs.
+
+        Only letters written in this run count (not those skipped as up to date). The letter is
+        built again from the run's plan, which gives the same letter the worker rendered.
+        """
+        plan, context = summary.plan, summary.plan.context
+        if context is None:
+            return []
+        options = options_from_settings(
+            context.settings, stage=context.stage, respond_by=context.respond_by, signatories=context.signatories
+        )
+        written = [
+            r.company_id for r in summary.results if any(d.kind == "letter" and d.ok and d.outputs for d in r.documents)
+        ]
+        paths: list[Path] = []
+        for cid in written:
+            company, profile = plan.companies[cid], plan.profiles[cid]
+            history = letter_history_of(company, context)
+            letter = build_letter(profile, context.settings, context.taxonomy, options, history)
+            paths.extend(self._record_letter(cid, letter))
+        return paths
+
+    def _record_letter(self, company_id: str, letter: Letter) -> tuple[Path, ...]:
+        """Append a letter written to the log, unless the log has it already (same date and asks): the paths written."""
+        event = letter_event(letter)
+        log = self.engagement_log(company_id)
+        if log is not None and any(e.date == letter.date and e.asks == event["asks"] for e in log.letters()):
+            return ()
+        return (self.log_event(company_id, "letter", as_of=letter.date, **event)[0],)
 
     def agenda(
         self, *, as_of: dt.date, within: int, out: str | Path | None = None, kinds: Sequence[str] | None = None

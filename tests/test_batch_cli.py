@@ -496,3 +496,24 @@ def test_kill_9_of_the_batch_leaves_no_worker_behind(ws: Path, tmp_path: Path) -
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_batch_record_logs_the_letters_written_and_a_log_change_rerenders(ws: Path, fakes: None) -> None:
+    code, _, err = run("batch", "beta", "--only", "letter", "-w", str(ws), "--as-of", AS_OF, "--record")
+    assert code == 0, err
+    assert "recorded the letter in engagements/beta.yaml" in err
+    text = (ws / "engagements" / "beta.yaml").read_text(encoding="utf-8")
+    assert "  - date: 2026-11-01\n    kind: letter\n" in text and "    asks: [q1" in text
+    assert "    respond_by: 2026-" in text
+    code, _, err = run("check", "beta", "-w", str(ws), "--as-of", AS_OF)
+    assert code == 0, err
+    # The log is an input of the letter: the run after the recording renders it again (the same letter, as
+    # history stops the day before), and the same letter is not recorded twice.
+    code, _, err = run("batch", "beta", "--only", "letter", "-w", str(ws), "--as-of", AS_OF, "--record")
+    assert code == 0 and "1 to do" in err.splitlines()[0], err
+    assert "recorded" not in err
+    assert (ws / "engagements" / "beta.yaml").read_text(encoding="utf-8").count("kind: letter") == 1
+    code, _, err = run("batch", "beta", "--only", "letter", "-w", str(ws), "--as-of", AS_OF, "--record")
+    assert code == 0 and "0 to do" in err.splitlines()[0], err
+    index = (ws / "briefs" / "index.html").read_text(encoding="utf-8")
+    assert "Engagement: awaiting response · next deadline 2026-" in index

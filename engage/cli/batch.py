@@ -140,6 +140,11 @@ def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
 )
 @click.option("--no-index", is_flag=True, help="Do not write briefs/index.html and index.pdf.")
 @click.option(
+    "--record",
+    is_flag=True,
+    help="Add each letter written in this run to engagements/<id>.yaml, with its asks and deadline.",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Print the summary (with --dry-run: the plan) as JSON on stdout."
 )
 @as_of_option
@@ -162,6 +167,7 @@ def batch(
     respond_by: dt.date | None,
     signatories_file: str | None,
     no_index: bool,
+    record: bool,
     as_json: bool,
     as_of: dt.date,
     out: str | None,
@@ -170,15 +176,14 @@ def batch(
     """Brief and letter for many companies: only what changed, in parallel, safe to interrupt.
 
     Selects companies (COMPANY ids, --all, or an AGM window), validates them, and renders
-    each document whose inputs changed since it was last made: the company's record, the
-    values it takes from its peers (ranks, medians, peers' practice), engage.yaml, the
-    taxonomy, templates/, engage itself, the as-of date and the options. Everything else
-    is skipped; when no input file changed at all, the run ends in well under a second.
-    --as-of defaults to today, so pin it (or ENGAGE_AS_OF) to keep yesterday's documents.
+    each document whose inputs changed since it was last made: the company's record and
+    engagement log, values from its peers (ranks, medians, practice), engage.yaml, the
+    taxonomy, templates/, engage itself, the as-of date and the options. The rest is skipped
+    (well under a second when nothing changed). Pin --as-of (default today) or ENGAGE_AS_OF.
 
     Output: briefs/<id>/brief.pdf and letter.*, briefs/index.html and index.pdf (companies by
-    AGM date, with links), and briefs/manifest.json (fingerprints and hashes of every output).
-    Files are replaced atomically: a failed render leaves the old good file in place.
+    AGM date, with links and engagement state), and briefs/manifest.json. Files are replaced
+    atomically: a failed render leaves the old good file in place. --record logs each letter.
 
     A company with an invalid record or a failed render is reported and the others go on.
     Exit code: 0 all done, 1 some records are invalid, 3 a document failed to render or be
@@ -206,9 +211,7 @@ def batch(
     ws = open_workspace(workspace)
     out_dir = Path(out) if out else ws.default_out
     if merge_manifests:
-        path, merged = merge_shard_manifests(out_dir.resolve())
-        app.info(f"merged {len(merged)} shard manifest{'s' if len(merged) != 1 else ''} into {escape(str(path))}")
-        return
+        return _merge(app, out_dir)
     options = BatchOptions(
         as_of=as_of,
         selection=Selection(tuple(companies), all_, agm_within, agm_before),
@@ -237,6 +240,8 @@ def batch(
     with _progress(app) as on_event:
         summary = run_batch(plan, on_event=on_event)  # the plan is printed above, so not ws.batch()
     wall = time.perf_counter() - started
+    for path in ws.record_batch_letters(summary) if record else ():
+        app.info(f"recorded the letter in {escape(ws.label(path))}")
     if as_json:
         _print_failures(app, summary)
         click.echo(json.dumps({**summary.to_dict(), "seconds": round(wall, 3)}, indent=2, ensure_ascii=False))
@@ -245,6 +250,12 @@ def batch(
         _print_summary(app, summary, wall)
     if summary.exit_code:
         raise click.exceptions.Exit(summary.exit_code)
+
+
+def _merge(app: App, out_dir: Path) -> None:
+    """Fold the shard manifests in ``out_dir`` into one (batch --merge-manifests)."""
+    path, merged = merge_shard_manifests(out_dir.resolve())
+    app.info(f"merged {len(merged)} shard manifest{'s' if len(merged) != 1 else ''} into {escape(str(path))}")
 
 
 # --------------------------------------------------------------------------- progress
