@@ -48,7 +48,8 @@ from .documents.pdf import Renderer
 from .engagement.append import append_event, new_log_text
 from .engagement.history import letter_history
 from .engagement.log import EngagementLog, check_log, load_log, load_logs
-from .engagement.state import EngagementState, engagement_state
+from .engagement.report import StewardshipReport, build_report
+from .engagement.state import EngagementState, ReplyStats, engagement_state, reply_stats
 from .errors import DataError, EngageError, Problem, UsageError
 from .profile import OVERALL, Profile, Weights, compile_profile, compile_profiles, load_weights
 from .records import Company, check_company, load_companies, suggest_id
@@ -283,6 +284,21 @@ class Workspace:
         log = append_event(path, {**fields, "kind": kind}, validate, new_text=new_log_text(companies[0].name))
         self._logs = None
         return path, [w for w in check_log(log, as_of) if w.line and w.line >= _last_line(log)]
+
+    def report(self, *, start: dt.date, end: dt.date) -> StewardshipReport:
+        """Return the stewardship report from ``start`` to ``end``: every valid log; raises DataError or UsageError."""
+        if end < start:
+            raise UsageError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
+        logs, problems = self.engagement_logs()
+        if problems:
+            raise DataError(list(problems))
+        companies, _ = self.load(list(logs))
+        return build_report(logs, {c.id: c for c in companies}, self.settings.ladder, start, end)
+
+    def reply_stats(self, *, as_of: dt.date) -> dict[str, ReplyStats]:
+        """Return each logged company's reply statistics up to ``as_of`` (response rate, median days to reply)."""
+        logs, _ = self.engagement_logs()
+        return {cid: reply_stats(log, None, as_of) for cid, log in logs.items()}
 
     def engagement(self, company_id: str, *, as_of: dt.date) -> EngagementState:
         """Return where the engagement with ``company_id`` stands at ``as_of`` (state ``none`` without a log)."""

@@ -249,3 +249,109 @@ def test_a_ladder_in_engage_yaml_replaces_the_default_and_is_checked_by_line(tmp
         "after-previous",
         "engage.yaml:4:58: engagement.ladder[1].days: -1 is below the minimum 0",
     ]
+
+
+# --------------------------------------------------------------------------- letters that remember
+
+SETTINGS = "signatories:\n  - {name: Alex Example, organisation: Example Investors LLP}\n"
+
+
+def test_a_follow_up_names_the_previous_letter_and_its_open_asks(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path)
+    (root / "engage.yaml").write_text(SETTINGS, encoding="utf-8")
+    ws = Workspace.open(root)
+    (path,) = ws.letter("minimal-record", as_of=dt.date(2026, 11, 15), formats=["md"], stage="follow-up")
+    text = path.read_text(encoding="utf-8")
+    wrote = "We wrote to Minimal Motors on 1 September 2026 with 3 asks and asked for a reply by 13 October 2026."
+    assert wrote in text
+    assert "We have not received a response." in text
+    assert "- Publish the smelters in the supply chain.\n- Describe the due-diligence process.\n" in text
+    assert "- Adopt an FPIC policy for new mineral supply\n" in text
+
+    log = root / "engagements" / "minimal-record.yaml"
+    milestone = "  - {date: 2026-11-21, kind: milestone, objective: fpic-policy, level: 2}\n"
+    log.write_text(LETTER + RESPONSE + milestone, encoding="utf-8")
+    ws = Workspace.open(root)
+    (path,) = ws.letter("minimal-record", as_of=dt.date(2026, 11, 25), formats=["md"], stage="follow-up")
+    text = path.read_text(encoding="utf-8")
+    assert "We are grateful for the company's response of 20 November 2026." in text
+    answered = "The company's reply addressed:\n\n- Publish the smelters in the supply chain (answered on 20 November"
+    assert answered in text
+    assert "remain unanswered" in text and "- Describe the due-diligence process.\n" in text
+    assert "- Adopt an FPIC policy for new mineral supply: acknowledged (21 November 2026)" in text
+
+
+def test_a_first_letter_to_a_company_with_history_says_so_and_record_logs_it(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path)
+    (root / "engage.yaml").write_text(SETTINGS, encoding="utf-8")
+    code, _, err = run(
+        "letter", "minimal-record", "-w", str(root), "--as-of", "2027-03-01", "--letter-format", "md", "--record"
+    )
+    assert code == 0, err
+    text = (root / "briefs" / "minimal-record" / "letter.md").read_text(encoding="utf-8")
+    assert "we have written to the company before, most recently on 1 September 2026" in text
+    log = (root / "engagements" / "minimal-record.yaml").read_text(encoding="utf-8")
+    assert log.startswith(LETTER)  # comments and earlier entries kept as typed
+    assert "  - date: 2027-03-01\n    kind: letter\n    stage: first\n    asks: [q1" in log
+    state = Workspace.open(root).engagement("minimal-record", as_of=dt.date(2027, 3, 2))
+    # The objective was set on 2026-03-01 with no milestone since: a year on, the ladder says escalate.
+    assert (state.state, state.step) == ("escalate", "statement") and state.last_letter is not None
+    assert state.last_letter.date == dt.date(2027, 3, 1) and state.last_letter.questions
+
+
+def test_engage_log_appends_keeps_comments_and_refuses_a_bad_event(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path, LETTER + "  # replies go below\n")
+    code, _, err = run(
+        "log", "minimal-record", "response", "--date", "2026-11-20", "--answers", "q1",
+        "--summary", 'Reply: "partial"', "-w", str(root), "--as-of", "2026-11-21",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "state as of 2026-11-21: responded" in err
+    text = (root / "engagements" / "minimal-record.yaml").read_text(encoding="utf-8")
+    assert text.startswith(LETTER + "  - date: 2026-11-20\n    kind: response\n    answers: [q1]\n")
+    assert '    summary: "Reply: \\"partial\\""\n' in text and "  # replies go below\n" in text
+    before = text
+    code, _, err = run("log", "minimal-record", "response", "--date", "2026-11-22", "--answers", "q9", "-w", str(root))
+    assert code == 1 and "unknown ask id 'q9'" in err
+    code, _, err = run("log", "minimal-record", "milestone", "--date", "2026-11-22", "--objective", "fpic-policy",
+                       "--level", "5", "-w", str(root))  # fmt: skip
+    assert code == 1 and "events[2].level: 5 is above the maximum 4" in err and "Traceback" not in err
+    assert (root / "engagements" / "minimal-record.yaml").read_text(encoding="utf-8") == before
+    code, _, err = run("log", "nobody", "call", "--date", "2026-11-22", "-w", str(root))
+    assert code == 2 and "no company 'nobody'" in err
+
+
+# --------------------------------------------------------------------------- the stewardship report
+
+
+def test_report_xlsx_lists_the_company_with_its_letter_and_response(tmp_path: Path) -> None:
+    import openpyxl
+
+    root = make_workspace(tmp_path, LETTER + RESPONSE)
+    book = tmp_path / "report.xlsx"
+    code, out, err = run(
+        "report", "--from", "2026-01-01", "--to", "2026-12-31", "--xlsx", str(book), "-w", str(root)
+    )  # fmt: skip
+    assert code == 0, err
+    assert "## Minimal Motors" in out and "Letters: 1, answered: 1 (100%); median time to reply: 80 days." in out
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames == ["Summary", "Objectives", "Activity", "Outcomes", "Escalation"]
+    summary = list(wb["Summary"].values)
+    assert summary[1][:7] == ("minimal-record", "Minimal Motors", "responded", 1, 1, 1, 80)
+    activity = list(wb["Activity"].values)
+    assert activity[1][:3] == ("minimal-record", "2026-09-01", "letter")
+    assert "reply by 13 October 2026" in activity[1][3]
+    outcomes = list(wb["Outcomes"].values)
+    assert outcomes[1][:3] == ("minimal-record", "2026-11-20", "response") and "answering q1" in outcomes[1][3]
+    first = book.read_bytes()
+    run("report", "--from", "2026-01-01", "--to", "2026-12-31", "--xlsx", str(book), "-w", str(root))
+    assert book.read_bytes() == first  # byte-reproducible
+    code, _, err = run("report", "--from", "2026-12-31", "--to", "2026-01-01", "-w", str(root))
+    assert code == 2 and "before --from" in err
+
+
+def test_compare_shows_replies_beside_the_risk_score(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path, LETTER + RESPONSE)
+    code, out, err = run("compare", "-w", str(root), "--as-of", "2026-12-01")
+    assert code == 0, err
+    assert "replies (not blended)" in out and "1/1 answered, median 80 d" in out

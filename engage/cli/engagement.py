@@ -101,6 +101,42 @@ def log_cmd(company: str, kind: str, date_: dt.date, as_of: dt.date, workspace: 
         app.info(f"next: {state.next_step}")
 
 
+@click.command()
+@click.option("--from", "start", required=True, callback=_date, metavar="DATE", help="First day of the period.")
+@click.option("--to", "end", required=True, callback=_date, metavar="DATE", help="Last day of the period.")
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False), help="Also write an Excel workbook to FILE.")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), help="Write the Markdown to FILE.")
+@workspace_option
+def report(start: dt.date, end: dt.date, xlsx: str | None, output: str | None, workspace: str | None) -> None:
+    """The stewardship report: per company, objectives, activity, outcomes and escalation in a period.
+
+    Markdown on stdout (or --output FILE), and with --xlsx FILE a workbook with one sheet per
+    table (Summary, Objectives, Activity, Outcomes, Escalation), byte-identical for identical
+    inputs. Outcomes include the policy and commitment records dated in the period.
+
+    \b
+    Examples:
+      engage report --from 2026-01-01 --to 2026-12-31
+      engage report --from 2026-01-01 --to 2026-12-31 --xlsx stewardship-2026.xlsx -o stewardship-2026.md
+    """
+    # The report's writers (and openpyxl for --xlsx) load only for this command.
+    from ..documents.report import report_markdown, report_xlsx
+    from ..output import write_atomic
+
+    app = get_app()
+    made = open_workspace(workspace).report(start=start, end=end)
+    text = report_markdown(made)
+    if output:
+        write_atomic(output, text)
+        app.info(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+    if xlsx:
+        write_atomic(xlsx, report_xlsx(made))
+        app.info(f"wrote {xlsx}")
+
+
 def register(cli: click.Group) -> None:
     """Add log and report to the engage group."""
     cli.add_command(log_cmd)
+    cli.add_command(report)
