@@ -355,3 +355,15 @@ def test_compare_shows_replies_beside_the_risk_score(tmp_path: Path) -> None:
     code, out, err = run("compare", "-w", str(root), "--as-of", "2026-12-01")
     assert code == 0, err
     assert "replies (not blended)" in out and "1/1 answered, median 80 d" in out
+
+
+def test_init_gives_an_example_log_that_checks_and_the_repository_ships_none(tmp_path: Path) -> None:
+    code, _, err = run("init", str(tmp_path / "season"))
+    assert code == 0, err
+    root = tmp_path / "season"
+    assert (root / "engagements" / "example-motors.yaml").is_file()
+    code, _, err = run("log", "example-motors", "call", "--date", "2026-09-05", "-w", str(root), "--as-of", "2026-09-05")
+    assert code == 0, err
+    code, _, err = run("check", "-w", str(root), "--as-of", "2026-09-05")
+    assert code == 0, err
+    assert not (Path(__file__).parent.parent / "engagements").exists()

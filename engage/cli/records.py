@@ -123,7 +123,7 @@ def list_(as_json: bool, as_of: dt.date, workspace: str | None) -> None:
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
-    """Start a new workspace in DIRECTORY: companies/ with a commented example, engage.yaml, templates/.
+    """Start a new workspace in DIRECTORY: companies/ and engagements/ with commented examples, engage.yaml, templates/.
 
     Existing files are never overwritten.
 
@@ -136,18 +136,22 @@ def init(directory: Path) -> None:
     targets = {
         directory / "companies" / "example-motors.yaml": (init_files / "example.yaml").read_text(encoding="utf-8"),
         directory / CONFIG_NAME: (init_files / "engage.yaml").read_text(encoding="utf-8"),
+        directory / "engagements" / "example-motors.yaml": (init_files / "engagement.yaml").read_text(encoding="utf-8"),
     }
     existing = [str(p) for p in targets if p.exists()]
     if existing:
         raise UsageError(f"not overwriting existing file(s): {', '.join(existing)}")
     try:
-        for sub in ("companies", "templates", "briefs"):
+        for sub in ("companies", "engagements", "templates", "briefs"):
             (directory / sub).mkdir(parents=True, exist_ok=True)
         for path, text in targets.items():
             path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot create workspace in {directory}: {exc.strerror}") from None
-    app.info(f"created workspace {directory}: companies/example-motors.yaml, {CONFIG_NAME}, templates/")
+    app.info(
+        f"created workspace {directory}: companies/example-motors.yaml, engagements/example-motors.yaml, "
+        f"{CONFIG_NAME}, templates/"
+    )
     app.info(f"next: edit the example record, then run: engage check --workspace {directory}")
 
 
