@@ -362,7 +362,7 @@ def test_init_gives_an_example_log_that_checks_and_the_repository_ships_none(tmp
     assert code == 0, err
     root = tmp_path / "season"
     assert (root / "engagements" / "example-motors.yaml").is_file()
-    code, _, err = run("log", "example-motors", "call", "--date", "2026-09-05", "-w", str(root), "--as-of", "2026-09-05")
+    code, _, err = run("log", "example-motors", "call", "--date", "2026-09-05", "-w", str(root))
     assert code == 0, err
     code, _, err = run("check", "-w", str(root), "--as-of", "2026-09-05")
     assert code == 0, err
