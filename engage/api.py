@@ -39,10 +39,17 @@ from .batch import (
     plan_batch,
     run_batch,
 )
+from .batch.kinds import letter_history_of
 from .documents.brief_writer import BriefOutcome, write_briefs
-from .documents.letter import LetterOptions
-from .documents.letter_files import letter_request, write_company_letter
+from .documents.letter import Letter, LetterOptions, build_letter, options_from_settings
+from .documents.letter_files import letter_event, letter_request, write_company_letter
+from .documents.letter_records import clean
 from .documents.pdf import Renderer
+from .engagement.append import append_event, new_log_text
+from .engagement.history import letter_history
+from .engagement.log import EngagementLog, check_log, load_log, load_logs
+from .engagement.report import StewardshipReport, build_report
+from .engagement.state import EngagementState, ReplyStats, engagement_state, reply_stats
 from .errors import DataError, EngageError, Problem, UsageError
 from .glyphs import missing_glyph_problems
 from .profile import OVERALL, Profile, Weights, compile_profile, compile_profiles, load_weights, weights_problems
@@ -98,6 +105,7 @@ class LetterOutcome:
     paths: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = ()
     error: EngageError | None = None
+    recorded: tuple[Path, ...] = ()  # the engagement log the letter was recorded in (letter --record)
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,7 @@ class Workspace:
     weights: Weights
     _loaded: dict[str, tuple[Company | None, tuple[Problem, ...]]] = field(default_factory=dict, repr=False)
     _profiles: dict[dt.date, tuple[dict[str, Profile], tuple[str, ...]]] = field(default_factory=dict, repr=False)
+    _logs: tuple[dict[str, EngagementLog], tuple[Problem, ...]] | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> Workspace:
@@ -188,7 +197,10 @@ class Workspace:
         return out_companies, out_problems
 
     def check(self, ids: Sequence[str] = (), *, as_of: dt.date) -> CheckResult:
-        """Validate ``ids`` (empty: every company): every problem in every file, plus state warnings."""
+        """Validate ``ids`` (empty: every company) and their engagement logs: every problem, plus state warnings.
+
+        Without ``ids``, logs in engagements/ that name no company are errors too.
+        """
         chosen = self.select(ids, all_=not ids, need_some=False)
         companies, problems = self.load(chosen)
         warnings = [
@@ -196,6 +208,10 @@ class Workspace:
             for c in companies
             for w in (*check_company(c, as_of, self.root), *missing_glyph_problems(c, display_path(c.path, self.root)))
         ]
+        logs, log_problems = self.engagement_logs()
+        wanted = set(chosen)
+        problems += [p for p in log_problems if not ids or Path(p.path).stem in wanted]
+        warnings += [w for i, log in logs.items() if i in wanted for w in check_log(log, as_of)]
         loaded = {c.id for c in companies}
         return CheckResult(tuple(chosen), tuple(problems), tuple(warnings), tuple(i for i in chosen if i not in loaded))
 
@@ -230,6 +246,69 @@ class Workspace:
                 }
             )
         return rows
+
+    # ------------------------------------------------------------------ engagement logs
+
+    def engagement_logs(self) -> tuple[dict[str, EngagementLog], tuple[Problem, ...]]:
+        """Return the valid engagement logs by company id, and every problem of the others (engagements/)."""
+        if self._logs is None:
+            logs, problems = load_logs(
+                self.folder.engagement_files(),
+                self.taxonomy.keys,
+                set(self.company_ids()),
+                [s.id for s in self.settings.ladder],
+                self.root,
+            )
+            self._logs = ({log.company_id: log for log in logs}, tuple(problems))
+        return self._logs
+
+    def engagement_log(self, company_id: str) -> EngagementLog | None:
+        """Return ``company_id``'s engagement log (None when it has none); raises DataError when it is invalid."""
+        logs, problems = self.engagement_logs()
+        mine = [p for p in problems if Path(p.path).stem == company_id]
+        if mine:
+            raise DataError(mine)
+        return logs.get(company_id)
+
+    def log_event(self, company_id: str, kind: str, *, as_of: dt.date, **fields: Any) -> tuple[Path, list[Problem]]:
+        """Append an event to ``company_id``'s log (created if missing), keeping its comments and order.
+
+        ``fields`` are the event's fields (``date`` required; lists as sequences). The whole
+        log is validated with the event before anything is written: DataError names every
+        problem. Returns the log's path and warnings at ``as_of`` (an event dated after it).
+        """
+        self.select((company_id,))
+        companies, problems = self.load((company_id,))
+        if problems:
+            raise DataError(list(problems))
+        path = self.folder.engagement_path(company_id)
+        ladder = [s.id for s in self.settings.ladder]
+
+        def validate(text: str) -> EngagementLog:
+            return load_log(path, self.taxonomy.keys, set(self.company_ids()), ladder, self.root, text=text)
+
+        log = append_event(path, {**fields, "kind": kind}, validate, new_text=new_log_text(companies[0].name))
+        self._logs = None
+        return path, [w for w in check_log(log, as_of) if w.line and w.line >= _last_line(log)]
+
+    def report(self, *, start: dt.date, end: dt.date) -> StewardshipReport:
+        """Return the stewardship report from ``start`` to ``end``: every valid log; raises DataError or UsageError."""
+        if end < start:
+            raise UsageError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
+        logs, problems = self.engagement_logs()
+        if problems:
+            raise DataError(list(problems))
+        companies, _ = self.load(list(logs))
+        return build_report(logs, {c.id: c for c in companies}, self.settings.ladder, start, end)
+
+    def reply_stats(self, *, as_of: dt.date) -> dict[str, ReplyStats]:
+        """Return each logged company's reply statistics up to ``as_of`` (response rate, median days to reply)."""
+        logs, _ = self.engagement_logs()
+        return {cid: reply_stats(log, None, as_of) for cid, log in logs.items()}
+
+    def engagement(self, company_id: str, *, as_of: dt.date) -> EngagementState:
+        """Return where the engagement with ``company_id`` stands at ``as_of`` (state ``none`` without a log)."""
+        return engagement_state(self.engagement_log(company_id), self.settings.ladder, as_of)
 
     # ------------------------------------------------------------------ profiles
 
@@ -319,8 +398,14 @@ class Workspace:
         respond_by: dt.date | None = None,
         signatories: str | Path | None = None,
         paper: str = "a4",
+        record: bool = False,
     ) -> LetterRun:
-        """Write letters to the boards of ``ids``; one outcome each (a broken company does not stop the others)."""
+        """Write letters to the boards of ``ids``; one outcome each (a broken company does not stop the others).
+
+        A letter remembers the engagement log (the previous letter, asks answered and open,
+        milestones). ``record`` appends each letter written to its company's log, with its asks
+        (q1, q2... as numbered) and deadline.
+        """
         chosen_ids = self.select(ids)
         people = load_signatories(Path(signatories)) if signatories else None
         request = letter_request(
@@ -340,12 +425,17 @@ class Workspace:
             try:
                 _check_deadline(company, request.options, as_of)
                 profile = compile_profile(company, self.taxonomy, as_of, self.weights)
-                done = write_company_letter(profile, self.settings, self.taxonomy, out_dir, request, renderer=renderer)
+                stage = request.options.stage
+                history = letter_history(self.engagement_log(company.id), as_of, stage, clean(company.name))
+                done = write_company_letter(
+                    profile, self.settings, self.taxonomy, out_dir, request, renderer=renderer, history=history
+                )
+                recorded = self._record_letter(company.id, done.letter) if record else ()
             except EngageError as exc:
                 outcomes.append(LetterOutcome(company.id, error=exc))
                 continue
             own = tuple(w for w in done.warnings if w not in request.warnings)
-            outcomes.append(LetterOutcome(company.id, done.paths, own))
+            outcomes.append(LetterOutcome(company.id, done.paths, own, recorded=recorded))
         loaded = {c.id for c in companies}
         outcomes += [LetterOutcome(i, error=DataError(_broken(i))) for i in chosen_ids if i not in loaded]
         order = {i: n for n, i in enumerate(chosen_ids)}
@@ -363,6 +453,7 @@ class Workspace:
         respond_by: dt.date | None = None,
         signatories: str | Path | None = None,
         paper: str = "a4",
+        record: bool = False,
     ) -> list[Path]:
         """Write ``company_id``'s letter and return the paths written; raises the EngageError that stopped it."""
         run = self.letters(
@@ -374,6 +465,7 @@ class Workspace:
             respond_by=respond_by,
             signatories=signatories,
             paper=paper,
+            record=record,
         )
         (outcome,) = run.outcomes
         if outcome.error is not None:
@@ -407,11 +499,55 @@ class Workspace:
         chosen = BatchOptions(as_of=as_of, selection=selection, out_dir=self._out(out), **options)
         return run_batch(self.plan_batch(chosen), on_event=on_event)
 
+    def record_batch_letters(self, summary: BatchSummary) -> list[Path]:
+        """Add each letter a batch run wrote to its company's engagement log (``batch --record``); return the logs.
+
+        Only letters written in this run count (not those skipped as up to date). The letter is
+        built again from the run's plan, which gives the same letter the worker rendered.
+        """
+        plan, context = summary.plan, summary.plan.context
+        if context is None:
+            return []
+        options = options_from_settings(
+            context.settings, stage=context.stage, respond_by=context.respond_by, signatories=context.signatories
+        )
+        written = [
+            r.company_id for r in summary.results if any(d.kind == "letter" and d.ok and d.outputs for d in r.documents)
+        ]
+        paths: list[Path] = []
+        for cid in written:
+            company, profile = plan.companies[cid], plan.profiles[cid]
+            history = letter_history_of(company, context)
+            letter = build_letter(profile, context.settings, context.taxonomy, options, history)
+            paths.extend(self._record_letter(cid, letter))
+        return paths
+
+    def _record_letter(self, company_id: str, letter: Letter) -> tuple[Path, ...]:
+        """Append a letter written to the log, unless the log has it already (same date and asks): the paths written."""
+        event = letter_event(letter)
+        log = self.engagement_log(company_id)
+        if log is not None and any(e.date == letter.date and e.asks == event["asks"] for e in log.letters()):
+            return ()
+        return (self.log_event(company_id, "letter", as_of=letter.date, **event)[0],)
+
     def agenda(
         self, *, as_of: dt.date, within: int, out: str | Path | None = None, kinds: Sequence[str] | None = None
     ) -> list[AgendaRow]:
-        """Return the companies whose AGM falls within ``within`` days of ``as_of``, with their documents' state."""
-        return agenda(self.folder, as_of, within, out_dir=self._out(out), kinds=tuple(kinds or KINDS))
+        """Return the companies whose AGM falls within ``within`` days of ``as_of``, with their documents' state
+        and where each engagement stands (state, latest letter, deadline, next step)."""
+        rows = agenda(self.folder, as_of, within, out_dir=self._out(out), kinds=tuple(kinds or KINDS))
+        logs, problems = self.engagement_logs()
+        broken = {Path(p.path).stem for p in problems}
+        return [
+            dataclasses.replace(
+                row,
+                engagement=engagement_state(logs.get(row.company_id), self.settings.ladder, as_of),
+                engagement_error=f"engagements/{row.company_id}.yaml has errors; run `engage check {row.company_id}`"
+                if row.company_id in broken
+                else None,
+            )
+            for row in rows
+        ]
 
     # ------------------------------------------------------------------ helpers
 
@@ -427,6 +563,11 @@ def _check_deadline(company: Company, options: LetterOptions, as_of: dt.date) ->
             f"--respond-by {respond_by.isoformat()} is not before {company.name}'s AGM on {agm.isoformat()}; "
             "a pre-AGM letter must ask for a reply before the meeting"
         )
+
+
+def _last_line(log: EngagementLog) -> int:
+    """Return the line of the event written last in the file (the one just appended)."""
+    return max((e.line for e in log.events), default=0)
 
 
 def _broken(company_id: str) -> str:

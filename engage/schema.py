@@ -1,14 +1,16 @@
-"""JSON Schema of the record format, generated from the same specs the loader enforces."""
+"""JSON Schemas of the record format and of the engagement log, generated from the specs the loaders enforce."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .engagement.log import ALLOWED, LOG_SPEC, REQUIRED
 from .records import COMPANY_SPEC
 from .spec import json_schema_object
 from .taxonomy import Taxonomy
 
 SCHEMA_ID = "https://github.com/engage-toolkit/engage/schema/company-record.json"
+LOG_SCHEMA_ID = "https://github.com/engage-toolkit/engage/schema/engagement-log.json"
 
 
 def record_schema(taxonomy: Taxonomy) -> dict[str, Any]:
@@ -19,5 +21,31 @@ def record_schema(taxonomy: Taxonomy) -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "engage company record",
+        **schema,
+    }
+
+
+def log_schema(taxonomy: Taxonomy) -> dict[str, Any]:
+    """Return the JSON Schema (draft 2020-12) of an engagement log, ``engagements/<company-id>.yaml``.
+
+    Each event kind's required fields and the fields it may carry are ``if``/``then`` rules,
+    as the loader checks them.
+    """
+    schema = json_schema_object(LOG_SPEC, {"areas": taxonomy.keys})
+    event = schema["properties"]["events"]["items"]
+    event["allOf"] = [
+        {
+            "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+            "then": {
+                "required": list(REQUIRED[kind]),
+                "propertyNames": {"enum": ["date", "kind", "summary", "url", *ALLOWED[kind]]},
+            },
+        }
+        for kind in REQUIRED
+    ]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": LOG_SCHEMA_ID,
+        "title": "engage engagement log",
         **schema,
     }

@@ -62,6 +62,37 @@ LETTER_SPEC = Obj(
     "Defaults for engagement letters.",
 )
 
+#: What starts a ladder step's clock: the latest letter's deadline passing with no response since
+#: the letter, no milestone progress on an open objective, or the previous step having been taken.
+LADDER_TRIGGERS = ("no-response", "no-progress", "after-previous")
+#: The event kinds that take a step (a letter for a follow-up; the escalations for the rest).
+LADDER_EVENTS = ("letter", "statement", "vote", "resolution", "escalation")
+
+LADDER_STEP_SPEC = Obj(
+    (
+        Field("id", "id", required=True, description="the step's name, as an escalation event's step: names it"),
+        Field("action", "text", required=True, description="what to do, as agenda and the brief suggest it"),
+        Field("trigger", "enum", required=True, choices=LADDER_TRIGGERS),
+        Field("days", "int", required=True, minimum=0, maximum=3650, description="days after the trigger starts"),
+        Field("taken_by", "enum", required=True, choices=LADDER_EVENTS, description="the event kind that takes it"),
+    ),
+    "One step of the escalation ladder.",
+)
+
+ENGAGEMENT_SPEC = Obj(
+    (
+        Field(
+            "ladder",
+            "list",
+            items=Field("step", "object", obj=LADDER_STEP_SPEC),
+            unique="id",
+            min_items=1,
+            description="escalation steps in order (replaces the default ladder)",
+        ),
+    ),
+    "How engagements escalate.",
+)
+
 SETTINGS_SPEC = Obj(
     (
         Field("organisation", "object", obj=ORGANISATION_SPEC),
@@ -75,6 +106,7 @@ SETTINGS_SPEC = Obj(
         Field("signatories", "list", items=Field("signatory", "object", obj=SIGNATORY_SPEC)),
         Field("letter", "object", obj=LETTER_SPEC),
         Field("weights", "any", description="overrides of the packaged scoring weights (see docs/methodology.md)"),
+        Field("engagement", "object", obj=ENGAGEMENT_SPEC),
     ),
     "engage.yaml: settings of a workspace.",
 )
@@ -102,6 +134,29 @@ class Organisation:
 
 
 @dataclass(frozen=True)
+class LadderStep:
+    """One escalation step: what to do, what starts its clock, after how many days, which event takes it."""
+
+    id: str
+    action: str
+    trigger: str  # one of LADDER_TRIGGERS
+    days: int
+    taken_by: str  # one of LADDER_EVENTS
+    line: int = 0
+
+
+#: The ladder when engage.yaml has none (README, "The engagement log"): a follow-up 30 days after
+#: a missed deadline; a statement at the AGM after 12 months without milestone progress; then a
+#: vote against the chair; then a shareholder resolution.
+DEFAULT_LADDER: tuple[LadderStep, ...] = (
+    LadderStep("follow-up", "Send a follow-up letter", "no-response", 30, "letter"),
+    LadderStep("statement", "Make a statement at the AGM", "no-progress", 365, "statement"),
+    LadderStep("vote-against-chair", "Vote against the chair", "after-previous", 180, "vote"),
+    LadderStep("resolution", "File or co-file a shareholder resolution", "after-previous", 365, "resolution"),
+)
+
+
+@dataclass(frozen=True)
 class Settings:
     """The validated contents of ``engage.yaml`` (all optional)."""
 
@@ -114,6 +169,7 @@ class Settings:
     #: where each key under ``weights:`` sits: "weights.allegations.recency.floor" -> (line, column)
     weights_lines: Mapping[str, tuple[int, int]] = field(default_factory=dict, hash=False, compare=False)
     label: str = CONFIG_NAME
+    ladder: tuple[LadderStep, ...] = DEFAULT_LADDER
 
 
 class SettingsError(DataError):
@@ -156,6 +212,19 @@ class Workspace:
     def config_path(self) -> Path:
         """Return ``<root>/engage.yaml`` (may not exist)."""
         return self.root / CONFIG_NAME
+
+    @property
+    def engagements_dir(self) -> Path:
+        """Return ``<root>/engagements``, the investor's own engagement logs (may not exist)."""
+        return self.root / "engagements"
+
+    def engagement_path(self, company_id: str) -> Path:
+        """Return the path of a company's engagement log (it may not exist)."""
+        return self.engagements_dir / f"{company_id}.yaml"
+
+    def engagement_files(self) -> list[Path]:
+        """Return the engagement log files, sorted by name (none when there is no engagements/ folder)."""
+        return find_company_files(self.engagements_dir)
 
     @property
     def default_out(self) -> Path:
@@ -233,6 +302,7 @@ def load_settings(ws: Workspace) -> Settings:
         return Settings()
     ctx = Context(label)
     raw = convert_object(SETTINGS_SPEC, node, "", ctx)
+    ladder = _ladder((raw or {}).get("engagement") or {}, ctx)
     weights = (raw or {}).get("weights") or {}
     weights_node = ctx.nodes.get("weights")
     if not isinstance(weights, dict):
@@ -240,9 +310,10 @@ def load_settings(ws: Workspace) -> Settings:
         weights = {}
     weights_lines = _key_lines(weights_node, "weights") if weights_node is not None and weights else {}
     if ctx.problems or raw is None:
-        raise SettingsError(ctx.problems, label, weights, weights_lines)
+        raise SettingsError(sorted(ctx.problems, key=lambda p: (p.line, p.column)), label, weights, weights_lines)
     org = raw.get("organisation")
     return Settings(
+        ladder=ladder,
         weights_lines=weights_lines,
         label=label,
         organisation=Organisation(**org) if org else None,
@@ -252,3 +323,20 @@ def load_settings(ws: Workspace) -> Settings:
         letter=raw.get("letter", {}),
         weights=weights,
     )
+
+
+def _ladder(raw: Mapping[str, Any], ctx: Context) -> tuple[LadderStep, ...]:
+    """Return engage.yaml's ladder (the default when none is given); problems go to ``ctx``."""
+    steps = raw.get("ladder")
+    if not steps:
+        return DEFAULT_LADDER
+    out = []
+    for i, step in enumerate(steps):
+        node = ctx.nodes.get(f"engagement.ladder[{i}]")
+        if i == 0 and step.get("trigger") == "after-previous":
+            where = f"engagement.ladder[{i}].trigger"
+            message = "the first step has no previous step; use no-response or no-progress"
+            ctx.error(ctx.nodes.get(where), where, message)
+        if all(f.name in step for f in LADDER_STEP_SPEC.fields):
+            out.append(LadderStep(**step, line=node.start_mark.line + 1 if node is not None else 0))
+    return tuple(out)

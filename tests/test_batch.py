@@ -647,4 +647,11 @@ def test_plan_counts_and_agenda_rows_as_json(ws: Workspace) -> None:
         "state": "up to date",
         "detail": "",
         "documents_as_of": "2026-11-01",
+        "engagement": {
+            "state": "none",
+            "last_letter": None,
+            "respond_by": None,
+            "next_step": None,
+            "next_deadline": None,
+        },
     }

@@ -266,13 +266,36 @@ def test_agenda_table_and_json(ws: Path, fakes: None) -> None:
     code, out, _ = run("agenda", "-w", str(ws), "--as-of", AS_OF, "--within", "200d")
     assert code == 0
     rows = [line.split() for line in out.splitlines()]
-    assert rows[0] == ["agm", "days", "company", "band", "documents", "as", "of", "detail"]
+    assert rows[0][:8] == ["agm", "days", "company", "band", "documents", "as", "of", "detail"]
+    assert rows[0][8:] == ["engagement", "next", "deadline", "next", "step"]
     assert rows[1][:3] == ["2026-11-20", "19", "Beta"] and "missing" in rows[1]
-    assert " ".join(rows[2]).endswith("Alpha Motors moderate up to date 2026-11-01")
+    assert " ".join(rows[2]).endswith("Alpha Motors moderate up to date 2026-11-01 none")
     assert out.splitlines()[-1].startswith("3 AGMs between 2026-11-01 and 2027-05-20:")
     code, out, _ = run("agenda", "-w", str(ws), "--as-of", AS_OF, "--within", "30d", "--json")
     data = json.loads(out)
     assert [(r["company"], r["state"]) for r in data] == [("beta", "missing"), ("alpha", "up to date")]
+    assert data[0]["engagement"] == {
+        "state": "none",
+        "last_letter": None,
+        "respond_by": None,
+        "next_step": None,
+        "next_deadline": None,
+    }
+
+
+def test_agenda_shows_where_each_engagement_stands(ws: Path, fakes: None) -> None:
+    (ws / "engagements").mkdir()
+    (ws / "engagements" / "beta.yaml").write_text(
+        "events:\n  - {date: 2026-09-01, kind: letter, respond_by: 2026-10-13}\n", encoding="utf-8"
+    )
+    code, out, _ = run("agenda", "-w", str(ws), "--as-of", AS_OF, "--within", "30d", "--json")
+    assert code == 0
+    beta = next(r for r in json.loads(out) if r["company"] == "beta")["engagement"]
+    assert (beta["state"], beta["last_letter"], beta["respond_by"]) == ("overdue", "2026-09-01", "2026-10-13")
+    assert beta["next_step"].startswith("Chase the reply due by 13 October 2026; then: Send a follow-up letter from")
+    code, out, _ = run("agenda", "-w", str(ws), "--as-of", AS_OF, "--within", "30d")
+    beta_line = next(line for line in out.splitlines() if "Beta" in line)
+    assert "overdue" in beta_line and "2026-11-12" in beta_line and "Chase the reply" in beta_line
 
 
 @pytest.mark.slow
@@ -483,3 +506,24 @@ def test_kill_9_of_the_batch_leaves_no_worker_behind(ws: Path, tmp_path: Path) -
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_batch_record_logs_the_letters_written_and_a_log_change_rerenders(ws: Path, fakes: None) -> None:
+    code, _, err = run("batch", "beta", "--only", "letter", "-w", str(ws), "--as-of", AS_OF, "--record")
+    assert code == 0, err
+    assert "recorded the letter in engagements/beta.yaml" in err
+    text = (ws / "engagements" / "beta.yaml").read_text(encoding="utf-8")
+    assert "  - date: 2026-11-01\n    kind: letter\n" in text and "    asks: [q1" in text
+    assert "    respond_by: 2026-" in text
+    code, _, err = run("check", "beta", "-w", str(ws), "--as-of", AS_OF)
+    assert code == 0, err
+    # The log is an input of the letter: the run after the recording renders it again (the same letter, as
+    # history stops the day before), and the same letter is not recorded twice.
+    code, _, err = run("batch", "beta", "--only", "letter", "-w", str(ws), "--as-of", AS_OF, "--record")
+    assert code == 0 and "1 to do" in err.splitlines()[0], err
+    assert "recorded" not in err
+    assert (ws / "engagements" / "beta.yaml").read_text(encoding="utf-8").count("kind: letter") == 1
+    code, _, err = run("batch", "beta", "--only", "letter", "-w", str(ws), "--as-of", AS_OF, "--record")
+    assert code == 0 and "0 to do" in err.splitlines()[0], err
+    index = (ws / "briefs" / "index.html").read_text(encoding="utf-8")
+    assert "Engagement: awaiting response · next deadline 2026-" in index

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..engagement.state import NO_LOG, EngagementState
 from ..errors import UsageError
 from ..workspace import Workspace
 from .kinds import DEFAULT_KINDS, KINDS, DocumentKind
@@ -30,6 +31,15 @@ class AgendaRow:
     detail: str
     documents_as_of: dt.date | None
     agm_expected: bool = False  # ``agm`` is estimated from past AGMs, not announced
+    engagement: EngagementState = NO_LOG  # where the engagement stands at the as-of date
+    engagement_error: str | None = None  # the engagement log has errors (run engage check)
+
+    def engagement_dict(self) -> dict[str, Any]:
+        """Return the row's "engagement": state, last_letter, respond_by, next_step (state null: invalid log)."""
+        if self.engagement_error is not None:
+            keys = ("state", "last_letter", "respond_by", "next_step", "next_deadline")
+            return {**dict.fromkeys(keys), "error": self.engagement_error}
+        return self.engagement.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the row as JSON-ready values (what `engage agenda --json` prints)."""
@@ -43,6 +53,7 @@ class AgendaRow:
             "state": self.state,
             "detail": self.detail,
             "documents_as_of": self.documents_as_of.isoformat() if self.documents_as_of else None,
+            "engagement": self.engagement_dict(),
         }
 
 

@@ -113,7 +113,7 @@ class Inputs:
     """Every input file of a workspace, hashed: the shared parts and each company file."""
 
     shared: Mapping[str, str]  # part name -> hash: engage, settings, taxonomy, templates, signatories
-    companies: Mapping[str, str]  # company id -> hash of its file
+    companies: Mapping[str, str]  # company id -> hash of its file (and its engagement log)
     digest: str  # one hash over all of the above
 
 
@@ -134,7 +134,11 @@ def hash_inputs(ws: Workspace, signatories_file: Path | None = None) -> Inputs:
         shared["signatories"] = sha256_hex(data) if data is not None else "-"
     companies: dict[str, str] = {}
     for path in ws.company_files():
-        data = _read_optional(path)
-        companies[company_id_of(path)] = sha256_hex(data or b"")
+        data = _read_optional(path) or b""
+        # The engagement log changes the letter (what went unanswered), the brief and the index.
+        log = _read_optional(ws.engagement_path(company_id_of(path)))
+        if log is not None:
+            data += b"\0engagement-log\0" + log
+        companies[company_id_of(path)] = sha256_hex(data)
     digest = digest_json({"shared": shared, "companies": companies})
     return Inputs(MappingProxyType(shared), MappingProxyType(companies), digest)

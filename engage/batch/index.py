@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..agm import next_agm
+from ..engagement.state import engagement_state
 from ..errors import RenderError
 from ..records import Company
 from ..workspace import Settings
@@ -49,6 +50,9 @@ class IndexRow:
     links: tuple[IndexLink, ...]
     problem: str | None
     agm_expected: bool = False  # ``agm`` is estimated from past AGMs, not announced
+    engagement: str = "none"  # engage.engagement.state: none, awaiting-response, overdue, responded, escalate
+    next_deadline: dt.date | None = None
+    next_step: str | None = None
 
     @property
     def folder(self) -> str:
@@ -113,6 +117,8 @@ def build_index(plan: Plan, manifest: Mapping[str, Any]) -> IndexView:
     """Return the index of the output folder: every workspace company with documents or a problem."""
     rows: list[IndexRow] = []
     as_of = plan.options.as_of
+    settings = plan.context.settings if plan.context is not None else Settings()
+    logs = plan.context.logs if plan.context is not None else {}
     for cid, entry in sorted(manifest.get("companies", {}).items()):
         if cid not in plan.companies and cid not in {i.company_id for i in plan.items}:
             continue  # a company no longer in the workspace
@@ -136,6 +142,7 @@ def build_index(plan: Plan, manifest: Mapping[str, Any]) -> IndexView:
         if not links and problem is None:
             continue
         agm, expected = _row_agm(company, entry, as_of)
+        state = engagement_state(logs.get(cid), settings.ladder, as_of)
         rows.append(
             IndexRow(
                 cid,
@@ -146,10 +153,12 @@ def build_index(plan: Plan, manifest: Mapping[str, Any]) -> IndexView:
                 tuple(links),
                 problem,
                 expected,
+                state.state,
+                state.next_deadline,
+                state.next_step,
             )
         )
     by_date = sorted((r for r in rows if r.agm is not None), key=lambda r: (r.agm, r.name.casefold(), r.company_id))
-    settings = plan.context.settings if plan.context is not None else Settings()
     organisation = settings.organisation.name if settings.organisation else ""
     counts = {
         "companies": len(rows),

@@ -9,10 +9,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..engagement.history import LetterHistory, letter_history
+from ..engagement.log import EngagementLog
 from ..records import Company
 from ..workspace import Settings, Signatory
 
@@ -38,6 +40,7 @@ class RenderContext:
     stage: str | None
     respond_by: dt.date | None
     signatories: tuple[Signatory, ...] | None
+    logs: Mapping[str, EngagementLog] = field(default_factory=dict)  # valid engagement logs by company id
 
 
 class RenderFunction(Protocol):
@@ -130,11 +133,21 @@ def render_letter(company: Company, profile: Profile, context: RenderContext, re
     options = options_from_settings(
         context.settings, stage=context.stage, respond_by=context.respond_by, signatories=context.signatories
     )
-    letter = build_letter(profile, context.settings, context.taxonomy, options)
+    letter = build_letter(profile, context.settings, context.taxonomy, options, letter_history_of(company, context))
     data = render_letter(letter, context.letter_formats, renderer)
     files = RenderedFiles({FILE_NAMES[fmt]: payload for fmt, payload in data.items()})
     files.warnings = glyph_warnings(profile.known, data.missing_glyphs, "letter.pdf")
     return files
+
+
+def letter_history_of(company: Company, context: RenderContext) -> LetterHistory | None:
+    """Return what a letter of the run says of the company's engagement so far (None without a log)."""
+    # The letter's wording loads only when letters are rendered or recorded.
+    from ..documents.letter import options_from_settings
+    from ..documents.letter_records import clean
+
+    stage = options_from_settings(context.settings, stage=context.stage).stage
+    return letter_history(context.logs.get(company.id), context.as_of, stage, clean(company.name))
 
 
 KINDS: dict[str, DocumentKind] = {

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ..agm import next_agm
+from ..engagement.log import EngagementLog, load_logs
 from ..errors import DataError, UsageError
 from ..records import Company, company_id_of, display_path, load_company, suggest_id
 from ..signatories import load_signatories
@@ -346,6 +347,7 @@ def plan_batch(
     if "letter" in chosen and chosen["letter"] is KINDS["letter"] and not judge_only:
         _check_signatories(settings, signatories)
     companies, errors = _load_companies(ws, taxonomy)
+    logs = _load_logs(ws, taxonomy, settings, companies, errors)
     ids = shard_of(_select(ws, options, companies, errors), options.shard)
     profiles = compile_profiles(list(companies.values()), taxonomy, options.as_of, weights) if companies else {}
     formats, stage = _letter_defaults(settings, options)
@@ -363,6 +365,7 @@ def plan_batch(
         stage=stage,
         respond_by=options.respond_by,
         signatories=signatories,
+        logs=logs,
     )
     judge = _Judge(context, chosen, inputs, manifest, options.force)
     items: list[PlanItem] = []
@@ -422,6 +425,24 @@ def _load_companies(ws: Workspace, taxonomy: Taxonomy) -> tuple[dict[str, Compan
         except DataError as exc:
             errors[cid] = (_first_problem(exc, display_path(path, ws.root)), path)
     return companies, errors
+
+
+def _load_logs(
+    ws: Workspace,
+    taxonomy: Taxonomy,
+    settings: Settings,
+    companies: Mapping[str, Company],
+    errors: dict[str, tuple[str, Path]],
+) -> dict[str, EngagementLog]:
+    """Return the valid engagement logs by company id; a company whose log is invalid joins ``errors``."""
+    paths = [ws.engagement_path(cid) for cid in companies if ws.engagement_path(cid).is_file()]
+    known = set(companies) | set(errors)
+    logs, problems = load_logs(paths, taxonomy.keys, known, [s.id for s in settings.ladder], ws.root)
+    for problem in problems:
+        cid = Path(problem.path).stem
+        if cid in companies and cid not in errors:
+            errors[cid] = (f"{problem} (engagement log; run engage check {cid})", ws.company_path(cid))
+    return {log.company_id: log for log in logs if log.company_id not in errors}
 
 
 class _Judge:

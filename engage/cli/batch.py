@@ -39,6 +39,12 @@ STATE_STYLES = {
     "failed last time": "bold red",
     "invalid record": "bold red",
 }
+ENGAGEMENT_STYLES = {
+    "awaiting-response": "white",
+    "overdue": "dark_orange",
+    "responded": "green",
+    "escalate": "bold red",
+}
 
 
 def _days(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
@@ -133,6 +139,11 @@ def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     help="YAML or CSV file of the letters' signatories (default: engage.yaml).",
 )
 @click.option("--no-index", is_flag=True, help="Do not write briefs/index.html and index.pdf.")
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Add each letter written in this run to engagements/<id>.yaml, with its asks and deadline.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary (with --dry-run: the plan) as JSON on stdout.")
 @as_of_option
 @out_option
@@ -154,6 +165,7 @@ def batch(
     respond_by: dt.date | None,
     signatories_file: str | None,
     no_index: bool,
+    record: bool,
     as_json: bool,
     as_of: dt.date,
     out: str | None,
@@ -162,15 +174,14 @@ def batch(
     """Brief and letter for many companies: only what changed, in parallel, safe to interrupt.
 
     Selects companies (COMPANY ids, --all, or an AGM window), validates them, and renders
-    each document whose inputs changed since it was last made: the company's record, the
-    values it takes from its peers (ranks, medians, peers' practice), engage.yaml, the
-    taxonomy, templates/, engage itself, the as-of date and the options. Everything else
-    is skipped; when no input file changed at all, the run ends in well under a second.
-    --as-of defaults to today, so pin it (or ENGAGE_AS_OF) to keep yesterday's documents.
+    each document whose inputs changed since it was last made: the company's record and
+    engagement log, values from its peers (ranks, medians, practice), engage.yaml, the
+    taxonomy, templates/, engage itself, the as-of date and the options. The rest is skipped
+    (well under a second when nothing changed). Pin --as-of (default today) or ENGAGE_AS_OF.
 
     Output: briefs/<id>/brief.pdf and letter.*, briefs/index.html and index.pdf (companies by
-    AGM date, with links), and briefs/manifest.json (fingerprints and hashes of every output).
-    Files are replaced atomically: a failed render leaves the old good file in place.
+    AGM date, with links and engagement state), and briefs/manifest.json. Files are replaced
+    atomically: a failed render leaves the old good file in place. --record logs each letter.
 
     A company with an invalid record or a failed render is reported and the others go on.
     Exit code: 0 all done, 1 some records are invalid, 3 a document failed to render or be
@@ -198,8 +209,7 @@ def batch(
     ws = open_workspace(workspace)
     out_dir = Path(out) if out else ws.default_out
     if merge_manifests:
-        _merge_manifests(app, out_dir.resolve(), as_json)
-        return
+        return _merge_manifests(app, out_dir.resolve(), as_json)
     options = BatchOptions(
         as_of=as_of,
         selection=Selection(tuple(companies), all_, agm_within, agm_before),
@@ -228,6 +238,8 @@ def batch(
     with _progress(app) as on_event:
         summary = run_batch(plan, on_event=on_event)  # the plan is printed above, so not ws.batch()
     wall = time.perf_counter() - started
+    for path in ws.record_batch_letters(summary) if record else ():
+        app.info(f"recorded the letter in {escape(ws.label(path))}")
     if as_json:
         _print_failures(app, summary)
         click.echo(json.dumps({**summary.to_dict(), "seconds": round(wall, 3)}, indent=2, ensure_ascii=False))
@@ -495,11 +507,15 @@ def agenda_cmd(
         ("documents", "left"),
         ("as of", "left"),
         ("detail", "left"),
+        ("engagement", "left"),
+        ("next deadline", "left"),
+        ("next step", "left"),
     ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in rows:
         band = f"[{BAND_STYLES.get(r.band, 'white')}]{r.band}[/]" if r.band else "–"
         state = f"[{STATE_STYLES.get(r.state, 'white')}]{r.state}[/]"
+        engagement = r.engagement_dict()
         table.add_row(
             (r.agm.isoformat() + (" expected" if r.agm_expected else "")) if r.agm else "?",
             str(r.days_away) if r.days_away is not None else "",
@@ -508,6 +524,9 @@ def agenda_cmd(
             state,
             r.documents_as_of.isoformat() if r.documents_as_of else "",
             escape(r.detail),
+            f"[{ENGAGEMENT_STYLES.get(engagement['state'], 'white')}]{engagement['state'] or 'invalid log'}[/]",
+            engagement["next_deadline"] or "",
+            escape(engagement["next_step"] or engagement.get("error") or ""),
         )
     app.out.print(table)
     counts = Counter(r.state for r in rows)

@@ -77,6 +77,11 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     show_default=True,
     help="Paper size of the PDF.",
 )
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Add each letter written to engagements/<id>.yaml, with its asks (q1, q2... as numbered) and deadline.",
+)
 @out_option
 @workspace_option
 def letter(
@@ -89,6 +94,7 @@ def letter(
     respond_by: dt.date | None,
     stage: str | None,
     paper: str,
+    record: bool,
     out: str | None,
     workspace: str | None,
 ) -> None:
@@ -107,6 +113,7 @@ def letter(
       engage letter bmw mercedes-benz --stage pre-agm --letter-format docx,md
       engage letter --all --signatories coalition.csv --respond-by 2027-03-31
       engage letter ford --paper letter --letter-format pdf
+      engage letter example-motors --stage follow-up --letter-format md --record
     """
     app = get_app()
     ws = open_workspace(workspace)
@@ -119,6 +126,7 @@ def letter(
         respond_by=respond_by,
         signatories=signatories_file,
         paper=paper,
+        record=record,
     )
     for w in run.warnings:
         app.warn(w)
@@ -135,6 +143,8 @@ def letter(
             app.warn(warning)
         for path in o.paths:
             app.out.print(escape(ws.label(path)), highlight=False)
+        for path in o.recorded:
+            app.info(f"recorded the letter in {escape(ws.label(path))}")
     failed = [o for o in run.outcomes if o.error is not None]
     written = len(run.outcomes) - len(failed)
     app.info(

@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engage.cli.doctor",
     "engage.cli.letter",
     "engage.cli.batch",
+    "engage.cli.engagement",
 )
 
 

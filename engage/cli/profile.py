@@ -9,6 +9,7 @@ import click
 from rich.table import Table
 
 from ..documents import export
+from ..engagement.state import ReplyStats
 from ..errors import UsageError
 from ..output import write_atomic
 from ..profile import OVERALL, Profile
@@ -265,9 +266,11 @@ def compare(area: str, as_json: bool, as_csv: bool, xlsx: Path | None, as_of: dt
         ("evidence", "right"),
         ("pctl", "right"),
         ("benchmark (not blended)", "left"),
+        ("replies (not blended)", "left"),
         ("top reasons", "left"),
     ):
         table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    replies = ws.reply_stats(as_of=as_of)
     for r in rows:
         rated = r["rated"]
         age = r["evidence_age_days"]
@@ -282,9 +285,18 @@ def compare(area: str, as_json: bool, as_csv: bool, xlsx: Path | None, as_of: dt
             f"{int(age / DAYS_PER_MONTH)} mo" if age is not None else "-",
             f"{r['percentile']:.0f}" if r["percentile"] is not None else "-",
             escape(r["benchmark"]) or "-",
+            _replies(replies.get(r["company_id"])),
             escape(r["top_reasons"]) or "-",
         )
     app.out.print(table)
+
+
+def _replies(stats: ReplyStats | None) -> str:
+    """Return '2/3 answered, median 21 d' from an engagement log's reply statistics, '-' without letters."""
+    if stats is None or not stats.letters:
+        return "-"
+    median = f", median {stats.median_days:g} d" if stats.median_days is not None else ""
+    return f"{stats.answered}/{stats.letters} answered{median}"
 
 
 def register(cli: click.Group) -> None:

@@ -12,7 +12,7 @@ import click
 from rich.table import Table
 
 from ..errors import UsageError
-from ..schema import record_schema
+from ..schema import log_schema, record_schema
 from ..taxonomy import load_taxonomy
 from ..workspace import CONFIG_NAME, find_workspace
 from .main import as_of_option, escape, get_app, open_workspace, workspace_option
@@ -123,7 +123,7 @@ def list_(as_json: bool, as_of: dt.date, workspace: str | None) -> None:
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
-    """Start a new workspace in DIRECTORY: companies/ with a commented example, engage.yaml, templates/.
+    """Start a new workspace in DIRECTORY: companies/ and engagements/ with commented examples, engage.yaml, templates/.
 
     Existing files are never overwritten.
 
@@ -136,38 +136,46 @@ def init(directory: Path) -> None:
     targets = {
         directory / "companies" / "example-motors.yaml": (init_files / "example.yaml").read_text(encoding="utf-8"),
         directory / CONFIG_NAME: (init_files / "engage.yaml").read_text(encoding="utf-8"),
+        directory / "engagements" / "example-motors.yaml": (init_files / "engagement.yaml").read_text(encoding="utf-8"),
     }
     existing = [str(p) for p in targets if p.exists()]
     if existing:
         raise UsageError(f"not overwriting existing file(s): {', '.join(existing)}")
     try:
-        for sub in ("companies", "templates", "briefs"):
+        for sub in ("companies", "engagements", "templates", "briefs"):
             (directory / sub).mkdir(parents=True, exist_ok=True)
         for path, text in targets.items():
             path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot create workspace in {directory}: {exc.strerror}") from None
-    app.info(f"created workspace {directory}: companies/example-motors.yaml, {CONFIG_NAME}, templates/")
+    app.info(
+        f"created workspace {directory}: companies/example-motors.yaml, engagements/example-motors.yaml, "
+        f"{CONFIG_NAME}, templates/"
+    )
     app.info(f"next: edit the example record, then run: engage check --workspace {directory}")
 
 
 @click.command()
+@click.option("--log", "of_log", is_flag=True, help="The schema of engagement logs (engagements/*.yaml) instead.")
 @workspace_option
-def schema(workspace: str | None) -> None:
-    """Print the JSON Schema of the record format (for editor autocompletion).
+def schema(of_log: bool, workspace: str | None) -> None:
+    """Print the JSON Schema of the record format, or with --log of engagement logs (for editor autocompletion).
 
     Uses the workspace's taxonomy when run inside one, so area keys match.
 
     \b
     Example (VS Code with the YAML extension, in .vscode/settings.json):
       engage schema > record.schema.json
-      "yaml.schemas": {"./record.schema.json": "companies/*.yaml"}
+      engage schema --log > log.schema.json
+      "yaml.schemas": {"./record.schema.json": "companies/*.yaml", "./log.schema.json": "engagements/*.yaml"}
     """
     try:
         root = find_workspace(workspace).root
     except UsageError:
         root = None
-    click.echo(json.dumps(record_schema(load_taxonomy(root)), indent=2, ensure_ascii=False))
+    taxonomy = load_taxonomy(root)
+    made = log_schema(taxonomy) if of_log else record_schema(taxonomy)
+    click.echo(json.dumps(made, indent=2, ensure_ascii=False))
 
 
 def register(cli: click.Group) -> None:

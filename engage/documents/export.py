@@ -212,16 +212,52 @@ def board_xlsx(profiles: Mapping[str, Profile] | Sequence[Profile], areas: Seque
         about.cell(row=about.max_row, column=1).font = bold
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 70
-    if items:
-        stamp = dt.datetime.combine(items[0].as_of, dt.time())
+    return workbook_bytes(wb, items[0].as_of if items else None)
+
+
+def workbook_bytes(wb: Any, day: dt.date | None) -> bytes:
+    """Return an openpyxl workbook as .xlsx bytes dated ``day`` (None: undated): identical content, identical bytes."""
+    if day is not None:
+        stamp = dt.datetime.combine(day, dt.time())
         wb.properties.created = wb.properties.modified = stamp
     wb.properties.creator = wb.properties.lastModifiedBy = f"engage {__version__}"
     buf = io.BytesIO()
     # Workbook.save() stamps the clock into docProps/core.xml; its writer, called directly, keeps ours.
-    from openpyxl.writer.excel import ExcelWriter  # openpyxl only for a workbook (see above)
+    from openpyxl.writer.excel import ExcelWriter  # openpyxl only for a workbook (see board_xlsx)
 
     ExcelWriter(wb, ZipFile(buf, "w", ZIP_DEFLATED, allowZip64=True)).save()
-    return stamp_zip(buf.getvalue(), items[0].as_of) if items else buf.getvalue()
+    return stamp_zip(buf.getvalue(), day) if day is not None else buf.getvalue()
+
+
+def tables_xlsx(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]], day: dt.date) -> bytes:
+    """Return an .xlsx workbook with one sheet per (title, header, rows): bold frozen header, filters, text as text.
+
+    Reproducible like ``board_xlsx``: the workbook is dated ``day`` (the report's end date).
+    """
+    # openpyxl only for a workbook: the other exports and every other command never pay for it
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font  # (the same reason)
+    from openpyxl.utils import get_column_letter  # (the same reason)
+
+    wb = Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    used: set[str] = set()
+    for title, header, rows in sheets:
+        ws = wb.create_sheet(_sheet_name(title, used))
+        ws.append(list(header))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for row in rows:
+            ws.append([v.isoformat() if isinstance(v, dt.date) else v for v in row])
+            for cell in ws[ws.max_row]:
+                if cell.data_type == "f":  # text starting with '=' stays text
+                    cell.data_type = "s"
+        for i, name in enumerate(header, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = 60 if name in ("text", "summary", "ask") else 16
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{get_column_letter(max(len(header), 1))}{max(ws.max_row, 1)}"
+    return workbook_bytes(wb, day)
 
 
 def _sheet_name(title: str, used: set[str]) -> str:

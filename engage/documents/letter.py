@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from ..agm import next_agm
 from ..dates import PartialDate
+from ..engagement.history import LetterHistory
 from ..errors import DataError, UsageError
 from ..profile.questions import FALLBACK_QUESTIONS, fill
 from ..records import Allegation, Commitment, Company
@@ -162,6 +163,8 @@ class Letter:
     paper: str = "a4"
     #: What the sender should know before sending (a pre-AGM letter without an AGM date); never printed in it.
     warnings: tuple[str, ...] = ()
+    #: The engagement so far (engage.engagement.history), printed after the first paragraph; None without a log.
+    history: LetterHistory | None = None
 
     @property
     def questions(self) -> tuple[LetterQuestion, ...]:
@@ -596,6 +599,7 @@ def build_letter(
     settings: Settings,
     taxonomy: Taxonomy,
     options: LetterOptions | None = None,
+    history: LetterHistory | None = None,
 ) -> Letter:
     """Return the letter dated ``profile.as_of`` to the company of ``profile``; raises UsageError or DataError.
 
@@ -604,6 +608,8 @@ def build_letter(
     first), grouped by action area in the order their first question appears; a profile
     without questions gets general questions on disclosure and due diligence. UsageError:
     an unknown stage or a response date not after the letter's; DataError: no signatories.
+    ``history`` (``engage.engagement.history.letter_history``) is what the letter says of the
+    engagement so far: the previous letter, asks answered and open, milestones reached.
     """
     options = options or LetterOptions()
     if options.stage not in STAGES:
@@ -659,4 +665,5 @@ def build_letter(
         omitted_questions=omitted,
         keywords=("engagement letter", name, company.id),
         warnings=opening.warnings,
+        history=history,
     )

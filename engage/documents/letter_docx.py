@@ -113,6 +113,17 @@ def _add_opening(document: Any, letter: Letter) -> None:
     document.add_heading(letter.subject, level=1)
     for text in letter.opening[:1]:
         document.add_paragraph(text)
+    if letter.history is not None:
+        document.add_paragraph(letter.history.intro)
+        for intro, items in (
+            (letter.history.answered_intro, letter.history.answered),
+            (letter.history.unanswered_intro, letter.history.unanswered),
+            (letter.history.milestones_intro, letter.history.milestones),
+        ):
+            if items:
+                document.add_paragraph(intro)
+                for item in items:
+                    document.add_paragraph(item, style="List Bullet")
     if letter.listed:
         document.add_paragraph(letter.listed_intro)
         for a in letter.listed:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..engagement.history import LetterHistory
 from ..errors import RenderError, UsageError
 from ..glyphs import missing_glyph_warnings
 from ..output import write_atomic
@@ -30,6 +31,7 @@ __all__ = [
     "LetterFiles",
     "LetterRequest",
     "glyph_warnings",
+    "letter_event",
     "letter_path",
     "letter_request",
     "omitted_warning",
@@ -164,6 +166,22 @@ def omitted_warning(letter: Letter) -> str | None:
     )
 
 
+def letter_event(letter: Letter) -> dict[str, object]:
+    """Return the log event of a letter written: its date, stage, asks as numbered (q1, q2...), wording and deadline."""
+    return {
+        "date": letter.date,
+        "stage": letter.stage,
+        "asks": tuple(f"q{q.number}" for q in letter.questions),
+        "respond_by": letter.deadline.date,
+        "signatories": len(letter.signatories),
+        "questions": [
+            {"id": f"q{q.number}", "area": section.area, "text": q.text}
+            for section in letter.sections
+            for q in section.questions
+        ],
+    }
+
+
 def write_company_letter(
     profile: ProfileLike,
     settings: Settings,
@@ -173,6 +191,7 @@ def write_company_letter(
     *,
     renderer: Renderer | None = None,
     templates_dir: Path | None = None,
+    history: LetterHistory | None = None,
 ) -> LetterFiles:
     """Write the letter to ``profile``'s company, dated ``profile.as_of``, in the request's formats; return what it did.
 
@@ -185,7 +204,7 @@ def write_company_letter(
     request = request or letter_request(settings, profile.as_of)
     if renderer is None and "pdf" in request.formats:
         renderer = Renderer(templates_dir)
-    letter = build_letter(profile, settings, taxonomy, request.options)
+    letter = build_letter(profile, settings, taxonomy, request.options, history)
     files = render_letter(letter, request.formats, renderer)
     paths = write_letter(out_dir, letter.company_id, files)
     omitted = omitted_warning(letter)

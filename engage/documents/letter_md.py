@@ -40,6 +40,23 @@ def _md_refs(notes: Sequence[int]) -> str:
     return "\u00a0[" + note_label(notes, ",\u00a0") + "]" if notes else ""
 
 
+def _history(letter: Letter) -> list[str]:
+    """Return the blocks saying what happened before: the previous letter, answered and open asks, milestones."""
+    history = letter.history
+    if history is None:
+        return []
+    blocks = [md_escape(history.intro)]
+    for intro, items in (
+        (history.answered_intro, history.answered),
+        (history.unanswered_intro, history.unanswered),
+        (history.milestones_intro, history.milestones),
+    ):
+        if items:
+            blocks.append(md_escape(intro))
+            blocks.append("\n".join(f"- {md_escape(item)}" for item in items))
+    return blocks
+
+
 def letter_to_markdown(letter: Letter) -> str:
     """Return the letter as Markdown that also reads well as plain text (for the body of an email)."""
     hard = "  \n"  # a Markdown line break that is invisible in plain text
@@ -51,6 +68,7 @@ def letter_to_markdown(letter: Letter) -> str:
     blocks.append(md_escape(letter.salutation))
     blocks.append(f"**{md_escape(letter.subject)}**")
     blocks.extend(md_escape(p) for p in letter.opening[:1])
+    blocks.extend(_history(letter))
     if letter.listed:
         blocks.append(md_escape(letter.listed_intro))
         blocks.append("\n".join(f"- {md_escape(a.text)}{_md_refs(a.notes)}" for a in letter.listed))
