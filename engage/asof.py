@@ -31,7 +31,9 @@ _R = TypeVar("_R", Allegation, Commitment, Policy)
 
 def source_known(source: Source, as_of: dt.date) -> bool:
     """Return whether ``source`` was published on or before ``as_of`` (undated sources are known)."""
-    return source.date is None or source.date.first_day() <= as_of
+    d = source.date
+    # d.first_day() <= as_of, as a tuple comparison: no date object per source.
+    return d is None or (d.year, d.month or 1, d.day or 1) <= (as_of.year, as_of.month, as_of.day)
 
 
 def known_sources(sources: Sequence[Source], as_of: dt.date) -> tuple[Source, ...]:
@@ -41,9 +43,12 @@ def known_sources(sources: Sequence[Source], as_of: dt.date) -> tuple[Source, ..
 
 def record_known(record: Allegation | Commitment | Policy, as_of: dt.date) -> bool:
     """Return whether ``record`` is known at ``as_of``: dated on or before it, with a known source."""
-    if record.date.first_day() > as_of:
+    d, cut = record.date, (as_of.year, as_of.month, as_of.day)
+    if (d.year, d.month or 1, d.day or 1) > cut:
         return False
-    return not record.sources or any(source_known(s, as_of) for s in record.sources)
+    return not record.sources or any(
+        (sd := s.date) is None or (sd.year, sd.month or 1, sd.day or 1) <= cut for s in record.sources
+    )
 
 
 def agm_known(agm: PastAgm, as_of: dt.date) -> bool:
@@ -80,9 +85,10 @@ def known_at(company: Company, as_of: dt.date) -> Company:
     whatever reads it needs no date filter of its own. Unchanged records are the same objects;
     when nothing is dropped the company itself is returned.
     """
-    allegations = tuple(_record_at(a, as_of) for a in company.allegations if record_known(a, as_of))
-    commitments = tuple(_record_at(c, as_of) for c in company.commitments if record_known(c, as_of))
-    policies = tuple(_record_at(p, as_of) for p in company.policies if record_known(p, as_of))
+    cut = (as_of.year, as_of.month, as_of.day)
+    allegations = _known_records(company.allegations, cut, as_of)
+    commitments = _known_records(company.commitments, cut, as_of)
+    policies = _known_records(company.policies, cut, as_of)
     benchmarks = tuple(_benchmark_at(b, as_of) for b in company.benchmarks if b.year <= as_of.year)
     agms = tuple(m for m in company.agms if agm_known(m, as_of))
     adjustments = tuple(x for x in company.exposure_adjustments if adjustment_known(x, as_of))
@@ -104,6 +110,31 @@ def known_at(company: Company, as_of: dt.date) -> Company:
         agms=agms,
         exposure_adjustments=adjustments,
     )
+
+
+def _known_records(records: tuple[_R, ...], cut: tuple[int, int, int], as_of: dt.date) -> tuple[_R, ...]:
+    """Return the records known at ``as_of`` (``cut`` is its (year, month, day)), each as known then.
+
+    ``record_known`` and ``_record_at`` in one pass over each record's sources, with the dates
+    compared as (year, month or 1, day or 1) tuples: the first day a partial date can mean.
+    A record with nothing to drop is returned itself.
+    """
+    out: list[_R] = []
+    for r in records:
+        d = r.date
+        if (d.year, d.month or 1, d.day or 1) > cut:
+            continue
+        sources = r.sources
+        known = [s for s in sources if (sd := s.date) is None or (sd.year, sd.month or 1, sd.day or 1) <= cut]
+        if len(known) == len(sources):
+            updated = getattr(r, "updated", None)
+            if updated is None or (updated.year, updated.month or 1, updated.day or 1) <= cut:
+                out.append(r)
+                continue
+        elif not known:
+            continue  # only reported after the as-of date: not known then
+        out.append(_record_at(r, as_of))
+    return tuple(out)
 
 
 def _same(new: tuple[object, ...], old: tuple[object, ...]) -> bool:

@@ -89,7 +89,9 @@ def area_score(
         )
     e_points = sum([s.cents for s in risk]) / 100
     c_points = sum([s.cents for s in credit]) / 100
-    b_points = sum([s.cents for s in risk if s.kind == "baseline"]) / 100
+    # The baseline, when there is one, is the first of the risk records (compile puts it there).
+    base = risk[0].kind == "baseline" if risk else False
+    b_points = risk[0].cents / 100 if base else 0.0
     exposure = saturate(e_points, w.exposure_scale)
     management = saturate(c_points, w.management_scale)
     net = exposure * (1.0 - management / 100 * manageable_share(b_points, e_points, w))
@@ -100,7 +102,7 @@ def area_score(
         new_contribution(s.record_id, s.kind, s.role, s.title, key, s.factors, s.points, x / 100, 0.0, x / 100, s.note)
         for s, x in zip(risk, x_sh, strict=False)
     ]
-    inherent_c = sum([x for s, x in zip(risk, x_sh, strict=False) if s.kind == "baseline"])
+    inherent_c = x_sh[0] if base else 0
     if credit:
         m_sh = apportion(m_c, [management * s.points / c_points for s in credit] if c_points else [0.0] * len(credit))
         off = off_c / 100
@@ -113,9 +115,10 @@ def area_score(
         ]
     net_v = n_c / 100
     peak, peak_on, year_ago = summarise(history[0], history[1], net_v, history[2], w)
-    n_allegations = sum([s.kind == "allegation" for s in risk])
-    n_policies = sum([s.kind == "policy" for s in credit])
-    n_commitments = sum([s.kind == "commitment" for s in risk]) + len(credit) - n_policies
+    kinds = [s.kind for s in risk]
+    n_allegations = kinds.count("allegation")
+    n_policies = [s.kind for s in credit].count("policy") if credit else 0
+    n_commitments = kinds.count("commitment") + len(credit) - n_policies
     return _with_trend(
         key,
         title,
@@ -182,9 +185,6 @@ def _with_trend(
     )
 
 
-_KINDS = ("allegation", "commitment", "policy")
-
-
 def overall_score(
     areas: Sequence[AreaScore],
     w: Weights,
@@ -246,12 +246,20 @@ def overall_score(
                 note,
             )
         )
-    risk_points = {(c.record_kind, c.record_id): c.points for c in contributions if c.role != "credit"}
-    credit_points = {(c.record_kind, c.record_id): c.points for c in contributions if c.role == "credit"}
+    risk_cents: dict[tuple[str, str], int] = {}
+    credit_cents: dict[tuple[str, str], int] = {}
+    inherent = 0.0
+    for c in contributions:
+        if c.role == "credit":
+            credit_cents[c.record_kind, c.record_id] = round(c.points * 100)
+        else:
+            risk_cents[c.record_kind, c.record_id] = round(c.points * 100)
+            if c.record_kind == "baseline":
+                inherent += c.exposure
     newest = max((a.newest_source for a in areas if a.newest_source), default=None)
     net_v = n_c / 100
     peak, peak_on, year_ago = summarise(history[0], history[1], net_v, history[2], w)
-    kinds = {kind: len({c.record_id for c in contributions if c.record_kind == kind}) for kind in _KINDS}
+    kinds = [kind for kind, _ in (*risk_cents, *credit_cents)]
     return _with_trend(
         OVERALL,
         "Overall",
@@ -260,15 +268,15 @@ def overall_score(
             m_c / 100,
             (x_c - n_c) / 100,
             net_v,
-            sum([round(p * 100) for p in risk_points.values()]) / 100,  # _cents, inlined
-            sum([round(p * 100) for p in credit_points.values()]) / 100,
-            sum([round(p * 100) for (kind, _), p in risk_points.items() if kind == "baseline"]) / 100,
+            sum(risk_cents.values()) / 100,
+            sum(credit_cents.values()) / 100,
+            sum([v for (kind, _), v in risk_cents.items() if kind == "baseline"]) / 100,
         ),
         (max(peak, net_v), peak_on, year_ago),
         newest,
-        (kinds["allegation"], kinds["commitment"], kinds["policy"]),
+        (kinds.count("allegation"), kinds.count("commitment"), kinds.count("policy")),
         tuple(contributions),
         w,
         (any(a.assessed for a in areas), counterfactual),
-        round2(sum([c.exposure for c in contributions if c.record_kind == "baseline"])),
+        round2(inherent),
     )

@@ -43,11 +43,10 @@ def counterfactuals(
     them). An area missing from the result had no change in the window: its counterfactual
     is its net now, and all of its change is ageing.
     """
-    changed = _changed(records, scorer)
+    changed, touched = _changed(records, scorer)
     if not changed:
         return {}
     w = scorer.w
-    touched = {k for kind, rid in changed for k in _areas_of(records, kind, rid)}
     out: dict[str, float] = {}
     for key in touched:
         items = risk.get(key)
@@ -71,17 +70,6 @@ def overall_counterfactual(nets: Mapping[str, float], counterfactual: Mapping[st
     if not counterfactual:
         return None
     return _owa([counterfactual.get(k, v) for k, v in nets.items()], w)
-
-
-def _areas_of(records: Records, kind: str, record_id: str) -> tuple[str, ...]:
-    allegations, commitments, policies = records
-    pool: Sequence[tuple[Allegation | Commitment | Policy, RecordFacts]] = (
-        allegations if kind == "allegation" else commitments if kind == "commitment" else policies
-    )
-    for r, _ in pool:
-        if r.id == record_id:
-            return r.areas
-    return ()
 
 
 def cause_of(net: float, year_ago: float, counterfactual: float | None) -> str:
@@ -121,12 +109,13 @@ def _owa(values: Iterable[float], w: Weights) -> float:
     return sum([x * v for x, v in zip(w.overall, ranked, strict=False)])
 
 
-def _changed(records: Records, scorer: Scorer) -> dict[tuple[str, str], tuple[str, float]]:
+def _changed(records: Records, scorer: Scorer) -> tuple[dict[tuple[str, str], tuple[str, float]], set[str]]:
     """Return the role and points *now* of what was known a year ago, for each record that changed in the window.
 
     A record first known in the window counts 0; one with a development or source in it counts
     what was known a year ago, aged to now; a commitment whose target year passed in it counts
-    as it stood a year ago. Records missing from the result are as they are now.
+    as it stood a year ago. Records missing from the result are as they are now. The set is
+    the areas those records are in.
     """
     w, as_of, step = scorer.w, scorer.as_of, scorer.step
     _, ords, _, _ = history_steps(as_of, w.peak_months)
@@ -134,23 +123,29 @@ def _changed(records: Records, scorer: Scorer) -> dict[tuple[str, str], tuple[st
     ya_date = dt.date.fromordinal(ya)
     allegations, commitments, policies = records
     out: dict[tuple[str, str], tuple[str, float]] = {}
+    touched: set[str] = set()
     for a, f in allegations:
         if f.start > ya:
             out["allegation", a.id] = ("exposure", 0.0)
+            touched.update(a.areas)
         elif f.settled > ya:
             base = w.severity[a.severity] * w.allegation_status[a.status] * response_factor(a, w)
             anchor = f.anchor(ya)
             points = base * corroboration(f.sources_known(ya), w) * scorer.recency(step - anchor)
             out["allegation", a.id] = ("exposure", points)
+            touched.update(a.areas)
     for c, f in commitments:
         if f.start > ya:
             out["commitment", c.id] = ("credit", 0.0)
+            touched.update(c.areas)
         elif f.settled > ya or (is_overdue(c, as_of) and not is_overdue(c, ya_date)):
             out["commitment", c.id] = _commitment_then(c, f, ya, ya_date, scorer)
+            touched.update(c.areas)
     for p, f in policies:
         if f.start > ya:
             out["policy", p.id] = ("credit", 0.0)
-    return out
+            touched.update(p.areas)
+    return out, touched
 
 
 def _commitment_then(c: Commitment, f: RecordFacts, ya: int, ya_date: dt.date, scorer: Scorer) -> tuple[str, float]:

@@ -172,6 +172,7 @@ class Scorer:
 
     __slots__ = (
         "_ages",
+        "_baselines",
         "_by_age",
         "_corroborations",
         "_credits",
@@ -200,6 +201,7 @@ class Scorer:
         self._credits: dict[tuple[bool, int | None, bool, str, str], tuple[float, Mapping[str, float], str]] = {}
         self._penalties: dict[tuple[str, int], tuple[float, Mapping[str, float], str]] = {}
         self._policies: dict[str, tuple[float, Mapping[str, float], str]] = {}
+        self._baselines: dict[tuple[str, float], ScoredRecord | None] = {}
 
     def recency(self, age_days: int) -> float:
         """Return the recency weight of a development ``age_days`` old (recency_factor, by whole days)."""
@@ -339,7 +341,20 @@ class Scorer:
     def baseline(
         self, key: str, short: str, sector: float, adjustment: ExposureAdjustment | None
     ) -> ScoredRecord | None:
-        """Return an area's inherent exposure: the sector baseline, scaled by the company's adjustment (None when 0)."""
+        """Return an area's inherent exposure: the sector baseline, scaled by the company's adjustment (None when 0).
+
+        Without an adjustment every company shares one record per area (never changed once built).
+        """
+        if adjustment is None:
+            memo = self._baselines.get((key, sector), False)
+            if memo is False:
+                memo = self._baselines[key, sector] = self._baseline(key, short, sector, None)
+            return memo  # type: ignore[return-value]
+        return self._baseline(key, short, sector, adjustment)
+
+    def _baseline(
+        self, key: str, short: str, sector: float, adjustment: ExposureAdjustment | None
+    ) -> ScoredRecord | None:
         factor = adjustment.factor if adjustment is not None else 1.0
         points = round2(sector * factor)
         if points <= 0:
