@@ -361,10 +361,16 @@ class Workspace:
     ) -> list[BriefOutcome]:
         """Write the briefs of ``ids`` (ranked against every valid company); one outcome per id.
 
-        A company that fails is reported in its outcome and the others still render.
+        A company with an engagement log gets its engagement section; a company that fails
+        (its records or its log have errors, a render fails) is reported in its outcome and
+        the others still render.
         """
         chosen = self.select(ids)
         companies, _ = self.load()
+        logs, log_problems = self.engagement_logs()
+        broken: dict[str, list[Problem]] = {}
+        for problem in log_problems:
+            broken.setdefault(Path(problem.path).stem, []).append(problem)
         return write_briefs(
             companies,
             chosen,
@@ -375,6 +381,8 @@ class Workspace:
             templates_dir=self.folder.templates_dir,
             fmt=fmt,
             paper=paper,
+            logs=logs,
+            log_errors={cid: DataError(problems) for cid, problems in broken.items()},
         )
 
     def brief(
