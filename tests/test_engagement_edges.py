@@ -62,3 +62,61 @@ def test_a_refused_event_in_an_empty_list_names_the_lines_after_it_as_they_are(t
     code, _, err = run("log", "minimal-record", "call", "--date", "2026-11-22", "-w", str(root))
     assert code == 1
     assert "engagements/minimal-record.yaml:3:26: objectives[0].area: 'mineral' is not one of" in err, err
+
+
+# --------------------------------------------------------------------------- the schema and the loader agree
+
+SCHEMA_BASE = """\
+objectives:
+  - {id: fpic-policy, area: fpic, ask: "Adopt an FPIC policy", set: 2026-03-01}
+events:
+  - {date: 2026-09-01, kind: letter, respond_by: 2026-10-13, asks: [fpic-policy]}
+"""
+# Null is a field not given, in the loader and in the schema alike.
+NULL_CASES = {
+    "a field of another kind, null": ("  - {date: 2026-10-05, kind: meeting, with: CFO, level: null}\n", True),
+    "a field of another kind, empty": ("  - date: 2026-10-05\n    kind: meeting\n    level:\n", True),
+    "a field of another kind, given": ("  - {date: 2026-10-05, kind: meeting, level: 2}\n", False),
+    "an optional field of the kind, null": (
+        "  - {date: 2026-10-05, kind: letter, respond_by: 2026-11-13, stage: null}\n",
+        True,
+    ),
+    "a required field, null": (
+        "  - {date: 2026-10-05, kind: vote, meeting: 2026-10-05, item: Chair, how: null}\n",
+        False,
+    ),
+    "evidence at level 3, null": (
+        "  - {date: 2026-10-05, kind: milestone, objective: fpic-policy, level: 3, evidence: null}\n",
+        False,
+    ),
+    "evidence at level 3, missing": (
+        "  - {date: 2026-10-05, kind: milestone, objective: fpic-policy, level: 4}\n",
+        False,
+    ),
+    "no evidence at level 2": ("  - {date: 2026-10-05, kind: milestone, objective: fpic-policy, level: 2}\n", True),
+}
+
+
+def test_the_log_schema_and_the_loader_agree_on_null_and_on_evidence(tmp_path: Path) -> None:
+    import jsonschema
+
+    from engage.engagement.log import load_log
+    from engage.errors import DataError
+    from engage.schema import log_schema
+    from engage.taxonomy import AREA_KEYS, load_taxonomy
+    from engage.yamlsafe import compose_text, plain_value
+
+    schema = log_schema(load_taxonomy())
+    path = tmp_path / "minimal-record.yaml"
+    for name, (event, valid) in NULL_CASES.items():
+        text = SCHEMA_BASE + event
+        path.write_text(text, encoding="utf-8")
+        try:
+            load_log(path, AREA_KEYS, None, (), tmp_path)
+            loads = True
+        except DataError:
+            loads = False
+        node = compose_text(text)
+        assert node is not None
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(plain_value(node)))
+        assert (loads, not errors) == (valid, valid), (name, loads, [e.message for e in errors])
