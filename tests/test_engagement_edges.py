@@ -120,3 +120,40 @@ def test_the_log_schema_and_the_loader_agree_on_null_and_on_evidence(tmp_path: P
         assert node is not None
         errors = list(jsonschema.Draft202012Validator(schema).iter_errors(plain_value(node)))
         assert (loads, not errors) == (valid, valid), (name, loads, [e.message for e in errors])
+
+
+# --------------------------------------------------------------------------- the agenda
+
+OVERDUE = """\
+events:
+  - {date: 2026-09-01, kind: letter, respond_by: 2026-10-13}
+"""
+
+
+def test_the_agenda_lists_an_overdue_engagement_without_an_agm_in_the_window(tmp_path: Path) -> None:
+    import json
+
+    root = make_workspace(tmp_path, OVERDUE)
+    code, out, err = run("agenda", "-w", str(root), "--as-of", "2026-11-15", "--within", "30d", "--json")
+    assert code == 0, err
+    (row,) = json.loads(out)
+    assert (row["company"], row["listed_for"], row["engagement"]["state"]) == (
+        "minimal-record",
+        "engagement",
+        "overdue",
+    )
+    assert row["engagement"]["next_step"].startswith("Send a follow-up letter")
+    code, out, _ = run("agenda", "-w", str(root), "--as-of", "2026-11-15", "--within", "30d")
+    assert code == 0
+    text = " ".join(out.split())
+    assert (
+        "0 AGMs between 2026-11-15 and 2026-12-15; 1 more listed for an engagement overdue or due an escalation" in text
+    )
+    # Awaiting a reply is not due: the agenda stays empty.
+    code, out, _ = run("agenda", "-w", str(root), "--as-of", "2026-10-01", "--within", "30d", "--json")
+    assert code == 0 and json.loads(out) == []
+    # A reply takes it off again.
+    log = root / "engagements" / "minimal-record.yaml"
+    log.write_text(OVERDUE + "  - {date: 2026-11-01, kind: response}\n", encoding="utf-8")
+    code, out, _ = run("agenda", "-w", str(root), "--as-of", "2026-11-15", "--within", "30d", "--json")
+    assert code == 0 and json.loads(out) == []
