@@ -49,7 +49,7 @@ from .engagement.append import append_event, new_log_text
 from .engagement.history import letter_history
 from .engagement.log import EngagementLog, check_log, load_log, load_logs
 from .engagement.report import StewardshipReport, build_report
-from .engagement.state import EngagementState, ReplyStats, engagement_state, reply_stats
+from .engagement.state import NO_LOG, EngagementState, ReplyStats, engagement_state, reply_stats
 from .errors import DataError, EngageError, Problem, UsageError
 from .glyphs import missing_glyph_problems
 from .profile import OVERALL, Profile, Weights, compile_profile, compile_profiles, load_weights, weights_problems
@@ -60,6 +60,9 @@ from .workspace import Settings, SettingsError, find_workspace, load_settings
 from .workspace import Workspace as Folder
 
 __all__ = ["CheckResult", "Comparison", "LetterOutcome", "LetterRun", "Workspace"]
+
+#: Engagement states that put a company on the agenda whenever its AGM: a reply overdue, an escalation due.
+DUE_STATES = ("overdue", "escalate")
 
 
 @dataclass(frozen=True)
@@ -361,10 +364,16 @@ class Workspace:
     ) -> list[BriefOutcome]:
         """Write the briefs of ``ids`` (ranked against every valid company); one outcome per id.
 
-        A company that fails is reported in its outcome and the others still render.
+        A company with an engagement log gets its engagement section; a company that fails
+        (its records or its log have errors, a render fails) is reported in its outcome and
+        the others still render.
         """
         chosen = self.select(ids)
         companies, _ = self.load()
+        logs, log_problems = self.engagement_logs()
+        broken: dict[str, list[Problem]] = {}
+        for problem in log_problems:
+            broken.setdefault(Path(problem.path).stem, []).append(problem)
         return write_briefs(
             companies,
             chosen,
@@ -375,6 +384,8 @@ class Workspace:
             templates_dir=self.folder.templates_dir,
             fmt=fmt,
             paper=paper,
+            logs=logs,
+            log_errors={cid: DataError(problems) for cid, problems in broken.items()},
         )
 
     def brief(
@@ -534,14 +545,27 @@ class Workspace:
         self, *, as_of: dt.date, within: int, out: str | Path | None = None, kinds: Sequence[str] | None = None
     ) -> list[AgendaRow]:
         """Return the companies whose AGM falls within ``within`` days of ``as_of``, with their documents' state
-        and where each engagement stands (state, latest letter, deadline, next step)."""
-        rows = agenda(self.folder, as_of, within, out_dir=self._out(out), kinds=tuple(kinds or KINDS))
+        and where each engagement stands (state, latest letter, deadline, next step); then, listed for their
+        engagement (``listed_for``), the others whose engagement is overdue or due an escalation, by next deadline."""
+        out_dir, chosen = self._out(out), tuple(kinds or KINDS)
+        rows = agenda(self.folder, as_of, within, out_dir=out_dir, kinds=chosen)
         logs, problems = self.engagement_logs()
+        states = {cid: engagement_state(log, self.settings.ladder, as_of) for cid, log in logs.items()}
+        listed = {row.company_id for row in rows}
+        due = sorted(
+            (cid for cid, state in states.items() if state.state in DUE_STATES and cid not in listed),
+            key=lambda cid: (states[cid].next_deadline or dt.date.max, cid),
+        )
+        if due:
+            extra = {
+                r.company_id: r for r in agenda(self.folder, as_of, within, out_dir=out_dir, kinds=chosen, ids=due)
+            }
+            rows += [dataclasses.replace(extra[cid], listed_for="engagement") for cid in due if cid in extra]
         broken = {Path(p.path).stem for p in problems}
         return [
             dataclasses.replace(
                 row,
-                engagement=engagement_state(logs.get(row.company_id), self.settings.ladder, as_of),
+                engagement=states.get(row.company_id, NO_LOG),
                 engagement_error=f"engagements/{row.company_id}.yaml has errors; run `engage check {row.company_id}`"
                 if row.company_id in broken
                 else None,

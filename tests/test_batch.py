@@ -654,4 +654,5 @@ def test_plan_counts_and_agenda_rows_as_json(ws: Workspace) -> None:
             "next_step": None,
             "next_deadline": None,
         },
+        "listed_for": "agm",
     }

@@ -1,4 +1,8 @@
-"""``agenda``: upcoming AGMs with the state of each company's documents (up to date, stale, missing...)."""
+"""``agenda``: upcoming AGMs with the state of each company's documents (up to date, stale, missing...).
+
+``agenda`` lists the companies with an AGM in the window, or the companies named (``ids``):
+``engage.api.Workspace.agenda`` names those whose engagement is overdue or due an escalation.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ class AgendaRow:
     agm_expected: bool = False  # ``agm`` is estimated from past AGMs, not announced
     engagement: EngagementState = NO_LOG  # where the engagement stands at the as-of date
     engagement_error: str | None = None  # the engagement log has errors (run engage check)
+    listed_for: str = "agm"  # 'agm': its AGM is in the window; 'engagement': overdue or an escalation due
 
     def engagement_dict(self) -> dict[str, Any]:
         """Return the row's "engagement": state, last_letter, respond_by, next_step (state null: invalid log)."""
@@ -54,6 +59,7 @@ class AgendaRow:
             "detail": self.detail,
             "documents_as_of": self.documents_as_of.isoformat() if self.documents_as_of else None,
             "engagement": self.engagement_dict(),
+            "listed_for": self.listed_for,
         }
 
 
@@ -65,8 +71,11 @@ def agenda(
     out_dir: Path | None = None,
     kinds: Sequence[str] = DEFAULT_KINDS,
     registry: Mapping[str, DocumentKind] | None = None,
+    ids: Sequence[str] = (),
 ) -> list[AgendaRow]:
     """Return the AGMs from ``as_of`` to ``within_days`` later, soonest first, with their documents' state.
+
+    With ``ids``, the rows are those companies', whenever their AGM (the window is not used).
 
     An AGM is the announced one, else the one expected from past AGMs (``agm_expected``), as
     ``engage.agm.next_agm`` decides.
@@ -79,9 +88,8 @@ def agenda(
         raise UsageError("--within must not be negative")
     out = (out_dir or ws.default_out).resolve()
     manifest = read_manifest(out)
-    options = BatchOptions(
-        as_of=as_of, selection=Selection(agm_within=within_days), kinds=tuple(kinds), out_dir=out, index=False
-    )
+    selection = Selection(ids=tuple(ids)) if ids else Selection(agm_within=within_days)
+    options = BatchOptions(as_of=as_of, selection=selection, kinds=tuple(kinds), out_dir=out, index=False)
     registry = registry or KINDS
     plan = plan_batch(ws, options, kinds=registry, judge_only=True)
     # Fingerprints depend on the as-of date; judge each document against the date it was made for.

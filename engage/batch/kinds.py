@@ -95,6 +95,7 @@ def render_brief(company: Company, profile: Profile, context: RenderContext, ren
         settings=context.settings,
         weights=context.weights,
         peer_count=context.peer_count,
+        engagement_log=context.logs.get(company.id),
     )
     result = maker.pdf(view, paper=context.paper)
     files = RenderedFiles({"brief.pdf": result.pdf})

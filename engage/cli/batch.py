@@ -481,7 +481,9 @@ def agenda_cmd(
     the record, a peer, settings, templates or engage), missing (never made, or the file is
     gone), failed last time, invalid record. Run `engage batch --agm-within DAYS` to bring
     them up to date. A company with no announced AGM is listed by the AGM expected from its
-    past ones (marked expected; "agm_expected": true in --json).
+    past ones (marked expected; "agm_expected": true in --json). After them come the companies
+    whose engagement is overdue or due an escalation, whenever their AGM ("listed_for":
+    "engagement" in --json; "agm" for the others).
 
     \b
     Examples:
@@ -496,7 +498,11 @@ def agenda_cmd(
         return
     last = as_of + dt.timedelta(days=within)
     if not rows:
-        app.out.print(f"No AGMs between {as_of.isoformat()} and {last.isoformat()}.", highlight=False)
+        app.out.print(
+            f"No AGMs between {as_of.isoformat()} and {last.isoformat()}, and no engagement overdue or due "
+            "an escalation.",
+            highlight=False,
+        )
         return
     table = Table(show_edge=False, pad_edge=False, header_style="bold", box=None)
     for col, justify in (
@@ -516,8 +522,9 @@ def agenda_cmd(
         band = f"[{BAND_STYLES.get(r.band, 'white')}]{r.band}[/]" if r.band else "–"
         state = f"[{STATE_STYLES.get(r.state, 'white')}]{r.state}[/]"
         engagement = r.engagement_dict()
+        agm = (r.agm.isoformat() + (" expected" if r.agm_expected else "")) if r.agm else "?"
         table.add_row(
-            (r.agm.isoformat() + (" expected" if r.agm_expected else "")) if r.agm else "?",
+            agm + (" (after the window)" if r.listed_for == "engagement" and r.agm else ""),
             str(r.days_away) if r.days_away is not None else "",
             escape(r.name),
             band,
@@ -529,10 +536,16 @@ def agenda_cmd(
             escape(engagement["next_step"] or engagement.get("error") or ""),
         )
     app.out.print(table)
-    counts = Counter(r.state for r in rows)
+    at_agm = [r for r in rows if r.listed_for == "agm"]
+    counts = Counter(r.state for r in at_agm)
     app.out.print(
-        f"{len(rows)} AGM{'s' if len(rows) != 1 else ''} between {as_of.isoformat()} and {last.isoformat()}: "
-        + ", ".join(f"{n} {state}" for state, n in counts.most_common()),
+        f"{len(at_agm)} AGM{'s' if len(at_agm) != 1 else ''} between {as_of.isoformat()} and {last.isoformat()}"
+        + (": " + ", ".join(f"{n} {state}" for state, n in counts.most_common()) if at_agm else "")
+        + (
+            f"; {len(rows) - len(at_agm)} more listed for an engagement overdue or due an escalation"
+            if len(rows) > len(at_agm)
+            else ""
+        ),
         highlight=False,
     )
     if any(r.agm_expected for r in rows):

@@ -232,17 +232,21 @@ def compare(area: str, as_json: bool, as_csv: bool, xlsx: Path | None, as_of: dt
     board = ws.compare(as_of=as_of, area=area)
     _warn_skipped(app, board.skipped)
     profiles, area = board.profiles, board.area
+    replies = ws.reply_stats(as_of=as_of)
+    broken_logs = sorted({Path(p.path).stem for p in ws.engagement_logs()[1]})
+    if broken_logs:
+        app.warn(f"replies not shown for {', '.join(broken_logs)}: the engagement log has errors (run `engage check`)")
     if as_json:
-        click.echo(export.board_json(profiles, area), nl=False)
+        click.echo(export.board_json(profiles, area, replies), nl=False)
         return
     if as_csv:
-        click.echo(export.board_csv(profiles, area), nl=False)
+        click.echo(export.board_csv(profiles, area, replies), nl=False)
         return
     if xlsx is not None:
         sheets = [(OVERALL, "Overall")] + [(a.key, a.short) for a in ws.taxonomy.areas]
         if area != OVERALL:
             sheets = [s for s in sheets if s[0] == area] + [s for s in sheets if s[0] != area]
-        data = export.board_xlsx(profiles, sheets)
+        data = export.board_xlsx(profiles, sheets, replies)
         write_atomic(xlsx, data)
         n = len(profiles)
         app.info(f"wrote {xlsx} ({n} compan{'y' if n == 1 else 'ies'}, {len(sheets)} sheets)")
@@ -270,7 +274,6 @@ def compare(area: str, as_json: bool, as_csv: bool, xlsx: Path | None, as_of: dt
         ("top reasons", "left"),
     ):
         table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    replies = ws.reply_stats(as_of=as_of)
     for r in rows:
         rated = r["rated"]
         age = r["evidence_age_days"]

@@ -16,6 +16,7 @@ from typing import Any
 from .. import __version__
 from ..agm import next_agm
 from ..dates import PartialDate
+from ..engagement.log import EngagementLog
 from ..errors import RenderError
 from ..profile import (
     NOT_RATED,
@@ -31,6 +32,7 @@ from ..records import Allegation, Commitment, Company, Policy, Source
 from ..regulations import TABLE_REVIEWED, TOPIC_LABELS, Exposure, regulatory_exposure, table_is_stale
 from ..taxonomy import Taxonomy
 from ..workspace import Settings
+from .brief_engagement import build_engagement
 from .brief_evidence import benchmark_gaps, evidence_note, policy_rows
 from .brief_view import (
     AllegationRow,
@@ -72,13 +74,15 @@ def build_brief(
     settings: Settings,
     weights: Weights,
     peer_count: int = 1,
+    engagement_log: EngagementLog | None = None,
 ) -> BriefView:
     """Return the view model of a company's brief as of ``profile.as_of``; pure (no I/O, no clock).
 
     Reads the profile and ``profile.known``, the company as known at the as-of date; raises
     RenderError for a profile without that view (one read back from JSON). References are
     numbered in reading order: executive summary, risk map, regulation, allegations,
-    commitments, opportunities, questions, benchmarks.
+    commitments, opportunities, questions, benchmarks. ``engagement_log``, the investor's own
+    log, gives the engagement section (never cited, never scored).
     """
     if profile.known is None:
         raise RenderError(f"the profile of {profile.company_id} carries no as-of view; compile it from the records")
@@ -150,6 +154,7 @@ def build_brief(
             "sources": len(refs.items),
         },
         rated=rated,
+        engagement=build_engagement(engagement_log, settings.ladder, as_of, taxonomy),
     )
 
 

@@ -13,11 +13,15 @@ from .references import Reference
 __all__ = [
     "AllegationRow",
     "AreaRow",
+    "AskRow",
     "BenchmarkRow",
     "BriefView",
     "Chart",
     "ChartRow",
     "CommitmentRow",
+    "EngagementView",
+    "EventRow",
+    "ObjectiveRow",
     "Point",
     "PolicyRow",
     "QuestionRow",
@@ -270,3 +274,60 @@ class BriefView:
     benchmark_gaps: tuple[str, ...] = ()
     #: False when no allegation or commitment is on record: scores of 0 then mean "nothing known".
     rated: bool = True
+    #: The engagement section, from the investor's log in engagements/ (None: the company has no log).
+    engagement: EngagementView | None = None
+
+
+# --------------------------------------------------------------------------- the engagement section
+
+
+@dataclass(frozen=True)
+class ObjectiveRow:
+    """One objective of the engagement with its milestone level at the brief's date."""
+
+    id: str
+    ask: str
+    area: str
+    level: int  # 0: no milestone yet; 1-4 concern raised, acknowledged, credible plan, implemented
+    level_name: str
+    reached: str | None  # when the level was reached, in words
+    set: str | None
+    due: str | None
+    past_due: bool  # due before the as-of date and not implemented
+
+
+@dataclass(frozen=True)
+class AskRow:
+    """One ask of the latest letter: its wording, and when a reply first answered it (None: open)."""
+
+    id: str
+    text: str
+    answered: str | None
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One event of the engagement's timeline, in words."""
+
+    date: str
+    kind: str
+    what: str
+    note: str
+
+
+@dataclass(frozen=True)
+class EngagementView:
+    """The brief's engagement section: from the investor's own log, never from public evidence or the scores."""
+
+    source: str  # the log's file, engagements/<company-id>.yaml
+    state: str  # engage.engagement.state.STATES
+    state_label: str
+    state_detail: str
+    next_step: str | None
+    next_deadline: dt.date | None
+    replies: str
+    objectives: tuple[ObjectiveRow, ...]
+    letter: dt.date | None  # the latest letter's date, whose asks are listed
+    asks: tuple[AskRow, ...]
+    events: tuple[EventRow, ...]  # oldest first, at most the newest MAX_EVENTS
+    earlier: int  # events before those shown

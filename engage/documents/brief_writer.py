@@ -7,13 +7,14 @@ reused for many briefs; every file lands atomically at ``briefs/<company-id>/bri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+from ..engagement.log import EngagementLog
 from ..errors import DataError, EngageError, RenderError
 from ..glyphs import missing_glyph_warnings
 from ..output import write_atomic
@@ -162,12 +163,16 @@ def write_briefs(
     fmt: str = "pdf",
     paper: str = "a4",
     maker: BriefMaker | None = None,
+    logs: Mapping[str, EngagementLog] | None = None,
+    log_errors: Mapping[str, DataError] | None = None,
 ) -> list[BriefOutcome]:
     """Write the briefs of ``ids`` (profiles ranked against all ``companies``); one outcome per id.
 
     A company that fails (bad template, WeasyPrint error, disk full) is reported in its
     outcome and the others still render; an id missing from ``companies`` (its record has
-    errors) gets a DataError outcome. Raises only for problems shared by all (bad weights).
+    errors) gets a DataError outcome, and so does one in ``log_errors`` (its engagement log
+    has errors). ``logs`` are the valid engagement logs by company id, each giving its
+    brief an engagement section. Raises only for problems shared by all (bad weights).
     """
     if fmt not in BRIEF_FORMATS:
         raise RenderError(f"unknown format '{fmt}'; choose pdf or html")
@@ -183,9 +188,15 @@ def write_briefs(
             error = DataError(f"companies/{company_id}.yaml has errors; run `engage check {company_id}`")
             outcomes.append(BriefOutcome(company_id, error=error))
             continue
+        if log_errors and company_id in log_errors:
+            outcomes.append(BriefOutcome(company_id, error=log_errors[company_id]))
+            continue
+        log = (logs or {}).get(company_id)
         try:
             outcomes.append(
-                _write_one(maker, profile, taxonomy, settings, weights, len(profiles), out_dir, fmt=fmt, paper=paper)
+                _write_one(
+                    maker, profile, taxonomy, settings, weights, len(profiles), out_dir, fmt=fmt, paper=paper, log=log
+                )
             )
         except EngageError as exc:
             outcomes.append(BriefOutcome(company_id, error=exc))
@@ -203,9 +214,12 @@ def _write_one(
     *,
     fmt: str,
     paper: str,
+    log: EngagementLog | None = None,
 ) -> BriefOutcome:
     """Build, render and write one company's brief; raise EngageError when any step fails."""
-    view = build_brief(profile, taxonomy=taxonomy, settings=settings, weights=weights, peer_count=peer_count)
+    view = build_brief(
+        profile, taxonomy=taxonomy, settings=settings, weights=weights, peer_count=peer_count, engagement_log=log
+    )
     target = brief_path(out_dir, profile.company_id, fmt)
     if fmt != "pdf":
         text = maker.html(view, paper=paper, standalone=True)

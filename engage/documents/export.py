@@ -16,6 +16,7 @@ from zipfile import ZIP_DEFLATED, ZipFile
 
 from .. import __version__
 from ..dates import PartialDate
+from ..engagement.state import ReplyStats
 from ..output import stamp_zip
 from ..profile import (
     BANDS,
@@ -51,8 +52,17 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("percentile", "Risk percentile"),
     ("median", "Peer median"),
     ("benchmark", "External benchmark (not blended)"),
+    ("letters", "Letters sent (engagement log)"),
+    ("answered", "Letters answered"),
+    ("response_rate", "Response rate (not blended)"),
+    ("median_days_to_reply", "Median days to reply (not blended)"),
     ("top_reasons", "Top reasons"),
 )
+#: The reply columns of a company without an engagement log: unknown, not zero.
+NO_REPLIES: dict[str, Any] = dict.fromkeys(("letters", "answered", "response_rate", "median_days_to_reply"))
+#: The columns the workbook shows with one decimal, and those it shows as a percentage or whole days.
+_ONE_DECIMAL = ("net", "exposure", "mitigation", "peak", "trend_delta", "percentile", "median")
+_FORMATS = {**dict.fromkeys(_ONE_DECIMAL, "0.0"), "response_rate": "0%", "median_days_to_reply": "0"}
 
 
 def top_reasons(score: AreaScore, n: int = 3) -> str:
@@ -83,8 +93,18 @@ def benchmark_label(profile: Profile) -> str:
     return f"{b.name} {b.year}" + (f": {', '.join(bits)}" if bits else "")
 
 
-def board_rows(profiles: Mapping[str, Profile] | Sequence[Profile], area: str = OVERALL) -> list[dict[str, Any]]:
-    """Return the leaderboard of ``area`` as plain rows, lowest net risk first."""
+Replies = Mapping[str, ReplyStats]
+
+
+def board_rows(
+    profiles: Mapping[str, Profile] | Sequence[Profile], area: str = OVERALL, replies: Replies | None = None
+) -> list[dict[str, Any]]:
+    """Return the leaderboard of ``area`` as plain rows, lowest net risk first.
+
+    ``replies`` are the reply statistics of the companies with an engagement log (letters,
+    answered, response rate 0-1, median days to the first reply): columns beside the risk
+    score, never in it; a company without a log has them null.
+    """
     rows: list[dict[str, Any]] = []
     for p in leaderboard(profiles, area):
         s = p.area(area)
@@ -111,14 +131,17 @@ def board_rows(profiles: Mapping[str, Profile] | Sequence[Profile], area: str = 
                 "percentile": r.percentile if r and rated else None,
                 "median": r.median if r and rated else None,
                 "benchmark": benchmark_label(p),
+                **(replies[p.company_id].to_dict() if replies and p.company_id in replies else NO_REPLIES),
                 "top_reasons": top_reasons(s) if rated else "",
             }
         )
     return rows
 
 
-def board_json(profiles: Mapping[str, Profile] | Sequence[Profile], area: str = OVERALL) -> str:
-    """Return the leaderboard of ``area`` as JSON text (schema in docs/profile-schema.md)."""
+def board_json(
+    profiles: Mapping[str, Profile] | Sequence[Profile], area: str = OVERALL, replies: Replies | None = None
+) -> str:
+    """Return the leaderboard of ``area`` as JSON text (schema in docs/profile-schema.md), with ``replies`` beside."""
     items = list(profiles.values()) if isinstance(profiles, Mapping) else list(profiles)
     first = items[0] if items else None
     doc = {
@@ -127,7 +150,7 @@ def board_json(profiles: Mapping[str, Profile] | Sequence[Profile], area: str = 
         "area": area,
         "as_of": first.as_of.isoformat() if first else None,
         "weights_version": first.weights_version if first else None,
-        "rows": board_rows(items, area),
+        "rows": board_rows(items, area, replies),
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
@@ -145,21 +168,29 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def board_csv(profiles: Mapping[str, Profile] | Sequence[Profile], area: str = OVERALL) -> str:
-    """Return the leaderboard of ``area`` as CSV text with a header row; record text never becomes a formula."""
+def board_csv(
+    profiles: Mapping[str, Profile] | Sequence[Profile], area: str = OVERALL, replies: Replies | None = None
+) -> str:
+    """Return the leaderboard of ``area`` as CSV text with a header row (``replies`` beside the risk score);
+    record text never becomes a formula."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([key for key, _ in COLUMNS])
-    for row in board_rows(profiles, area):
+    for row in board_rows(profiles, area, replies):
         writer.writerow([csv_cell(row[k]) for k, _ in COLUMNS])
     return buf.getvalue()
 
 
-def board_xlsx(profiles: Mapping[str, Profile] | Sequence[Profile], areas: Sequence[tuple[str, str]]) -> bytes:
+def board_xlsx(
+    profiles: Mapping[str, Profile] | Sequence[Profile],
+    areas: Sequence[tuple[str, str]],
+    replies: Replies | None = None,
+) -> bytes:
     """Return an .xlsx workbook: one sheet per (key, sheet title) in ``areas``, 'overall' first.
 
     Numbers are stored as numbers, bands are filled with their colour, the header row is
-    frozen and filtered, and the last column holds each score's top reasons. Text is stored
+    frozen and filtered, ``replies`` (response rate, median days to reply) sit beside the
+    risk score, never in it, and the last column holds each score's top reasons. Text is stored
     as text, never as a formula, and an 'About' sheet says as of when and with which weights
     the numbers were made; the workbook's dates are the as-of date, so it is reproducible.
     """
@@ -182,7 +213,7 @@ def board_xlsx(profiles: Mapping[str, Profile] | Sequence[Profile], areas: Seque
             cell.font = bold
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         band_col = [k for k, _ in COLUMNS].index("band") + 1
-        for row in board_rows(profiles, key):
+        for row in board_rows(profiles, key, replies):
             ws.append([row[k] for k, _ in COLUMNS])
             for cell in ws[ws.max_row]:
                 if cell.data_type == "f":  # openpyxl reads text starting with '=' as a formula
@@ -192,9 +223,9 @@ def board_xlsx(profiles: Mapping[str, Profile] | Sequence[Profile], areas: Seque
                 cell.fill = fills[row["band"]]
         for i, (k, _) in enumerate(COLUMNS, start=1):
             ws.column_dimensions[get_column_letter(i)].width = widths.get(k, 12)
-            if k in ("net", "exposure", "mitigation", "peak", "trend_delta", "percentile", "median"):
+            if k in _FORMATS:
                 for (c,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                    c.number_format = "0.0"
+                    c.number_format = _FORMATS[k]
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(ws.max_row, 1)}"
     items = list(profiles.values()) if isinstance(profiles, Mapping) else list(profiles)
@@ -206,6 +237,11 @@ def board_xlsx(profiles: Mapping[str, Profile] | Sequence[Profile], areas: Seque
         ("Made by", f"engage {__version__}"),
         ("Rank", "1 = lowest unmanaged risk among the rated companies of the workspace; not rated: nothing on record"),
         ("External benchmarks", "shown beside engage's numbers, never blended into them"),
+        (
+            "Replies",
+            "letters and replies from the investor's engagement logs (engagements/), as of the same date; "
+            "beside the risk score, never blended into it; empty: no log",
+        ),
         ("Method", "docs/methodology.md in the engage repository"),
     ):
         about.append([label, value])

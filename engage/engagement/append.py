@@ -89,15 +89,18 @@ def _line_end(text: str, index: int) -> int:
     return len(text) if end < 0 else end + 1
 
 
-def _insert(text: str, fields: Mapping[str, Any]) -> str:
-    """Return ``text`` with the event added as the last entry of ``events:``; raises YamlProblem."""
+def _insert(text: str, fields: Mapping[str, Any]) -> tuple[str, int | None]:
+    """Return ``text`` with the event added as the last entry of ``events:``, and where the added text starts.
+
+    The offset is None when ``events:`` itself was rewritten (it held nothing). Raises YamlProblem.
+    """
     root = compose_text(text)
     found = _top_key(root, "events") if root is not None else None
     if root is not None and not isinstance(root, MappingNode):
         raise YamlProblem("the log is not a mapping of objectives: and events:", 1, 1)
     if found is None:
         prefix = text if text.endswith("\n") or not text else text + "\n"
-        return prefix + "events:\n" + event_text(fields)
+        return prefix + "events:\n" + event_text(fields), len(text)
     key, value = found
     if isinstance(value, SequenceNode) and value.value and not value.flow_style:
         first = value.value[0]
@@ -107,17 +110,17 @@ def _insert(text: str, fields: Mapping[str, Any]) -> str:
         # A block scalar (|) ends at the start of the line after it; anything else ends within its line.
         at = end if end > 0 and text[end - 1] == "\n" else _line_end(text, end)
         block = event_text(fields, indent)
-        return text[:at] + ("" if text[:at].endswith("\n") else "\n") + block + text[at:]
+        return text[:at] + ("" if text[:at].endswith("\n") else "\n") + block + text[at:], at
     if isinstance(value, SequenceNode) and value.value:  # a flow list [{...}, {...}]: add to it in flow style
         close = value.end_mark.index - 1
         addition = ", " + _flow_mapping({k: fields[k] for k in FIELD_ORDER if fields.get(k) not in (None, (), [])})
-        return text[:close] + addition + text[close:]
+        return text[:close] + addition + text[close:], close
     # events: with nothing, null or []: the list starts on the next line.
     start, end = value.start_mark.index, value.end_mark.index
     head = text[: key.end_mark.index] + ":"
     rest = text[end:] if end > start else text[_line_end(text, key.end_mark.index) - 1 :]
     rest = rest if rest.startswith("\n") else "\n" + rest
-    return head + "\n" + event_text(fields).rstrip("\n") + rest
+    return head + "\n" + event_text(fields).rstrip("\n") + rest, None
 
 
 def append_event(
@@ -139,12 +142,58 @@ def append_event(
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{label}: cannot read: {exc}") from None
     try:
-        updated = _insert(text, fields)
+        updated, at = _insert(text, fields)
     except YamlProblem as exc:
         raise DataError([Problem(label, exc.line, exc.column, "", exc.message + "; fix the file first")]) from None
-    log = validate(updated)
+    try:
+        log = validate(updated)
+    except DataError as exc:
+        span = _added(text, updated, at)
+        raise DataError([_in_file(p, text, updated, span) for p in exc.problems] or str(exc)) from None
     write_atomic(path, updated)
     return log
+
+
+def _index(text: str, line: int, column: int) -> int:
+    """Return the offset in ``text`` of a 1-based line and column (column 0: the line's start)."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+    return start + max(column - 1, 0)
+
+
+def _added(text: str, updated: str, at: int | None) -> tuple[int, int]:
+    """Return where the added text is in ``updated`` (start, end): at ``at``, else where the two texts differ."""
+    grown = len(updated) - len(text)
+    if at is not None and updated[:at] == text[:at] and updated[at + grown :] == text[at:]:
+        return at, at + grown
+    prefix = 0
+    while prefix < min(len(text), len(updated)) and text[prefix] == updated[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(text), len(updated)) - prefix and text[-1 - suffix] == updated[-1 - suffix]:
+        suffix += 1
+    return prefix, len(updated) - suffix
+
+
+def _in_file(problem: Problem, text: str, updated: str, span: tuple[int, int]) -> Problem:
+    """Return a problem of the would-be text ``updated`` located in the file as it is (``text``).
+
+    A problem before the added event keeps its place, one after it moves back by the text
+    added, and one in the added event is said to be in the new event (it is on no line of the file).
+    """
+    if not problem.line:
+        return problem
+    start, end = span
+    at = _index(updated, problem.line, problem.column)
+    if start <= at < end:
+        message = problem.message + " (in the new event; nothing was written)"
+        return Problem(problem.path, 0, 0, problem.field, message, problem.level, problem.kind)
+    if at >= end:
+        at -= len(updated) - len(text)
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1 if problem.column else 0
+    return Problem(problem.path, line, column, problem.field, problem.message, problem.level, problem.kind)
 
 
 def ids(value: str | Sequence[str] | None) -> tuple[str, ...]:
