@@ -245,3 +245,25 @@ def test_the_brief_explains_a_far_benchmark_and_never_calls_ageing_falling(shipp
         assert bool(said) == bool(far), cid
     tesla = build_brief(profiles["tesla"], taxonomy=taxonomy, settings=settings, weights=weights, peer_count=18)
     assert tesla.benchmark_gaps and "allegations on record as evidence" in tesla.benchmark_gaps[0]
+
+
+def test_the_brief_words_ageing_flat_lines_and_baseline_only_ranks_honestly(shipped, taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    from engage.documents.brief import build_brief, history_text
+    from engage.workspace import find_workspace, load_settings
+
+    settings = load_settings(find_workspace(str(REPO)))
+    profiles = compile_profiles(shipped, taxonomy, AS_OF, weights)
+    tesla = profiles["tesla"].overall
+    steady = dataclasses.replace(tesla, trend="steady", trend_delta=-1.1, trend_cause="ageing")
+    assert history_text(steady, AS_OF, 24).startswith("It is steady (−1.1 against a year earlier, from older evidence")
+    flat = dataclasses.replace(
+        tesla, trend="steady", trend_delta=0.0, trend_cause="none", peak=tesla.net, year_ago=tesla.net
+    )
+    assert history_text(flat, AS_OF, 24) == "It is unchanged from a year earlier."
+    gac = build_brief(profiles["gac"], taxonomy=taxonomy, settings=settings, weights=weights, peer_count=18)
+    by_key = {row.key: row for row in gac.areas}
+    assert by_key["steel"].peer_rank is None  # nothing of GAC's own in steel: no rank from the baseline
+    assert by_key["hrdd"].peer_rank is not None  # a none-found policy is GAC's own record
+    # A year-only newest source is "up to" its greatest age, not a day's precision.
+    assert gac.evidence_note.startswith("The newest evidence on record is dated 2025, up to ")
+    assert gac.counts["policies"] == 2 and gac.counts["policies_found"] == 0

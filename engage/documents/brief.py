@@ -276,7 +276,7 @@ def _top_risks(profile: Profile, book: _RecordBook, refs: References) -> tuple[R
         drivers = sorted(
             (c for c in score.contributions if c.role != "credit" and c.net > 0),
             key=lambda c: (-c.net, c.record_id),
-        )[:3]
+        )[:2]  # two drivers each keep the three risks on the summary page
         risk_refs: set[int] = set()
         for contrib in drivers:
             risk_refs.update(refs.cite(book.sources(contrib.record_kind, contrib.record_id)))
@@ -343,7 +343,9 @@ def _area_rows(profile: Profile, book: _RecordBook, rated: bool) -> tuple[AreaRo
     rows: list[AreaRow] = []
     for score in profile.areas:
         rank = profile.rank(score.key)
-        ranked = rank if rank and rank.of > 1 else None
+        # A rank from the sector baseline alone (no record of the company's own in the area) says nothing about it.
+        own = score.allegations or score.commitments or score.policies
+        ranked = rank if rank and rank.of > 1 and own else None
         area = book.taxonomy.area(score.key)
         rows.append(
             AreaRow(
@@ -577,12 +579,16 @@ def history_text(score: AreaScore, as_of: dt.date, window_months: int) -> str:
     if score.peak <= 0:
         return text + "."
     if score.peak <= score.net or score.peak_on >= as_of:
+        if score.trend_delta == 0:
+            return text + "."  # a flat line is not "at its highest"
         return text + f" and at its highest of the last {window_months} months now."
     high = f"its high over the last {window_months} months"
     if score.peak_on <= months_before(as_of, window_months):
         since = (
-            "it has fallen since"
-            if score.trend == "falling" and score.trend_cause != "ageing"
+            "it has been lower since only because that evidence aged"
+            if score.trend_cause == "ageing"
+            else "it has fallen since"
+            if score.trend == "falling"
             else "it has been lower since"
         )
         return (
@@ -604,6 +610,10 @@ def trend_text(score: AreaScore) -> str:
             f"It is lower than a year earlier ({delta}) only because older evidence has aged: "
             "nothing new on record lowered it"
         )
+    if score.trend_delta == 0:
+        return "It is unchanged from a year earlier"
+    if score.trend_cause == "ageing":
+        return f"It is {TREND_WORDS[score.trend]} ({delta} against a year earlier, from older evidence ageing only)"
     trend = TREND_WORDS.get(score.trend, score.trend)
     why = (
         {

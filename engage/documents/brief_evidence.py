@@ -72,6 +72,11 @@ def evidence_note(profile: Profile) -> str:
     if ev.newest is None or not ev.stale or ev.age_months is None:
         return ""
     months = ev.age_months
+    dated = profile.overall.newest_source
+    if dated is not None and dated.precision != "day":
+        # A month or a year: its first day gives the greatest age, which is all that is known.
+        age = f"dated {date_label(dated)}, up to {months} month{'s' if months != 1 else ''} old"
+        return f"The newest evidence on record is {age}: read the scores as of then, and ask what has changed since."
     return (
         f"The newest evidence on record is {months} month{'s' if months != 1 else ''} old "
         f"({date_label(ev.newest)}): read the scores as of then, and ask what has changed since."
