@@ -20,10 +20,10 @@ from batch_fakes import FAKE_KINDS, fake_renderer
 
 from engage import __version__
 from engage.batch import (
-    IndexLink,
     MANIFEST_SCHEMA,
     BatchOptions,
     BatchSummary,
+    IndexLink,
     Plan,
     Selection,
     agenda,
@@ -497,6 +497,8 @@ def test_index_gives_the_reader_no_instruction_for_the_records_keeper(ws: Worksp
 @pytest.mark.slow
 def test_index_pdf_has_one_header_and_one_footer_per_page() -> None:
     """Sixty companies: two pages at least, landscape, the table header repeated, the footer on every page."""
+    import random
+
     from profile_factories import synthetic_company
     from pypdf import PdfReader
 
@@ -504,8 +506,6 @@ def test_index_pdf_has_one_header_and_one_footer_per_page() -> None:
     from engage.documents.pdf import Renderer
     from engage.profile import compile_profiles, load_weights
     from engage.taxonomy import load_taxonomy
-
-    import random
 
     taxonomy = load_taxonomy(None)
     companies = [synthetic_company(random.Random(i), i, 6) for i in range(60)]
