@@ -56,7 +56,7 @@ def engage(*args: str) -> str:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return the folder of a dashboard written by `engage dashboard` (shipped data + an overdue reply + a hostile name)."""
+    """Return the folder `engage dashboard` wrote: the shipped data, an overdue reply and a hostile name."""
     root = copy_shipped(tmp_path_factory.mktemp("ws"))
     (root / "engagements").mkdir()
     (root / "engagements" / "ford.yaml").write_text(OVERDUE_LOG, encoding="utf-8")
@@ -93,7 +93,8 @@ def rows(driver: Any) -> list[str]:
 def column(driver: Any, key: str) -> list[str]:
     """Return the sort values (data-v) of column ``key`` in the visible rows of the rated group."""
     return driver.execute_script(
-        "const i = Array.from(document.querySelectorAll('#dashboard thead th')).findIndex(th => th.dataset.key === arguments[0]);"
+        "const heads = Array.from(document.querySelectorAll('#dashboard thead th'));"
+        "const i = heads.findIndex(th => th.dataset.key === arguments[0]);"
         "return Array.from(document.querySelectorAll('#dashboard tbody.rated tr')).filter(tr => !tr.hidden)"
         ".map(tr => tr.cells[i].getAttribute('data-v'));",
         key,
@@ -169,7 +170,8 @@ def test_the_keyboard_sorts_too(driver: Any, site: Path) -> None:
     name.send_keys(Keys.ENTER)
     assert sort_state(driver) == {"company": "ascending"}
     names = driver.execute_script(
-        "return Array.from(document.querySelectorAll('#dashboard tbody.rated th.company .name')).map(e => e.textContent)"
+        "return Array.from(document.querySelectorAll('#dashboard tbody.rated th.company .name'))"
+        ".map(e => e.textContent)"
     )
     assert names == sorted(names, key=str.lower)
     name.send_keys(Keys.SPACE)
