@@ -23,6 +23,7 @@
   var bands = ["low", "moderate", "elevated", "high"];
   var defaults = { sort: "overall", dir: "desc" };
   var view = {};
+  var shownArea = -1;
 
   function parse(hash) {
     var out = { sort: defaults.sort, dir: defaults.dir };
@@ -110,16 +111,18 @@
       tr.hidden = !ok;
       if (ok) { shown += 1; }
     });
-    heads.forEach(function (th, i) {
-      var off = areaCol >= 0 && i >= 3 && i < 3 + areaKeys.length && i !== areaCol;
-      th.classList.toggle("off", off);
-    });
-    rows.forEach(function (tr) {
-      for (var i = 3; i < 3 + areaKeys.length; i += 1) {
-        tr.cells[i].classList.toggle("off", areaCol >= 0 && i !== areaCol);
-      }
-    });
-    table.classList.toggle("one-area", areaCol >= 0);
+    if (areaCol !== shownArea) {
+      shownArea = areaCol;
+      heads.forEach(function (th, i) {
+        th.classList.toggle("off", areaCol >= 0 && i >= 3 && i < 3 + areaKeys.length && i !== areaCol);
+      });
+      rows.forEach(function (tr) {
+        for (var i = 3; i < 3 + areaKeys.length; i += 1) {
+          tr.cells[i].classList.toggle("off", areaCol >= 0 && i !== areaCol);
+        }
+      });
+      table.classList.toggle("one-area", areaCol >= 0);
+    }
     if (groupHead) {
       var rest = table.querySelector("tbody.not-rated");
       groupHead.hidden = !rest || !Array.prototype.some.call(rest.rows, function (tr) { return !tr.hidden; });
@@ -140,8 +143,9 @@
   }
 
   function apply(v, write) {
+    // Moving rows is the costly part: only when the order asked for changed.
+    if (v.sort !== view.sort || v.dir !== view.dir) { sortRows(v); }
     view = v;
-    sortRows(v);
     filterRows(v);
     syncForm(v);
     if (write) {
