@@ -39,6 +39,7 @@ from .batch import (
     plan_batch,
     run_batch,
 )
+from .batch.index import write_dashboard
 from .batch.kinds import letter_history_of
 from .documents.brief_writer import BriefOutcome, write_briefs
 from .documents.letter import Letter, LetterOptions, build_letter, options_from_settings
@@ -509,6 +510,14 @@ class Workspace:
         selection = Selection(tuple(ids), all_, agm_within, options.pop("agm_before", None))
         chosen = BatchOptions(as_of=as_of, selection=selection, out_dir=self._out(out), **options)
         return run_batch(self.plan_batch(chosen), on_event=on_event)
+
+    def dashboard(self, *, as_of: dt.date, out: str | Path | None = None, paper: str = "a4") -> list[Path]:
+        """Write the portfolio dashboard (``index.html`` and ``index.pdf``) into ``out``; return the paths.
+
+        Every company as of ``as_of``, linking the briefs and letters the output folder's
+        manifest lists; nothing else is rendered. ``engage batch`` writes the same files.
+        """
+        return write_dashboard(self.folder, as_of, self._out(out), paper=paper)
 
     def record_batch_letters(self, summary: BatchSummary) -> list[Path]:
         """Add each letter a batch run wrote to its company's engagement log (``batch --record``); return the logs.

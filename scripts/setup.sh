@@ -40,6 +40,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# The dashboard's browser tests drive Debian's Chromium (tests/test_dashboard_browser.py).
+if [ -n "$extras" ]; then bash scripts/browser.sh; fi
+
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi

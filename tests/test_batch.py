@@ -24,8 +24,6 @@ from engage.batch import (
     BatchOptions,
     BatchSummary,
     IndexLink,
-    IndexRow,
-    IndexView,
     Plan,
     Selection,
     agenda,
@@ -363,13 +361,15 @@ def test_newest_entry_wins_when_manifests_disagree(ws: Workspace) -> None:
 # --------------------------------------------------------------------------- index
 
 
-def test_index_lists_companies_by_agm_with_relative_links_and_escapes(ws: Workspace) -> None:
-    write(ws, "delta", company_yaml("Delta <script>alert(1)</script> & Co"))
+def test_index_lists_companies_riskiest_first_with_relative_links_and_escapes(ws: Workspace) -> None:
+    write(ws, "delta", company_yaml("Delta <script>alert(1)</script> & Co", severity="severe"))
     summary = run(plan(ws))
     assert summary.index_files == ("index.html", "index.pdf")
     html = (ws.default_out / "index.html").read_text(encoding="utf-8")
-    order = [html.index(f'id="company-{c}"') for c in ("beta", "alpha", "gamma", "delta")]
-    assert order == sorted(order)  # by AGM date, then those without one
+    profiles = plan(ws, force=True).profiles
+    riskiest = sorted(profiles, key=lambda cid: -profiles[cid].overall.net)
+    order = [html.index(f'id="company-{c}"') for c in riskiest]
+    assert order == sorted(order)  # the table without its script: riskiest first
     assert 'href="alpha/brief.pdf"' in html and 'href="alpha/letter.md"' in html
     assert "<script>alert" not in html and "&lt;script&gt;" in html
     assert (ws.default_out / "index.pdf").read_bytes().startswith(b"%PDF-fake index")
@@ -380,14 +380,19 @@ def test_index_lists_companies_by_agm_with_relative_links_and_escapes(ws: Worksp
     assert run(plan(ws)).index_files == ()
 
 
-def test_index_view_sections(ws: Workspace) -> None:
+def test_index_view_groups_and_due_for_action(ws: Workspace) -> None:
+    write(ws, "delta", "name: Delta Vehicles\ncountry: DE\n")
     p = plan(ws, as_of=dt.date(2026, 11, 25))
     run(plan(ws))
     view = build_index(p, read_manifest(ws.default_out))
-    assert [r.company_id for r in view.upcoming] == ["alpha", "gamma"]
-    assert [r.company_id for r in view.past] == ["beta"]
-    assert [r.company_id for r in view.no_agm] == ["delta"]
-    assert view.upcoming[0].days_away == 6 and view.upcoming[0].band
+    assert [r.company_id for r in view.not_rated] == ["delta"]
+    assert {r.company_id for r in view.rated} == {"alpha", "beta", "gamma"}
+    nets = [r.net for r in view.rated]
+    assert nets == sorted(nets, reverse=True)  # type: ignore[type-var]
+    alpha = next(r for r in view.rated if r.company_id == "alpha")
+    assert alpha.days_away == 6 and alpha.band and alpha.due == ("AGM in 6 days",)
+    assert [r.company_id for r in view.due] == ["alpha"]  # beta's AGM has passed, gamma's is months away
+    assert len(alpha.areas) == 13 and alpha.rank is not None and alpha.of == 3
 
 
 # --------------------------------------------------------------------------- the pool
@@ -472,70 +477,60 @@ def test_index_pdf_names_the_files_as_text_not_links(ws: Workspace) -> None:
     run(plan(ws))
     html, for_pdf = index_html(plan(ws, force=True))
     assert 'href="alpha/brief.pdf"' in html  # the HTML index links
-    assert 'href="alpha/' not in for_pdf  # the PDF keeps only http(s) links: the paths are text
-    assert '<span class="url">alpha/</span>: brief.pdf, letter.md' in for_pdf
+    assert 'href="alpha/' not in for_pdf  # the PDF keeps only http(s) and internal links: the paths are text
+    assert "alpha/: brief.pdf, letter.md" in for_pdf
     assert "Files are named relative to the folder that holds this index." in for_pdf
+    assert "<script" not in for_pdf and "<script>" in html
 
 
-def test_index_without_any_agm_says_so_once_instead_of_empty_columns(ws: Workspace) -> None:
+def test_index_gives_the_reader_no_instruction_for_the_records_keeper(ws: Workspace) -> None:
     for cid in ("alpha", "beta", "gamma"):
         write(ws, cid, COMPANIES[cid].replace("agm: ", "# agm: "))
     run(plan(ws))
     html, for_pdf = index_html(plan(ws, force=True))
     for page in (html, for_pdf):
-        assert '<th scope="col">AGM</th>' not in page and ">Days</th>" not in page
-        assert page.count("No AGM date is recorded for any of these companies") == 1
-        assert "–</td>" not in page.split('id="company-alpha"')[1].split("</tr>")[0]
-    # With one AGM on record the columns come back.
-    write(ws, "alpha", COMPANIES["alpha"])
-    run(plan(ws))
-    html, _ = index_html(plan(ws, force=True))
-    assert '<th scope="col">AGM</th>' in html and "No AGM date is recorded for any" not in html
+        assert "YYYY-MM-DD" not in page and "to a company's record" not in page
+        row = page.split('id="company-alpha"')[1].split("</tr>")[0]
+        assert '<td class="agm" data-v="">–</td>' in row
 
 
 @pytest.mark.slow
 def test_index_pdf_has_one_header_and_one_footer_per_page() -> None:
-    """Sixty companies: two pages at least, the table header repeated, the footer on every page."""
+    """Sixty companies: two pages at least, landscape, the table header repeated, the footer on every page."""
+    import random
+
+    from profile_factories import synthetic_company
     from pypdf import PdfReader
 
+    from engage.documents.dashboard import build_dashboard, dashboard_row
     from engage.documents.pdf import Renderer
+    from engage.profile import compile_profiles, load_weights
+    from engage.taxonomy import load_taxonomy
 
-    rows = tuple(
-        IndexRow(
-            f"company-{i:02d}",
-            f"Company {i:02d}",
-            None,
-            None,
-            "low",
-            float(i),
-            (IndexLink("Letter (PDF)", f"company-{i:02d}/letter.pdf"),),
-            None,
+    taxonomy = load_taxonomy(None)
+    companies = [synthetic_company(random.Random(i), i, 6) for i in range(60)]
+    profiles = compile_profiles(companies, taxonomy, AS_OF, load_weights(None))
+    rows = [
+        dashboard_row(
+            c.id, c.name, profiles[c.id], as_of=AS_OF, links=(IndexLink("Letter (PDF)", f"{c.id}/letter.pdf"),)
         )
-        for i in range(60)
-    )
-    view = IndexView(
-        "Engagement documents as of 2026-11-01",
-        "en-GB",
-        "Example Stewardship",
-        "Index",
-        ("engage",),
-        AS_OF,
-        (),
-        (),
-        rows,
-        {"companies": 60, "with_problems": 0, "documents": 60},
-    )
+        for c in companies
+    ]
+    view = build_dashboard(rows, taxonomy, AS_OF, lang="en-GB", author="Example Stewardship")
     context = SimpleNamespace(templates_dir=None, paper="a4")
     pdf = render_index(view, context, Renderer())["index.pdf"]  # type: ignore[arg-type]
-    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    reader = PdfReader(io.BytesIO(pdf))
+    box = reader.pages[0].mediabox
+    assert box.width > box.height  # landscape
+    pages = [page.extract_text() for page in reader.pages]
     assert len(pages) >= 2
-    assert "Engagement documents · 1 November 2026" not in pages[0]  # the kicker says it, upper case
+    assert "Portfolio dashboard · 1 November 2026" not in pages[0]  # the kicker says it, upper case
     for number, text in enumerate(pages, start=1):
         assert text.count(f"engage {__version__} · as of 2026-11-01") == 1, f"page {number}"
-        assert "Net risk" in text, f"page {number}: the table header is repeated"
+        assert "Overall" in text and "Engagement" in text, f"page {number}: the table header is repeated"
     for text in pages[1:]:
-        assert "Engagement documents · 1 November 2026" in text  # the running header
-    assert "company-59/: letter.pdf" in pages[-1]
+        assert "Portfolio dashboard · 1 November 2026" in text  # the running header
+    assert any(f"{companies[-1].id}/: letter.pdf" in " ".join(text.split()) for text in pages)
 
 
 def test_the_lock_file_stays_and_says_what_it_is(ws: Workspace) -> None:
@@ -561,7 +556,7 @@ def test_a_company_with_nothing_on_record_is_not_rated_in_the_index(ws: Workspac
     html, for_pdf = index_html(rendered)
     for page in (html, for_pdf):
         row = page.split('id="company-delta"')[1].split("</tr>")[0]
-        assert "not rated" in row and "band-low" not in row and ">0.0<" not in row
+        assert "not rated" in row and "heat-low" not in row and ">0.0<" not in row
     for p in (rendered, plan(ws)):  # and from the manifest on the fast path (agenda shows it)
         assert next(i for i in p.items if i.company_id == "delta").band == "not-rated"
 

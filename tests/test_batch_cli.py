@@ -526,4 +526,6 @@ def test_batch_record_logs_the_letters_written_and_a_log_change_rerenders(ws: Pa
     code, _, err = run("batch", "beta", "--only", "letter", "-w", str(ws), "--as-of", AS_OF, "--record")
     assert code == 0 and "0 to do" in err.splitlines()[0], err
     index = (ws / "briefs" / "index.html").read_text(encoding="utf-8")
-    assert "Engagement: awaiting response · next deadline 2026-" in index
+    row = index.split('id="company-beta"')[1].split("</tr>")[0]
+    assert 'data-state="awaiting-response"' in index.split('id="company-beta"')[1][:400]
+    assert '<span class="state">awaiting reply</span><span class="detail">reply by 2026-' in row

@@ -12,9 +12,10 @@ in the worker processes (and in the index task).
 
 from __future__ import annotations
 
+from ..documents.dashboard import DashboardRow, DashboardView, IndexLink
 from .agenda import AgendaRow, agenda
 from .fingerprint import Inputs, engine_digest, engine_files, hash_inputs
-from .index import IndexLink, IndexRow, IndexView, build_index, render_index
+from .index import build_index, render_index, write_dashboard
 from .kinds import DEFAULT_KINDS, KINDS, DocumentKind, RenderContext, render_brief, render_letter
 from .manifest import MANIFEST_NAME, MANIFEST_SCHEMA, lock_name, manifest_name, merge_manifests, read_manifest
 from .options import BatchOptions, Selection, parse_shard, shard_of
@@ -34,11 +35,11 @@ __all__ = [
     "BatchOptions",
     "BatchSummary",
     "CompanyResult",
+    "DashboardRow",
+    "DashboardView",
     "DocumentKind",
     "DocumentResult",
     "IndexLink",
-    "IndexRow",
-    "IndexView",
     "Inputs",
     "OutputFile",
     "Plan",
@@ -62,4 +63,5 @@ __all__ = [
     "render_letter",
     "run_batch",
     "shard_of",
+    "write_dashboard",
 ]

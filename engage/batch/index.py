@@ -1,106 +1,31 @@
-"""The run's index: ``briefs/index.html`` and ``index.pdf``, companies by AGM date with band and links."""
+"""The run's dashboard: ``briefs/index.html`` (sortable, filterable, self-contained) and ``index.pdf``."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .. import __version__
 from ..agm import next_agm
+from ..documents.dashboard import DashboardView, IndexLink, build_dashboard, dashboard_row
 from ..engagement.state import engagement_state
 from ..errors import RenderError
+from ..output import write_atomic
 from ..records import Company
-from ..workspace import Settings
+from ..workspace import Workspace
 from .fingerprint import digest_json
 from .kinds import RenderContext
-from .plan import Plan
+from .options import BatchOptions, Selection
+from .plan import Plan, plan_batch
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..profile import Profile
-
-
-@dataclass(frozen=True)
-class IndexLink:
-    """A link from the index to one document, relative to the output folder."""
-
-    label: str
-    href: str
-
-    @property
-    def file(self) -> str:
-        """Return the file name alone: 'letter.pdf'."""
-        return self.href.rsplit("/", 1)[-1]
-
-
-@dataclass(frozen=True)
-class IndexRow:
-    """One company in the index."""
-
-    company_id: str
-    name: str
-    agm: dt.date | None
-    days_away: int | None
-    band: str | None
-    net: float | None
-    links: tuple[IndexLink, ...]
-    problem: str | None
-    agm_expected: bool = False  # ``agm`` is estimated from past AGMs, not announced
-    engagement: str = "none"  # engage.engagement.state: none, awaiting-response, overdue, responded, escalate
-    next_deadline: dt.date | None = None
-    next_step: str | None = None
-
-    @property
-    def folder(self) -> str:
-        """Return the folder of the company's documents relative to the output folder: 'volkswagen/'."""
-        folders = {link.href.rsplit("/", 1)[0] for link in self.links if "/" in link.href}
-        return f"{folders.pop()}/" if len(folders) == 1 else ""
-
-
-@dataclass(frozen=True)
-class IndexView:
-    """The run's index: companies by AGM date (then those without one), with band and links."""
-
-    title: str
-    lang: str
-    author: str
-    subject: str
-    keywords: tuple[str, ...]
-    as_of: dt.date
-    upcoming: tuple[IndexRow, ...]
-    past: tuple[IndexRow, ...]
-    no_agm: tuple[IndexRow, ...]
-    counts: Mapping[str, int]
-    version: str = __version__
-
-    @property
-    def any_agm(self) -> bool:
-        """Return whether some company in the index has an AGM date (else the AGM columns say nothing)."""
-        return bool(self.upcoming or self.past)
-
-    @property
-    def footer(self) -> str:
-        """Return the line at the foot of every page: 'engage 0.1.0 · as of 2026-11-29'."""
-        return f"engage {self.version} · as of {self.as_of.isoformat()}"
-
-
-_LINK_LABELS = {"brief.pdf": "Brief (PDF)", "letter.pdf": "Letter (PDF)", "letter.docx": "Letter (Word)"}
-
-
-def _index_band(company: Company | None, profile: Profile | None, as_of: dt.date) -> tuple[str | None, float | None]:
-    """Return (band, net) for an index row: 'not-rated' and no number when nothing is on record."""
-    # engage.profile is loaded already when an index is built (the plan compiled profiles); local for its cost.
-    from ..profile import NOT_RATED, has_records
-
-    if company is not None and not has_records(company, as_of):
-        return NOT_RATED, None
-    if profile is None:
-        return None, None
-    return profile.overall.band, profile.overall.net
+_LINK_LABELS = {
+    "brief.pdf": "Brief (PDF)",
+    "letter.pdf": "Letter (PDF)",
+    "letter.docx": "Letter (Word)",
+    "letter.md": "Letter (text)",
+}
 
 
 def _row_agm(company: Company | None, entry: Mapping[str, Any], as_of: dt.date) -> tuple[dt.date | None, bool]:
@@ -113,78 +38,72 @@ def _row_agm(company: Company | None, entry: Mapping[str, Any], as_of: dt.date) 
     return company.agm, False
 
 
-def build_index(plan: Plan, manifest: Mapping[str, Any]) -> IndexView:
-    """Return the index of the output folder: every workspace company with documents or a problem."""
-    rows: list[IndexRow] = []
-    as_of = plan.options.as_of
-    settings = plan.context.settings if plan.context is not None else Settings()
-    logs = plan.context.logs if plan.context is not None else {}
-    for cid, entry in sorted(manifest.get("companies", {}).items()):
-        if cid not in plan.companies and cid not in {i.company_id for i in plan.items}:
-            continue  # a company no longer in the workspace
+def _links(entry: Mapping[str, Any]) -> tuple[IndexLink, ...]:
+    """Return the links to a company's documents from its manifest entry: briefs first, PDFs first."""
+    links = []
+    for kind in ("brief", "letter"):
+        doc = (entry.get("documents") or {}).get(kind) or {}
+        for rel in sorted(doc.get("outputs") or {}, key=lambda r: (not r.endswith(".pdf"), r)):
+            name = rel.rsplit("/", 1)[-1]
+            links.append(IndexLink(_LINK_LABELS.get(name, name), rel))
+    return tuple(links)
+
+
+def _problem(entry: Mapping[str, Any]) -> str | None:
+    """Return what went wrong for a company in the last run: its record's error, else a failed document's."""
+    error = entry.get("error")
+    if error:
+        return str(error.get("message"))
+    for kind, doc in sorted((entry.get("documents") or {}).items()):
+        if doc.get("status") == "failed":
+            return f"{kind} failed: {doc['error']['message']}"
+    return None
+
+
+def build_index(plan: Plan, manifest: Mapping[str, Any]) -> DashboardView:
+    """Return the dashboard of the output folder: every valid workspace company, and each invalid one the run saw.
+
+    Needs a full plan (with profiles): a plan made from the manifest alone leaves the index as it is.
+    """
+    if plan.context is None:
+        raise RenderError("the dashboard needs the workspace's profiles: plan the run in full")
+    as_of, settings, logs = plan.options.as_of, plan.context.settings, plan.context.logs
+    entries = manifest.get("companies", {})
+    ids = dict.fromkeys([*plan.companies, *(i.company_id for i in plan.items if i.error is not None)])
+    rows = []
+    for cid in ids:
+        entry = entries.get(cid) or {}
         company = plan.companies.get(cid)
-        profile = plan.profiles.get(cid)
-        links = []
-        for kind in ("brief", "letter"):
-            doc = (entry.get("documents") or {}).get(kind) or {}
-            for rel in sorted(doc.get("outputs") or {}, key=lambda r: (not r.endswith(".pdf"), r)):
-                name = rel.rsplit("/", 1)[-1]
-                links.append(IndexLink(_LINK_LABELS.get(name, name), rel))
-        problem = None
-        error = entry.get("error")
-        if error:
-            problem = error.get("message")
-        else:
-            for kind, doc in sorted((entry.get("documents") or {}).items()):
-                if doc.get("status") == "failed":
-                    problem = f"{kind} failed: {doc['error']['message']}"
-                    break
-        if not links and problem is None:
-            continue
-        agm, expected = _row_agm(company, entry, as_of)
-        state = engagement_state(logs.get(cid), settings.ladder, as_of)
         rows.append(
-            IndexRow(
+            dashboard_row(
                 cid,
                 company.name if company is not None else entry.get("name", cid),
-                agm,
-                (agm - as_of).days if agm else None,
-                *_index_band(company, profile, as_of),
-                tuple(links),
-                problem,
-                expected,
-                state.state,
-                state.next_deadline,
-                state.next_step,
+                plan.profiles.get(cid),
+                as_of=as_of,
+                country=company.country if company is not None else None,
+                agm=_row_agm(company, entry, as_of),
+                state=engagement_state(logs.get(cid), settings.ladder, as_of),
+                links=_links(entry),
+                problem=_problem(entry) or next((i.error for i in plan.items if i.company_id == cid and i.error), None),
             )
         )
-    by_date = sorted((r for r in rows if r.agm is not None), key=lambda r: (r.agm, r.name.casefold(), r.company_id))
     organisation = settings.organisation.name if settings.organisation else ""
-    counts = {
-        "companies": len(rows),
-        "with_problems": sum(1 for r in rows if r.problem),
-        "documents": sum(len(r.links) for r in rows),
-    }
-    return IndexView(
-        title=f"Engagement documents as of {as_of.isoformat()}",
-        lang=settings.language or "en",
-        author=settings.prepared_by or organisation,
-        subject="Index of briefs and letters by AGM date",
-        keywords=("engage", "index", "AGM"),
-        as_of=as_of,
-        upcoming=tuple(r for r in by_date if r.agm is not None and r.agm >= as_of),
-        past=tuple(r for r in by_date if r.agm is not None and r.agm < as_of),
-        no_agm=tuple(sorted((r for r in rows if r.agm is None), key=lambda r: (r.name.casefold(), r.company_id))),
-        counts=MappingProxyType(counts),
+    return build_dashboard(
+        rows, plan.context.taxonomy, as_of, lang=settings.language or "en", author=settings.prepared_by or organisation
     )
 
 
 INDEX_TEMPLATE = "index.html.j2"
 INDEX_STYLESHEETS: tuple[str, ...] = ("brief.css", "index.css")  # brief.css: the band chips
+INDEX_SCRIPT = "dashboard.js"
 
 
-def render_index(view: IndexView, context: RenderContext, renderer: Any) -> dict[str, bytes]:
-    """Return ``{'index.html': ..., 'index.pdf': ...}`` with the brief's Jinja2 environment and the Renderer."""
+def render_index(view: DashboardView, context: RenderContext, renderer: Any) -> dict[str, bytes]:
+    """Return ``{'index.html': ..., 'index.pdf': ...}`` with the brief's Jinja2 environment and the Renderer.
+
+    The HTML carries its stylesheets and script inline (it opens from file:// and loads
+    nothing); the PDF is the same table, landscape, without the script.
+    """
     # Jinja2 and the brief's environment load in the worker that renders the index, never in the parent.
     from jinja2 import TemplateError
     from markupsafe import Markup  # comes with Jinja2: the same reason
@@ -194,9 +113,12 @@ def render_index(view: IndexView, context: RenderContext, renderer: Any) -> dict
     env = make_environment(context.templates_dir)
     try:
         template = env.get_template(INDEX_TEMPLATE)
-        css = _stylesheet_text(context.templates_dir, ("print.css", "browser.css", *INDEX_STYLESHEETS))
-        html_standalone = template.render(doc=view, index=view, inline_css=Markup(css), for_pdf=False)
-        html_pdf = template.render(doc=view, index=view, inline_css=None, for_pdf=True)
+        css = _resource_text(context.templates_dir, "css", ("print.css", "browser.css", *INDEX_STYLESHEETS))
+        script = _resource_text(context.templates_dir, "js", (INDEX_SCRIPT,))
+        html_standalone = template.render(
+            doc=view, index=view, inline_css=Markup(css), inline_js=Markup(script), for_pdf=False
+        )
+        html_pdf = template.render(doc=view, index=view, inline_css=None, inline_js=None, for_pdf=True)
     except TemplateError as exc:
         raise RenderError(f"template error in {INDEX_TEMPLATE}: {exc}") from exc
     pdf = renderer.render(
@@ -210,14 +132,18 @@ def render_index(view: IndexView, context: RenderContext, renderer: Any) -> dict
         keywords=view.keywords,
         stylesheets=INDEX_STYLESHEETS,
         paper=context.paper,
+        landscape=True,
     ).pdf
     return {"index.html": html_standalone.encode("utf-8"), "index.pdf": pdf}
 
 
-def _stylesheet_text(templates_dir: Path | None, names: Sequence[str]) -> str:
-    """Return the stylesheets for the standalone HTML index (workspace templates/ first), '</' neutralised."""
+def _resource_text(templates_dir: Path | None, folder: str, names: Sequence[str]) -> str:
+    """Return packaged stylesheets or scripts (a workspace templates/ file of the same name first), '</' neutralised.
+
+    Inside <style> or <script> only '</' can end the element early; '<\\/' means the same to CSS and JS.
+    """
     parts = []
-    packaged = resources.files("engage") / "resources" / "css"
+    packaged = resources.files("engage") / "resources" / folder
     for name in names:
         override = templates_dir / name if templates_dir is not None else None
         if override is not None and override.is_file():
@@ -227,7 +153,7 @@ def _stylesheet_text(templates_dir: Path | None, names: Sequence[str]) -> str:
     return "\n".join(parts).replace("</", "<\\/")
 
 
-def index_fingerprint(view: IndexView, plan: Plan) -> str:
+def index_fingerprint(view: DashboardView, plan: Plan) -> str:
     """Return a hash of everything the index's bytes depend on: its content, engage, templates/ and the paper."""
     # engage.profile is loaded already when an index is built; local for its import cost.
     from ..profile import to_plain
@@ -240,3 +166,28 @@ def index_fingerprint(view: IndexView, plan: Plan) -> str:
             "paper": plan.options.paper,
         }
     )
+
+
+def write_dashboard(
+    ws: Workspace, as_of: dt.date, out_dir: Path | None = None, *, paper: str = "a4", renderer: Any = None
+) -> list[Path]:
+    """Write ``index.html`` and ``index.pdf`` of every company as of ``as_of`` into ``out_dir``; return the paths.
+
+    The same dashboard a batch run writes, linking the documents its manifest lists, without
+    rendering any of them. Raises DataError for invalid settings, taxonomy or weights and
+    RenderError when the dashboard cannot be rendered or written.
+    """
+    options = BatchOptions(as_of=as_of, selection=Selection(all=True), out_dir=out_dir, paper=paper, kinds=("brief",))
+    plan = plan_batch(ws, options, judge_only=True)
+    assert plan.context is not None  # a plan made in full always has one
+    if renderer is None:
+        # WeasyPrint loads only when a PDF is made.
+        from ..documents.pdf import Renderer
+
+        renderer = Renderer(plan.context.templates_dir)
+    files = render_index(build_index(plan, plan.manifest), plan.context, renderer)
+    paths = []
+    for name, data in files.items():
+        write_atomic(plan.out_dir / name, data)
+        paths.append(plan.out_dir / name)
+    return paths

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DataError, EngageError, RenderError, UsageError
 from ..records import Company
 from .fingerprint import sha256_hex
-from .index import IndexView, render_index
+from .index import DashboardView, render_index
 from .kinds import DocumentKind, RenderContext
 from .plan import Plan, PlanItem
 from .results import CompanyResult, DocumentResult, OutputFile
@@ -213,7 +213,7 @@ def _render_document(state: _WorkerState, task: Task, name: str) -> DocumentResu
         return DocumentResult(name, error=one_line(exc), error_kind="render", seconds=time.perf_counter() - started)
 
 
-def index_task(view: IndexView) -> tuple[dict[str, bytes], str | None]:
+def index_task(view: DashboardView) -> tuple[dict[str, bytes], str | None]:
     """Render the run's index (HTML and PDF) in a worker; return ``{name: bytes}`` (the parent writes) or the error."""
     state = _STATE
     if state is None:  # pragma: no cover

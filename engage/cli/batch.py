@@ -556,7 +556,37 @@ def agenda_cmd(
         )
 
 
+# --------------------------------------------------------------------------- dashboard
+
+
+@click.command(name="dashboard")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True, help="Paper size.")
+@as_of_option
+@out_option
+@workspace_option
+def dashboard_cmd(paper: str, as_of: dt.date, out: str | None, workspace: str | None) -> None:
+    """Write the portfolio dashboard, briefs/index.html and index.pdf, without rendering any brief.
+
+    One row per company: net risk in each of the thirteen action areas, overall, rank,
+    trend and its cause, evidence age, benchmark rank, next AGM, engagement state and next
+    step, and links to the briefs and letters already in the output folder. Open
+    index.html in a browser (it loads nothing from the network); sort by any column,
+    filter, and share a view by its address, e.g. index.html#sort=overall&dir=desc&area=minerals.
+    `engage batch` writes the same files.
+
+    \b
+    Examples:
+      engage dashboard
+      engage dashboard --as-of 2027-03-01 --out /tmp/briefs
+    """
+    app = get_app()
+    ws = open_workspace(workspace)
+    for path in ws.dashboard(as_of=as_of, out=out, paper=paper):
+        app.info(f"wrote {escape(ws.label(path))} ({path.stat().st_size // 1024} KB)")
+
+
 def register(cli: click.Group) -> None:
-    """Add batch and agenda to the engage group."""
+    """Add batch, agenda and dashboard to the engage group."""
     cli.add_command(batch)
     cli.add_command(agenda_cmd)
+    cli.add_command(dashboard_cmd)

@@ -374,15 +374,16 @@ class Renderer:
             self._css_cache[key] = css
         return css
 
-    def _paper(self, paper: str) -> CSS:
+    def _paper(self, paper: str, landscape: bool = False) -> CSS:
         from weasyprint import CSS  # WeasyPrint loads only when a PDF is made
 
         if paper not in PAPER_SIZES:
             raise RenderError(f"unknown paper size {paper!r}; choose one of {', '.join(PAPER_SIZES)}")
-        key = (f"paper:{paper}", 0, 0)
+        size = f"{PAPER_SIZES[paper]} landscape" if landscape else PAPER_SIZES[paper]
+        key = (f"paper:{size}", 0, 0)
         css = self._css_cache.get(key)
         if css is None:
-            css = CSS(string=f"@page {{ size: {PAPER_SIZES[paper]}; }}", font_config=self.font_config)
+            css = CSS(string=f"@page {{ size: {size}; }}", font_config=self.font_config)
             self._css_cache[key] = css
         return css
 
@@ -432,19 +433,21 @@ class Renderer:
         creator: str = f"engage {__version__}",
         stylesheets: Sequence[str] = (),
         paper: str = "a4",
+        landscape: bool = False,
     ) -> PdfResult:
         """Render ``html`` to a tagged PDF/UA-1 document; raise RenderError with a one-line reason.
 
         Metadata (title, language, author, subject, keywords, creator, creation and
         modification dates) comes from the arguments, not the clock: identical inputs give
         byte-identical output. Only http(s) links survive; attachments are never embedded.
+        ``landscape`` turns the paper sideways (the dashboard's wide table).
         """
         if not title.strip():
             raise RenderError("a PDF/UA document needs a title")
         if not lang.strip():
             raise RenderError("a PDF/UA document needs a language (html lang)")
         sheets = [self._stylesheet(name) for name in (*BASE_STYLESHEETS, *stylesheets)]
-        sheets.append(self._paper(paper))
+        sheets.append(self._paper(paper, landscape))
         if base_url is None:
             base_url = self.templates_dir or self.resources_dir
         base = str(base_url)

@@ -191,6 +191,10 @@ class Profile:
     rated: bool = True
     evidence: Evidence = field(default_factory=Evidence)
     assessed_areas: int = 0  # areas with management evidence on record (``AreaScore.assessed``)
+    #: The overall net at the monthly history steps, oldest first, ending with the as-of value
+    #: (``overall.net``): what the dashboard's sparklines draw. Not in the JSON, which carries
+    #: the series' summary (peak, peak_on, year_ago, trend).
+    history: tuple[float, ...] = field(default=(), compare=False, metadata={"json": False})
     #: The company as known at ``as_of`` (``engage.asof.known_at``): what documents read. Not in the JSON.
     known: Company | None = field(default=None, compare=False, repr=False, metadata={"json": False})
 
