@@ -25,7 +25,7 @@ from .model import Evidence, Profile, ScoredRecord
 from .opportunities import build_opportunities, peer_holders, peer_opportunities
 from .peers import rank_peers
 from .questions import build_questions
-from .rules import DAYS_PER_MONTH, date_key, months_before, round2
+from .rules import DAYS_PER_MONTH, date_key, months_before
 from .score import RecordFacts, Scorer
 from .weights import Weights
 
@@ -116,7 +116,7 @@ def _compile(company: Company, taxonomy: Taxonomy, scorer: Scorer) -> Profile:
         rated=bool(fa or fc or fp),
         evidence=_evidence([*fa, *fc, *fp], as_of, w),
         assessed_areas=sum([a.assessed for a in areas]),
-        history=(*[round2(x) for x in reversed(overall_series)], overall.net),
+        history=(*[round(x, 2) for x in reversed(overall_series)], overall.net),  # nets are never negative
         known=company,
     )
 
