@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from ..asof import record_known
 from ..dates import PartialDate
-from ..records import Commitment, Company
+from ..records import Allegation, Commitment, Company
 from .weights import Weights
 
 _DIGIT = re.compile(r"\d")
@@ -133,3 +133,32 @@ def primary_area(areas: Sequence[str], keys: Sequence[str]) -> str:
         if k in keys:
             return k
     return areas[0]
+
+
+#: Areas where an allegation is about people: workers, Indigenous Peoples and communities, those seeking remedy.
+PEOPLE_AREAS = frozenset({"workers-rights", "fpic", "grievance"})
+_OPEN = frozenset({"alleged", "under-investigation", "legal-action", "substantiated"})
+#: Words that make a commitment a business arrangement (a purchase, a venture, an investment), not a target.
+DEAL_WORDS = re.compile(
+    r"\b(offtake|joint venture|jv|investment|invests?|stake|agreement|memorandum|mou|letter of intent|"
+    r"partnership|deal|contract|acquisition|cooperation|trial run)\b",
+    re.IGNORECASE,
+)
+
+
+def reports_harm(a: Allegation) -> bool:
+    """Return whether an open allegation reports people harmed: an area about people and severity medium or worse.
+
+    Only then does an ask or question seek remedy; an exposure-risk finding or a policy
+    review names nobody harmed, and asking it for remedy would be unfair and unanswerable.
+    """
+    return a.status in _OPEN and a.severity != "low" and not PEOPLE_AREAS.isdisjoint(a.areas)
+
+
+def is_deal(c: Commitment) -> bool:
+    """Return whether a commitment is a business arrangement (an offtake, a joint venture, an investment...).
+
+    Verification is asked of targets and policies, not of deals: a deal's title names one of
+    ``DEAL_WORDS``.
+    """
+    return bool(DEAL_WORDS.search(c.title))
