@@ -315,9 +315,12 @@ def _theme_ask(
     parts.append(_acknowledge(name, held, commitments, shorts))
     materials = _materials(theme, [*homed, *related])
     parts.append(_request(theme, name, none_found, by, materials))
-    covered = [k for k in in_theme if k in unmanaged or any(k in r.areas for r in [*homed, *none_found])]
+    # Allegations led by another ask are cited here only when they are this ask's whole basis.
+    basis = [] if homed else related
+    records: list[Allegation | Commitment | Policy] = [*homed, *none_found, *held, *commitments, *basis]
+    grounds = records[: len(homed) + len(none_found)]
+    covered = [k for k in in_theme if k in unmanaged or any(k in r.areas for r in grounds)]
     risk = max((nets.get(k, 0.0) for k in covered), default=0.0) * LEVERAGE.get(theme, 0.9)
-    records: list[Allegation | Commitment | Policy] = [*homed, *none_found, *held, *commitments, *related]
     return _Draft(theme, title, parts, covered, records, risk)
 
 
@@ -359,20 +362,25 @@ def _verify(
         f"We ask {name} to have progress against {'them' if n > 1 else 'it'} verified by an independent third "
         "party and to publish the results each year, starting with its next annual report.",
     ]
-    areas = [k for r in [*targets, *policies] for k in r.areas]
+    held_records: list[Allegation | Commitment | Policy] = [*targets, *policies]
+    areas = [k for r in held_records for k in r.areas]
     risk = max((nets.get(k, 0.0) for k in areas), default=0.0) * LEVERAGE["verify"]
-    return _Draft("verify", "Verify the targets and policies it has set", parts, areas, [*targets, *policies], risk)
+    return _Draft("verify", "Verify the targets and policies it has set", parts, areas, held_records, risk)
 
 
 def _deliver(
     name: str, company: Company, as_of: dt.date, nets: dict[str, float], shorts: dict[str, str], by: str
 ) -> _Draft | None:
     """Return the ask to deliver or replace commitments that are missed, withdrawn or overdue, or None."""
-    slipped = [c for c in company.commitments if c.status in ("missed", "withdrawn") or is_overdue(c, as_of)]
+    slipped: list[Allegation | Commitment | Policy] = [
+        c for c in company.commitments if c.status in ("missed", "withdrawn") or is_overdue(c, as_of)
+    ]
     if not slipped:
         return None
     facts = []
-    for c in slipped[:2]:
+    for c in company.commitments:
+        if c not in slipped[:2]:
+            continue
         state = c.status if c.status in ("missed", "withdrawn") else f"past its {c.target_year} target year"
         target = " ".join((c.target or c.title).split()).rstrip(". ")
         facts.append(f"its {shorts.get(c.areas[0], c.areas[0])} commitment ({target}) is {state}")
@@ -381,7 +389,7 @@ def _deliver(
         f"We ask {name} to publish, {by}, a revised plan with a quantified target and date, what caused the delay, "
         "and who on the board is accountable for it.",
     ]
-    areas = [k for c in slipped for k in c.areas]
+    areas = [k for r in slipped for k in r.areas]
     risk = max((nets.get(k, 0.0) for k in areas), default=0.0) * LEVERAGE["deliver"]
     return _Draft("deliver", "Deliver or replace the commitments that have slipped", parts, areas, slipped, risk)
 
@@ -397,7 +405,7 @@ def _fallback(name: str, company: Company, nets: dict[str, float], by: str) -> _
     return _Draft("disclosure", THEMES["disclosure"][1], parts, areas, records, max(nets.values(), default=0.0))
 
 
-def annex_questions(profile: Profile, limit: int = 15) -> tuple[Question, ...]:
+def annex_questions(questions: Sequence[Question], limit: int = 15) -> tuple[Question, ...]:
     """Return the annex's detailed meeting questions: one per record and area, on a record, none of the stale kind.
 
     An area-wide question (no credible commitment) is what the asks already press, and a
@@ -406,7 +414,7 @@ def annex_questions(profile: Profile, limit: int = 15) -> tuple[Question, ...]:
     """
     seen: set[tuple[str, str]] = set()
     out: list[Question] = []
-    for q in profile.questions:
+    for q in questions:
         if q.kind in ("stale", "no-commitment") or len(q.record_ids) != 1:
             continue
         key = (q.record_ids[0], q.area)

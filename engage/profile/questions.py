@@ -75,12 +75,12 @@ FALLBACK_QUESTIONS: dict[str, str] = {
     "and, where anyone was harmed, what remedy was provided?",
     "no-response": "{reported}. We find no public response from {company}. "
     "Will you publish one, with what your review found and what you have changed since?",
-    "no-commitment": '{company} faces {allegations} on {area}, {including}{top_title} ({top_month_year}), '
+    "no-commitment": "{company} faces {allegations} on {area}, {including}{top_title} ({top_month_year}), "
     "but has no credible commitment in this area. What time-bound, verifiable commitment will you make?",
-    "overdue": 'Your commitment ({title}) targeted {target_year} and is still {status}. '
+    "overdue": "Your commitment ({title}) targeted {target_year} and is still {status}. "
     "What is the revised date, and what caused the delay?",
-    "missed": 'Your commitment ({title}) is recorded as {status}. What will replace it, and by when?',
-    "unverified": 'Your commitment ({title}) is {verification}. '
+    "missed": "Your commitment ({title}) is recorded as {status}. What will replace it, and by when?",
+    "unverified": "Your commitment ({title}) is {verification}. "
     "Will you have progress verified by an independent third party?",
     "stale": "We find no public information on {company} and {area} since {newest_month_year}. "
     "What has changed since then?",
