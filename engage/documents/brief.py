@@ -27,14 +27,16 @@ from ..profile import (
     is_quantified,
     months_before,
 )
+from ..profile.asks import Ask, annex_questions, build_asks
 from ..records import Allegation, Commitment, Company, Policy, Source
 from ..regulations import TABLE_REVIEWED, TOPIC_LABELS, Exposure, regulatory_exposure, table_is_stale
 from ..taxonomy import Taxonomy
 from ..workspace import Settings
-from .brief_evidence import benchmark_gaps, evidence_note, policy_rows
+from .brief_evidence import benchmark_gaps, evidence_note, first_page, policy_rows
 from .brief_view import (
     AllegationRow,
     AreaRow,
+    AskRow,
     BenchmarkRow,
     BriefView,
     Chart,
@@ -89,15 +91,18 @@ def build_brief(
     # A company with nothing on record has only the sector baseline: that is not a rating, nor are its "risks".
     rated = profile.rated
     top_risks = _top_risks(profile, book, refs) if rated else ()
-    # Two asks fit the first page beside the risks; the questions section lists the rest.
-    key_asks = tuple(_question_row(q, book, refs) for q in profile.questions[:2])
+    # The asks, in the words of the letter and `engage profile`: the cover names them, the summary sets them out.
+    key_asks = tuple(_ask_row(a, book, refs) for a in build_asks(profile, taxonomy))
     opportunities, peer_leads = _opportunities(profile, book, refs)
     area_rows = _area_rows(profile, book, rated)
     regulation_rows = tuple(_regulation_row(e, as_of, refs, book) for e in regulatory_exposure(company, as_of))
     allegation_rows = _allegation_rows(book, refs)
     commitment_rows = _commitment_rows(book, refs, as_of)
     policy_table = policy_rows(book.policies, dict(book.links), {a.key: a.short for a in taxonomy.areas}, refs)
-    questions = tuple(_question_row(q, book, refs) for q in profile.questions[:MAX_QUESTIONS])
+    annex = annex_questions(profile.questions, limit=len(profile.questions))
+    questions = tuple(
+        dataclasses.replace(_question_row(q, book, refs), rank=i) for i, q in enumerate(annex[:MAX_QUESTIONS], 1)
+    )
     benchmarks = _benchmark_rows(profile, refs)
     overall_rank = profile.rank(OVERALL) if rated else None
     ranked = overall_rank if overall_rank and overall_rank.of > 1 else None
@@ -133,7 +138,7 @@ def build_brief(
         allegations=allegation_rows,
         commitments=commitment_rows,
         questions=questions,
-        questions_total=len(profile.questions),
+        questions_total=len(annex),
         benchmarks=benchmarks,
         weights_version=profile.weights_version,
         taxonomy_version=profile.taxonomy_version,
@@ -150,6 +155,7 @@ def build_brief(
             "sources": len(refs.items),
         },
         rated=rated,
+        first_page=first_page(profile, company),
     )
 
 
@@ -310,6 +316,15 @@ def _question_row(q: Any, book: _RecordBook, refs: References) -> QuestionRow:
             ("allegation" if ("allegation", rid) in book.records else "commitment", rid) for rid in q.record_ids
         ),
     )
+
+
+def _ask_row(ask: Ask, book: _RecordBook, refs: References) -> AskRow:
+    """Return one ask with the references of the records it rests on and their labels (A1, C2, P1...)."""
+    pairs = list(zip(ask.kinds, ask.record_ids, strict=True))
+    cited: set[int] = set()
+    for kind, rid in pairs:
+        cited.update(refs.cite(book.sources(kind, rid)))
+    return AskRow(ask.number, ask.title, ask.text, tuple(sorted(cited)), book.record_links(pairs))
 
 
 def _opportunities(

@@ -199,6 +199,28 @@ class QuestionRow:
 
 
 @dataclass(frozen=True)
+class AskRow:
+    """One numbered ask, in the words of the letter and ``engage profile``, with its references and records."""
+
+    number: int
+    title: str
+    text: str
+    refs: tuple[int, ...]
+    records: tuple[RecordLink, ...]
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    """What the cover answers before a meeting: the AGM, benchmark ranks beside engage's, top risks in brief."""
+
+    agm_text: str
+    benchmarks: tuple[str, ...]
+    engage_rank: str
+    coverage: str
+    evidence: str
+
+
+@dataclass(frozen=True)
 class BenchmarkRow:
     """One external benchmark result (shown beside engage's numbers, never blended)."""
 
@@ -242,7 +264,7 @@ class BriefView:
     top_risks: tuple[Risk, ...]
     opportunities: tuple[Point, ...]
     peer_leads: tuple[Point, ...]
-    key_asks: tuple[QuestionRow, ...]
+    key_asks: tuple[AskRow, ...]
     areas: tuple[AreaRow, ...]
     chart: Chart
     regulations: tuple[RegulationRow, ...]
@@ -270,3 +292,5 @@ class BriefView:
     benchmark_gaps: tuple[str, ...] = ()
     #: False when no allegation or commitment is on record: scores of 0 then mean "nothing known".
     rated: bool = True
+    #: The cover's answers to "what do I need before this meeting?" (None: the view was built without them).
+    first_page: FirstPage | None = None
