@@ -146,13 +146,27 @@ DEAL_WORDS = re.compile(
 )
 
 
+#: Words in an allegation's title or summary that report people harmed, whatever its areas.
+HARM_WORDS = re.compile(
+    r"\b(child labou?r|forced labou?r|slavery|slavery-like|trafficking|killed|deaths?|died|injur\w*|"
+    r"displace\w*|evict\w*|abuse\w*|violence|criminalis\w*|criminaliz\w*|nosebleeds|poison\w*)\b",
+    re.IGNORECASE,
+)
+
+
 def reports_harm(a: Allegation) -> bool:
-    """Return whether an open allegation reports people harmed: an area about people and severity medium or worse.
+    """Return whether an open allegation reports people harmed (severity medium or worse).
+
+    People are harmed when the allegation is in an area about people (workers' rights, FPIC,
+    grievance) or its title or summary names a harm to people (``HARM_WORDS``: child labour,
+    deaths, evictions...).
 
     Only then does an ask or question seek remedy; an exposure-risk finding or a policy
     review names nobody harmed, and asking it for remedy would be unfair and unanswerable.
     """
-    return a.status in _OPEN and a.severity != "low" and not PEOPLE_AREAS.isdisjoint(a.areas)
+    if a.status not in _OPEN or a.severity == "low":
+        return False
+    return not PEOPLE_AREAS.isdisjoint(a.areas) or bool(HARM_WORDS.search(f"{a.title} {a.summary or ''}"))
 
 
 def is_deal(c: Commitment) -> bool:

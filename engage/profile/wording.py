@@ -206,6 +206,7 @@ def reported_sentence(title: str, publisher: str | None, when: PartialDate) -> s
 
 _LOOSE_VERBS = _REPORT_VERBS | frozenset({"detained", "investigated", "extends", "raided", "seized", "dismissed"})
 _NOT_BEFORE_VERB = frozenset({"after", "of", "to", "for", "by", "with", "from"})
+_PARTICIPLE_NEXT = frozenset({"at", "in", "on", "by", "from", "to", "for", "near", "over"})
 _KEEP_CASE_ENDINGS = ("ian", "ese", "ish", "an")
 
 
@@ -226,6 +227,8 @@ def _loose_clause(title: str) -> str | None:
         if w in _NOT_BEFORE_VERB:
             return None
         if i and w in _LOOSE_VERBS:
+            if i + 1 < len(words) and words[i + 1] in _PARTICIPLE_NEXT:
+                return None  # "Child labour reported at a mine": a participle, not a verb
             first = words[0]
             if first.isupper() and len(words) > 1 and words[1][:1].islower():
                 return f"{_indefinite(first)} {title}"  # "a US federal raid ... detained ..."
@@ -246,10 +249,9 @@ def record_noun(title: str) -> str:
         if clause.startswith(("a report ", "reports ")):
             return "the report that " + clause.split(" ", 2 if clause.startswith("a ") else 1)[-1]
         return "the report that " + clause
-    first = title.split(" ", 1)[0]
-    lowered = _lower_first(title)
-    if lowered != title:
-        return "the " + lowered
+    first, _, rest = title.partition(" ")
+    if rest[:1].islower() and first[1:].islower() and not first.endswith(_KEEP_CASE_ENDINGS):
+        return "the " + first[:1].lower() + title[1:]  # "River pollution at ..." -> "the river pollution at ..."
     if first.isupper() and len(first) > 1:
         return "the " + title
     return title
