@@ -402,7 +402,7 @@ def _opening(
             expectations,
         ),
         weigh_intro=(
-            "If the asks in this letter are not met by the annual general meeting, the signatories will consider:"
+            "If the asks in this letter are not met by the annual general meeting, we will consider:"
         ),
         weigh=weigh,
         warnings=(*warnings, *missing),

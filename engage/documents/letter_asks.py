@@ -72,7 +72,13 @@ def writers(signatories: Sequence[Signatory]) -> str:
     held = ""
     if total is not None:
         amount, counted = total
-        of_whom = "" if counted == len(signatories) else f" (the {_number_word(counted)} that state them)"
+        of_whom = (
+            ""
+            if counted == len(signatories)
+            else " (as stated by one signatory)"
+            if counted == 1
+            else f" (as stated by {_number_word(counted)} signatories)"
+        )
         held = f" with combined assets under management of {amount}{of_whom}"
     if len(orgs) > 1:
         return f"{_number_word(len(orgs))} investors{held}, whose names appear at the end of this letter,"

@@ -154,4 +154,10 @@ def response_deadline(
         last = _working_day_on_or_before(meeting - dt.timedelta(days=1))
         if last > letter_date:
             return Deadline(last, "before-agm", f"the last working day before {what}")
+        # An AGM just after the year-end break leaves no working day: the last weekday before it.
+        day = meeting - dt.timedelta(days=1)
+        while day.weekday() >= 5:
+            day -= dt.timedelta(days=1)
+        if day > letter_date:
+            return Deadline(day, "before-agm", f"the last weekday before {what} (no working day is left)")
     return Deadline(candidate, "after-letter", _moved(f"{within} days after the letter date", wanted, candidate))
