@@ -302,7 +302,8 @@ def _theme_ask(
             more = count_words(len(homed) - 1, "further allegation")
             parts.append(f"{more[:1].upper()}{more[1:]} on record concern{'s' if len(homed) == 2 else ''} these areas.")
     elif related and unmanaged:
-        parts.append(f"The allegations set out above also bear on {join_words([shorts[k] for k in unmanaged])}.")
+        named = join_words([_lower(shorts[k]) for k in unmanaged])
+        parts.append(f"Allegations set out under the other asks also bear on {named}.")
     for p in none_found:
         who = p.assessed_by or "An assessment"
         parts.append(
@@ -383,7 +384,9 @@ def _deliver(
             continue
         state = c.status if c.status in ("missed", "withdrawn") else f"past its {c.target_year} target year"
         target = " ".join((c.target or c.title).split()).rstrip(". ")
-        facts.append(f"its {shorts.get(c.areas[0], c.areas[0])} commitment ({target}) is {state}")
+        facts.append(
+            f"{possessive(name)} {_lower(shorts.get(c.areas[0], c.areas[0]))} commitment ({target}) is {state}"
+        )
     parts = [
         f"On the record, {join_words(facts)}.",
         f"We ask {name} to publish, {by}, a revised plan with a quantified target and date, what caused the delay, "
