@@ -514,7 +514,7 @@ def test_batch_record_logs_the_letters_written_and_a_log_change_rerenders(ws: Pa
     assert "recorded the letter in engagements/beta.yaml" in err
     text = (ws / "engagements" / "beta.yaml").read_text(encoding="utf-8")
     assert "  - date: 2026-11-01\n    kind: letter\n" in text
-    assert re.search(r"    asks: \[(remedy|due-diligence|minerals|materials|disclosure|verify|deliver)", text)  # ask ids
+    assert re.search(r"    asks: \[(remedy|due-diligence|minerals|materials|disclosure|verify|deliver)", text)
     assert "    respond_by: 2026-" in text
     code, _, err = run("check", "beta", "-w", str(ws), "--as-of", AS_OF)
     assert code == 0, err
