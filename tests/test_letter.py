@@ -587,7 +587,7 @@ def test_a_computed_deadline_is_a_working_day_and_never_after_the_agm() -> None:
         for agm in (None, letter_date + dt.timedelta(days=10), letter_date + dt.timedelta(days=40)):
             deadline = response_deadline(letter_date, agm, {}).date
             squeezed = agm is not None and (agm - letter_date).days <= 10 and agm.month == 1 and agm.day <= 5
-            assert (deadline.weekday() < 5 if squeezed else is_working_day(deadline)), (letter_date, agm)
+            assert deadline.weekday() < 5 if squeezed else is_working_day(deadline), (letter_date, agm)
             assert deadline > letter_date, (letter_date, agm)
             assert agm is not None or (deadline - letter_date).days >= 42, letter_date
             assert agm is None or deadline < agm, (letter_date, agm)

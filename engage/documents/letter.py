@@ -401,9 +401,7 @@ def _opening(
             f"supply chains of {name}.{also}",
             expectations,
         ),
-        weigh_intro=(
-            "If the asks in this letter are not met by the annual general meeting, we will consider:"
-        ),
+        weigh_intro=("If the asks in this letter are not met by the annual general meeting, we will consider:"),
         weigh=weigh,
         warnings=(*warnings, *missing),
     )
