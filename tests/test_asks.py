@@ -93,11 +93,11 @@ def test_markdown_word_and_pdf_letters_carry_the_same_asks_in_the_same_words(ws:
     assert md == [f"{a.title}. {a.text}" for a in asks]
     docx = "\n".join(letters[cid]["docx"])
     pdf = "".join(letters[cid]["pdf"].split())
-    annex_at = docx.index(ANNEX_HEADING)
+    annex_at = docx.find(ANNEX_HEADING) if ANNEX_HEADING in docx else len(docx)
     for a in asks:
         assert f"{a.title}. {a.text}" in docx[:annex_at], (cid, a.number)
         assert "".join(f"{a.title}. {a.text}".split()) in pdf, (cid, a.number)
-    assert "".join(ANNEX_HEADING.split()) in pdf
+    assert ("".join(ANNEX_HEADING.split()) in pdf) == (ANNEX_HEADING in docx)
 
 
 @pytest.mark.parametrize("cid", SHIPPED)

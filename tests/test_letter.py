@@ -168,9 +168,9 @@ def test_deadline_is_six_weeks_moved_forward_off_closed_days() -> None:
     got = response_deadline(AS_OF, AGM, {})  # 42 days after Sunday 1 November is Sunday 13 December
     assert (got.date, got.rule) == (dt.date(2026, 12, 14), "after-letter")
     assert (got.date - AS_OF).days >= 42
-    # 42 days after 20 November is 1 January: the break runs to 2 January, then a weekend.
+    # 42 days after 20 November is 1 January; the nine break days in the window add nine more (a Sunday).
     late = response_deadline(dt.date(2026, 11, 20), None, {})
-    assert late.date == dt.date(2027, 1, 4) and "moved forward" in late.explanation
+    assert late.date == dt.date(2027, 1, 11) and "plus 9 days of the year-end break" in late.explanation
     no_agm = response_deadline(AS_OF, None, {"respond_within_days": 40})
     assert (no_agm.date, no_agm.rule) == (AS_OF + dt.timedelta(days=40), "after-letter")
 
@@ -574,10 +574,10 @@ def test_workspace_template_overrides_and_extends_the_packaged_letter(tmp_path: 
 
 
 def test_a_computed_deadline_is_a_working_day_and_never_after_the_agm() -> None:
-    # 42 days after 15 November 2026 is Sunday 27 December, in the year-end break: Monday 4 January.
+    # 42 days after 15 November 2026 is 27 December, plus 4 break days: 31 December, closed: Monday 4 January.
     got = response_deadline(dt.date(2026, 11, 15), None, {})
     assert (got.date, got.rule) == (dt.date(2027, 1, 4), "after-letter")
-    assert "moved forward from Sunday 2026-12-27" in got.explanation
+    assert "plus 4 days of the year-end break, moved forward from Thursday 2026-12-31" in got.explanation
     # An AGM 20 days away: 21 days before it is too soon, and 28 days after the letter is after it.
     soon = response_deadline(AS_OF, dt.date(2026, 11, 21), {})
     assert (soon.date, soon.rule) == (dt.date(2026, 11, 20), "before-agm")

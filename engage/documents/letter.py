@@ -294,7 +294,7 @@ def _annex_sections(
     grouped: dict[str, list[Any]] = {}
     for q in chosen:
         grouped.setdefault(q.area, []).append(q)
-    if not chosen and not _records(company):
+    if not chosen and not (_records(company) or company.policies):
         for area_key, text in _fallback_questions(company, taxonomy):
             grouped.setdefault(area_key, []).append(text)
     sections: list[LetterSection] = []

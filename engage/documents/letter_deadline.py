@@ -121,10 +121,11 @@ def response_deadline(
 
     The rule: an explicit ``respond_by`` wins, as given (``after_agm_warning`` says when it
     falls after the AGM). Otherwise ``respond_within_days`` (default 42, six weeks) after the
-    letter date, moved forward off weekends and the 24 December-2 January break, so a company
-    always has at least that long; but no later than ``respond_before_agm_days`` (default 21)
-    before a recorded AGM, moved back to a working day, when that still leaves at least
-    ``MIN_RESPONSE_DAYS`` (14); else the last working day before the AGM.
+    letter date, plus the days of the 24 December-2 January break that fall in that window,
+    moved forward off weekends and the break, so a company always has at least that long; but
+    no later than ``respond_before_agm_days`` (default 21) before a recorded AGM, moved back
+    to a working day, when that still leaves at least ``MIN_RESPONSE_DAYS`` (14); else the
+    last working day before the AGM.
 
     An AGM only *expected* from past meetings (``expected_agm``, used when ``agm`` is None)
     counts conservatively: as if the meeting were on the first day of its expected month.
@@ -138,7 +139,10 @@ def response_deadline(
         return Deadline(respond_by, "respond-by", f"given explicitly ({respond_by.isoformat()})")
     before = int(cfg.get("respond_before_agm_days", DEFAULT_RESPOND_BEFORE_AGM_DAYS))
     within = int(cfg.get("respond_within_days", DEFAULT_RESPOND_WITHIN_DAYS))
-    wanted = letter_date + dt.timedelta(days=within)
+    # The year-end break is no time to answer in: a window that spans it is longer by its closed days.
+    days = (letter_date + dt.timedelta(days=i) for i in range(1, within + 1))
+    closed = sum(1 for d in days if (d.month, d.day) in CLOSED_DAYS)
+    wanted = letter_date + dt.timedelta(days=within + closed)
     candidate = _working_day_on_or_after(wanted)
     meeting, what = None, ""
     if agm is not None and agm > letter_date:
@@ -160,4 +164,5 @@ def response_deadline(
             day -= dt.timedelta(days=1)
         if day > letter_date:
             return Deadline(day, "before-agm", f"the last weekday before {what} (no working day is left)")
-    return Deadline(candidate, "after-letter", _moved(f"{within} days after the letter date", wanted, candidate))
+    rule = f"{within} days after the letter date" + (f", plus {closed} days of the year-end break" if closed else "")
+    return Deadline(candidate, "after-letter", _moved(rule, wanted, candidate))

@@ -101,6 +101,7 @@ def _same_people(a: Allegation, b: Allegation) -> bool:
 
 def _lower(short: str) -> str:
     """Return an area's short name as it reads mid-sentence: 'human rights DD', 'steel', but 'FPIC'."""
+    short = short.replace(" DD", " due diligence")  # no abbreviation in a letter's prose
     return short[:1].lower() + short[1:] if short[1:2].islower() else short
 
 
@@ -152,6 +153,13 @@ def _acknowledge(
     if not held:
         return ""
     return f"We recognise that {name} {join_words(held)}."
+
+
+def _policy_phrase(p: Policy, shorts: dict[str, str]) -> str:
+    """Return what a policy is, in words: 'a deforestation policy', or for 'other' 'a policy on disclosure'."""
+    if p.kind in POLICY_PHRASES and p.kind != "other":
+        return POLICY_PHRASES[p.kind]
+    return f"a policy on {_lower(shorts.get(p.areas[0], p.areas[0]))}"
 
 
 def _request(theme: str, name: str, adopt: Sequence[Policy], by: str, materials: Sequence[str]) -> str:
@@ -214,7 +222,7 @@ def build_asks(profile: Profile, taxonomy: Taxonomy) -> tuple[Ask, ...]:
         if draft is not None:
             drafts.append(draft)
     acknowledged = {id(r) for d in drafts for r in d.records if not isinstance(r, Allegation)}
-    verify = _verify(name, company, profile.as_of, acknowledged, nets)
+    verify = _verify(name, company, profile.as_of, acknowledged, nets, shorts)
     if verify is not None:
         drafts.append(verify)
     deliver = _deliver(name, company, profile.as_of, nets, shorts, by_soon)
@@ -335,7 +343,7 @@ def _materials(theme: str, allegations: Iterable[Allegation]) -> list[str]:
 
 
 def _verify(
-    name: str, company: Company, as_of: dt.date, acknowledged: set[int], nets: dict[str, float]
+    name: str, company: Company, as_of: dt.date, acknowledged: set[int], nets: dict[str, float], shorts: dict[str, str]
 ) -> _Draft | None:
     """Return the ask to verify targets (never deals) and policies not yet verified, or None."""
     targets = [
@@ -355,7 +363,7 @@ def _verify(
         target = " ".join((c.target or "").split()).rstrip(". ")
         when = f" by {c.target_year}" if c.target_year and str(c.target_year) not in target else ""
         held.append(f"has set a target of {target}{when}")
-    held.extend(f"{_HELD[p.status]} {POLICY_PHRASES.get(p.kind, POLICY_PHRASES['other'])}" for p in policies)
+    held.extend(f"{_HELD[p.status]} {_policy_phrase(p, shorts)}" for p in policies)
     n = len(targets) + len(policies)
     parts = [
         f"We recognise that {name} {join_words(held)}.",
