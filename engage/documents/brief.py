@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -538,24 +539,43 @@ def _reasons_text(reasons: Sequence[str], taxonomy: Taxonomy, named: Mapping[str
 # --------------------------------------------------------------------------- chart, history, keywords, weights
 
 
+def _axis(top: float) -> tuple[int, int]:
+    """Return (axis maximum, tick step) for values up to ``top``: the data's scale, not 0-100 regardless."""
+    for step in (5, 10, 20, 25):
+        axis = step * max(1, math.ceil(top * 1.08 / step))
+        if axis <= step * 5:
+            return min(axis, 100), step
+    return 100, 25
+
+
 def _chart(rows: Sequence[AreaRow], company_name: str) -> Chart:
-    """Return the bar chart geometry: one bar per area, a tick at the peer median."""
+    """Return the bar chart geometry: one bar per area with records, a tick at the peer median.
+
+    The axis runs to just above the highest value shown (a bar or a median), and the areas with
+    no record at all (the sector baseline only) are named together on one line under the bars.
+    """
+    shown = [r for r in rows if r.allegations or r.commitments or r.policies] or list(rows)
+    baseline = [r for r in rows if r not in shown]
     width, left, row_height = 640.0, 120.0, 18.0
     plot = width - left - 36.0
     top = 18.0
+    axis, step = _axis(max([r.net for r in shown] + [r.peer_median or 0.0 for r in shown] + [1.0]))
     chart_rows = []
-    for i, row in enumerate(rows):
+    for i, row in enumerate(shown):
         y = top + i * row_height
-        median_x = left + plot * row.peer_median / 100 if row.peer_median is not None else None
-        chart_rows.append(ChartRow(row.short, row.net, row.peer_median, row.band, y, plot * row.net / 100, median_x))
-    plot_bottom = top + len(rows) * row_height
-    height = plot_bottom + 22.0
-    ticks = tuple((left + plot * v / 100, v) for v in (0, 25, 50, 75, 100))
+        median_x = left + plot * row.peer_median / axis if row.peer_median is not None else None
+        chart_rows.append(ChartRow(row.short, row.net, row.peer_median, row.band, y, plot * row.net / axis, median_x))
+    plot_bottom = top + len(shown) * row_height
+    grouped = ""
+    if baseline:
+        grouped = f"No records, sector baseline only ({len(baseline)}): " + ", ".join(r.short for r in baseline)
+    height = plot_bottom + (36.0 if grouped else 22.0)
+    ticks = tuple((left + plot * v / axis, v) for v in range(0, axis + 1, step))
     parts = []
     for row in rows:
         median = f" (peer median {row.peer_median:.1f})" if row.peer_median is not None else ""
         parts.append(f"{row.short} {row.net:.1f}{median}")
-    title = f"Bar chart of net risk by action area for {company_name}, on a scale of 0 to 100"
+    title = f"Bar chart of net risk by action area for {company_name}, on a scale of 0 to {axis}"
     description = "Net risk, higher is worse: " + "; ".join(parts) + "."
     width_mm = 170.0
     legend_x = min(plot - 70.0, 24.0 + 4.6 * (len(company_name) + 30))
@@ -570,10 +590,12 @@ def _chart(rows: Sequence[AreaRow], company_name: str) -> Chart:
         row_height=row_height,
         rows=tuple(chart_rows),
         ticks=ticks,
-        has_median=any(r.peer_median is not None for r in rows),
+        has_median=any(r.peer_median is not None for r in shown),
         legend_median_x=legend_x,
         title=title,
         description=description,
+        grouped=grouped,
+        grouped_y=plot_bottom + 13.0,
     )
 
 

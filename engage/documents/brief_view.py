@@ -91,6 +91,9 @@ class Chart:
     legend_median_x: float
     title: str
     description: str
+    #: The areas with no record (sector baseline only), named on one line under the bars ('' when none).
+    grouped: str = ""
+    grouped_y: float = 0.0
 
 
 @dataclass(frozen=True)
