@@ -54,6 +54,7 @@ from .engagement.state import NO_LOG, EngagementState, ReplyStats, engagement_st
 from .errors import DataError, EngageError, Problem, UsageError
 from .glyphs import missing_glyph_problems
 from .profile import OVERALL, Profile, Weights, compile_profile, compile_profiles, load_weights, weights_problems
+from .profile.asks import Ask, build_asks
 from .records import Company, check_company, display_path, load_companies, suggest_id
 from .signatories import load_signatories
 from .taxonomy import Taxonomy, load_taxonomy
@@ -332,6 +333,10 @@ class Workspace:
             raise DataError(list(problems))
         profiles, _ = self.profiles(as_of=as_of)
         return profiles[company_id]
+
+    def asks(self, company_id: str, *, as_of: dt.date) -> tuple[Ask, ...]:
+        """Return ``company_id``'s numbered asks, as its brief and letter word them; raises UsageError or DataError."""
+        return build_asks(self.profile(company_id, as_of=as_of), self.taxonomy)
 
     def compare(self, *, as_of: dt.date, area: str | None = None) -> Comparison:
         """Return the leaderboard material for ``area`` (None: overall); raises UsageError on an unknown area."""

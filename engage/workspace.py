@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .aum import AUM_HINT, parse_aum
 from .errors import DataError, Problem, UsageError
 from .records import display_path, find_company_files
 from .spec import Context, Field, Obj, convert_object
@@ -45,8 +46,25 @@ ORGANISATION_SPEC = Obj(
 #: Tags the documents may carry: their text is English, so a PDF tagged 'de' would mislead a screen reader.
 LANGUAGES = ("en", "en-GB", "en-US")
 
+#: What signatories may consider at an AGM when a pre-AGM letter's asks are not met.
+AGM_ACTIONS = ("vote-against", "abstain", "statement", "question", "resolution")
+
+AGM_ACTION_SPEC = Obj(
+    (
+        Field("action", "enum", required=True, choices=AGM_ACTIONS),
+        Field("item", "text", description="the agenda item kind, e.g. the discharge of the Management Board"),
+    ),
+    "What the signatories will consider at the AGM if the asks are not met (pre-AGM letters).",
+)
+
 LETTER_SPEC = Obj(
     (
+        Field(
+            "at_agm",
+            "list",
+            items=Field("at_agm", "object", obj=AGM_ACTION_SPEC),
+            description="what the signatories will consider at the AGM if the asks are not met (pre-AGM letters)",
+        ),
         Field("respond_within_days", "int", minimum=1, maximum=365, description="default response window"),
         Field(
             "respond_before_agm_days",
@@ -309,6 +327,7 @@ def load_settings(ws: Workspace) -> Settings:
         ctx.error(weights_node, "weights", "expected a mapping of weight names to values")
         weights = {}
     weights_lines = _key_lines(weights_node, "weights") if weights_node is not None and weights else {}
+    _check_letter_settings(raw or {}, ctx)
     if ctx.problems or raw is None:
         raise SettingsError(sorted(ctx.problems, key=lambda p: (p.line, p.column)), label, weights, weights_lines)
     org = raw.get("organisation")
@@ -323,6 +342,18 @@ def load_settings(ws: Workspace) -> Settings:
         letter=raw.get("letter", {}),
         weights=weights,
     )
+
+
+def _check_letter_settings(raw: Mapping[str, Any], ctx: Context) -> None:
+    """Add a problem for each AUM that cannot be added up and each vote with no agenda item named."""
+    for i, s in enumerate(raw.get("signatories") or []):
+        if s.get("aum") and parse_aum(s["aum"]) is None:
+            where = f"signatories[{i}].aum"
+            ctx.error(ctx.nodes.get(where), where, f"'{s['aum']}' is not {AUM_HINT}")
+    for i, a in enumerate((raw.get("letter") or {}).get("at_agm") or []):
+        if a.get("action") in ("vote-against", "abstain") and not a.get("item"):
+            where = f"letter.at_agm[{i}]"
+            ctx.error(ctx.nodes.get(where), where + ".item", f"a {a['action']} names the agenda item it is on")
 
 
 def _ladder(raw: Mapping[str, Any], ctx: Context) -> tuple[LadderStep, ...]:

@@ -53,7 +53,7 @@ allegations:
 SETTINGS = Settings(
     organisation=Organisation(name="Example Investors LLP", email="stewardship@example.com"),
     signatories=(Signatory("Alex Example", "Head of Stewardship", "Example Investors LLP", "USD 10 bn"),),
-    letter={"respond_within_days": 28, "respond_before_agm_days": 21},
+    letter={"respond_within_days": 42, "respond_before_agm_days": 21},
 )
 
 
@@ -210,7 +210,7 @@ def test_brief_cover_labels_the_expected_agm_as_an_estimate(tmp_path: Path) -> N
     profile = compile_profile(company, TAXONOMY, D(2027, 1, 1), WEIGHTS)
     view = build_brief(profile, taxonomy=TAXONOMY, settings=SETTINGS, weights=WEIGHTS, peer_count=1)
     html = BriefMaker(None).html(view)
-    assert "<dt>Next AGM</dt><dd>Expected May 2027 (estimate from past meetings)</dd>" in html
+    assert "<dt>Next AGM</dt><dd>Expected May 2027 (estimate from past meetings; not yet announced)</dd>" in html
     assert "12 May 2027" not in html  # the estimated day is never shown as a date
 
     announced = load(tmp_path, PAST_ONLY.replace("agms:", "agm: 2027-06-30\nagms:", 1), "announced")
@@ -230,10 +230,10 @@ def test_pre_agm_letter_names_only_the_expected_month_as_an_expectation(tmp_path
     )
     assert "12 May 2027" not in text and "on 12" not in text
     assert letter.agm is None and letter.agm_expected == D(2027, 5, 12)
-    assert letter.subject.endswith("questions ahead of the next annual general meeting")
-    # The deadline counts from 1 May 2027: 21 days before is Saturday 10 April, so Friday 9 April.
-    assert letter.deadline.date == D(2027, 4, 9)
-    assert "9 April 2027, so that we can take it into account before the annual general meeting." in (
+    assert letter.subject.endswith("investor asks ahead of the next annual general meeting")
+    # Six weeks after 1 February is Monday 15 March, well before 1 May 2027 (the expected month).
+    assert letter.deadline.date == D(2027, 3, 15)
+    assert "15 March 2027, so that we can take it into account before the annual general meeting." in (
         " ".join(text.split())
     )
     assert any("expected in May 2027" in w for w in letter.warnings)
@@ -243,7 +243,8 @@ def test_first_letter_with_an_expected_agm_states_no_date(tmp_path: Path) -> Non
     company = load(tmp_path, PAST_ONLY)
     profile = compile_profile(company, TAXONOMY, D(2027, 2, 1), WEIGHTS)
     text = letter_to_markdown(build_letter(profile, SETTINGS, TAXONOMY, LetterOptions()))
-    assert "May 2027" not in text
+    # Named only as an expectation, never as a date.
+    assert "annual general meeting is expected in May 2027" in text and "12 May 2027" not in text
 
 
 def test_deadline_counts_an_expected_agm_from_the_first_day_of_its_month() -> None:
@@ -251,10 +252,10 @@ def test_deadline_counts_an_expected_agm_from_the_first_day_of_its_month() -> No
     deadline = response_deadline(D(2027, 3, 1), None, {}, expected_agm=D(2027, 5, 12))
     assert (deadline.date, deadline.rule) == (D(2027, 4, 9), "before-agm")
     assert "start of May 2027" in deadline.explanation
-    # Letter on 1 April: 9 April leaves too little time; 28 days later (29 April) is still before May.
+    # Letter on 1 April: 9 April leaves too little time and six weeks fall in May: the last working day of April.
     deadline = response_deadline(D(2027, 4, 1), None, {}, expected_agm=D(2027, 5, 12))
-    assert (deadline.date, deadline.rule) == (D(2027, 4, 29), "after-letter")
-    # Letter on 15 April: 28 days later falls in May, so the last working day of April instead.
+    assert (deadline.date, deadline.rule) == (D(2027, 4, 30), "before-agm")
+    # Letter on 15 April: six weeks later falls in May, so the last working day of April instead.
     deadline = response_deadline(D(2027, 4, 15), None, {}, expected_agm=D(2027, 5, 12))
     assert (deadline.date, deadline.rule) == (D(2027, 4, 30), "before-agm")
     # Letter in May, the month of the expected AGM: no AGM bound is left, 28 days after the letter.
@@ -262,4 +263,4 @@ def test_deadline_counts_an_expected_agm_from_the_first_day_of_its_month() -> No
     assert deadline.rule == "after-letter"
     # An announced AGM is used as before; the estimate does not matter then.
     announced = response_deadline(D(2027, 3, 1), D(2027, 5, 12), {}, expected_agm=D(2027, 5, 12))
-    assert announced.date == D(2027, 4, 21)
+    assert announced.date == D(2027, 4, 12)  # six weeks, well before 21 days ahead of the AGM

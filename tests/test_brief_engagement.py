@@ -136,7 +136,7 @@ def brief_html(root: Path, as_of: dt.date = AS_OF) -> str:
     return BriefMaker(None).html(view)
 
 
-def test_the_brief_html_has_the_section_its_private_note_and_a_contents_entry(tmp_path: Path) -> None:
+def test_the_brief_html_has_the_section_its_private_note_and_a_link_from_the_cover(tmp_path: Path) -> None:
     html = brief_html(make_workspace(tmp_path / "ws"))
     assert '<section class="engagement" id="engagement">' in html
     assert "From engagements/minimal-record.yaml, the investor's own engagement log: a private record" in html
@@ -180,7 +180,7 @@ def test_the_pdf_brief_reads_back_the_section_and_the_cover_stays_one_page(tmp_p
     root = make_workspace(tmp_path / "ws")
     (path,) = Workspace.open(root).brief("minimal-record", as_of=AS_OF, out=tmp_path / "out")
     pages = pdf_pages(path)
-    assert "Engagement (the investor's own log)" in pages[0]
+    assert "except the engagement section, which comes from the investor's own, private" in pages[0]
     assert "Executive summary" in pages[1].split("\n", 3)[-1][:400]  # the summary opens page 2
     text = " ".join(" ".join(page.split()) for page in pages)
     assert "From engagements/minimal-record.yaml, the investor's own engagement log: a private record" in text

@@ -20,7 +20,7 @@ organisation:
 signatories:
   - {name: Alex Example, title: Head of Stewardship, organisation: Example Investors LLP, aum: USD 10 bn}
 letter:
-  respond_within_days: 30
+  respond_within_days: 42
   respond_before_agm_days: 21
 """
 
@@ -65,7 +65,7 @@ def test_letter_is_dated_as_of_and_answers_by_the_agm_rule(ws: Path) -> None:
     assert code == 0, err
     text = (ws / "briefs" / "full-record" / "letter.md").read_text()
     assert "\n1 November 2026\n" in text
-    assert "written response by 23 April 2027" in text  # AGM 14 May 2027 less 21 days
+    assert "written response by 14 December 2026" in text  # six weeks after 1 November, well before the AGM
     assert "Dear Jane Doe," in text
 
 
@@ -89,7 +89,7 @@ def test_respond_by_and_stage_and_out(ws: Path, tmp_path: Path) -> None:
     assert code == 0, err
     text = (out_dir / "full-record" / "letter.md").read_text()
     assert "written response by 15 December 2026" in text
-    assert "In deciding how to vote, we will weigh:" in text
+    assert "not met by the annual general meeting, we will consider:" in text
     assert not (ws / "briefs" / "full-record").exists()
 
 
@@ -216,7 +216,7 @@ def test_pre_agm_letter_to_a_company_without_an_agm_warns(ws: Path) -> None:
     )
     assert code == 0, err
     assert "warning: minimal-record: no upcoming AGM is recorded, so the pre-AGM letter names no meeting date" in err
-    assert "full-record:" not in err  # its AGM is on record
+    assert "full-record: no upcoming AGM" not in err  # its AGM is on record
     text = (ws / "briefs" / "minimal-record" / "letter.md").read_text()
     assert "Ahead of the company's next annual general meeting," in text
 

@@ -46,7 +46,7 @@ def test_profile_table_shows_areas_gaps_questions(ws: Path) -> None:
     assert f"as of {AS_OF}" in out and "Overall unmanaged risk" in out
     for header in ("exposure", "management", "net", "band", "peer rank", "Human rights DD", "Legislation"):
         assert header in out
-    assert "Top questions" in out and "\n  1. " in out
+    assert "Asks" in out and "Questions for a meeting" in out and "\n  1. " in out
 
 
 def test_profile_json_is_the_documented_schema(ws: Path) -> None:

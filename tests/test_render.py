@@ -244,8 +244,21 @@ def test_regulation_table_is_ordered_and_dated() -> None:
 
 def test_chart_has_a_text_alternative(views: dict[str, BriefView]) -> None:
     chart = views["acme"].chart
-    assert len(chart.rows) == 13
+    grouped = chart.grouped.split(": ", 1)[1].split(", ")
+    assert len(chart.rows) + len(grouped) == 13  # areas with no record are named on one line
     assert "Workers' rights" in chart.description and "peer median" in chart.description
+    assert all(name in chart.description for name in grouped)
+
+
+def test_chart_scales_to_the_data_and_shows_every_median(views: dict[str, BriefView]) -> None:
+    chart = views["acme"].chart
+    top = max(max(r.value, r.median or 0) for r in chart.rows)
+    axis = chart.ticks[-1][1]
+    assert top <= axis < 100 or top > 80
+    assert f"on a scale of 0 to {axis}" in chart.title
+    plot_right = chart.left + chart.plot
+    for r in chart.rows:
+        assert r.median_x is not None and chart.left < r.median_x <= plot_right  # off the axis line, on the plot
 
 
 # ----------------------------------------------------------------- golden HTML

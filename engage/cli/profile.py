@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from ..engagement.state import ReplyStats
 from ..errors import UsageError
 from ..output import write_atomic
 from ..profile import OVERALL, Profile
+from ..profile.asks import Ask, annex_questions
 from ..profile.rules import DAYS_PER_MONTH
 from ..taxonomy import Taxonomy
 from .main import App, as_of_option, escape, get_app, open_workspace, workspace_option
@@ -81,10 +83,10 @@ def profile(company: str, as_json: bool, explain: str | None, as_of: dt.date, wo
     if explain is not None:
         _print_explain(app, p, explain)
         return
-    _print_profile(app, p, ws.taxonomy)
+    _print_profile(app, p, ws.taxonomy, ws.asks(company, as_of=as_of))
 
 
-def _print_profile(app: App, p: Profile, taxonomy: Taxonomy) -> None:
+def _print_profile(app: App, p: Profile, taxonomy: Taxonomy, asks: Sequence[Ask] = ()) -> None:
     o = p.overall
     r = p.rank()
     rank = f", rank {r.rank} of {r.of} (1 = lowest risk)" if r and r.of > 1 else ""
@@ -146,10 +148,15 @@ def _print_profile(app: App, p: Profile, taxonomy: Taxonomy) -> None:
         app.out.print("\n[bold]Top gaps[/bold]")
         for g in p.gaps[:5]:
             app.out.print(f"  {g.priority:5.1f}  {escape(g.text)}")
-    if p.questions:
-        app.out.print("\n[bold]Top questions[/bold]")
-        for q in p.questions[:5]:
-            app.out.print(f"  {q.rank}. {escape(q.text)}")
+    if asks:
+        app.out.print("\n[bold]Asks[/bold] (as the brief and the letter make them)")
+        for ask in asks:
+            app.out.print(f"  {ask.number}. [bold]{escape(ask.title)}.[/bold] {escape(ask.text)}")
+    meeting = annex_questions(p.questions, limit=5)
+    if meeting:
+        app.out.print("\n[bold]Questions for a meeting[/bold] (the letter's annex)")
+        for i, q in enumerate(meeting, 1):
+            app.out.print(f"  {i}. {escape(q.text)}")
     if p.opportunities:
         app.out.print("\n[bold]Opportunities[/bold]")
         for op in p.opportunities[:8]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,15 +29,17 @@ from ..profile import (
     is_quantified,
     months_before,
 )
+from ..profile.asks import Ask, annex_questions, build_asks
 from ..records import Allegation, Commitment, Company, Policy, Source
 from ..regulations import TABLE_REVIEWED, TOPIC_LABELS, Exposure, regulatory_exposure, table_is_stale
 from ..taxonomy import Taxonomy
 from ..workspace import Settings
 from .brief_engagement import build_engagement
-from .brief_evidence import benchmark_gaps, evidence_note, policy_rows
+from .brief_evidence import benchmark_gaps, evidence_note, first_page, policy_rows
 from .brief_view import (
     AllegationRow,
     AreaRow,
+    AskRow,
     BenchmarkRow,
     BriefView,
     Chart,
@@ -93,15 +96,18 @@ def build_brief(
     # A company with nothing on record has only the sector baseline: that is not a rating, nor are its "risks".
     rated = profile.rated
     top_risks = _top_risks(profile, book, refs) if rated else ()
-    # Two asks fit the first page beside the risks; the questions section lists the rest.
-    key_asks = tuple(_question_row(q, book, refs) for q in profile.questions[:2])
+    # The asks, in the words of the letter and `engage profile`: the cover names them, the summary sets them out.
+    key_asks = tuple(_ask_row(a, book, refs) for a in build_asks(profile, taxonomy))
     opportunities, peer_leads = _opportunities(profile, book, refs)
     area_rows = _area_rows(profile, book, rated)
     regulation_rows = tuple(_regulation_row(e, as_of, refs, book) for e in regulatory_exposure(company, as_of))
     allegation_rows = _allegation_rows(book, refs)
     commitment_rows = _commitment_rows(book, refs, as_of)
     policy_table = policy_rows(book.policies, dict(book.links), {a.key: a.short for a in taxonomy.areas}, refs)
-    questions = tuple(_question_row(q, book, refs) for q in profile.questions[:MAX_QUESTIONS])
+    annex = annex_questions(profile.questions, limit=len(profile.questions))
+    questions = tuple(
+        dataclasses.replace(_question_row(q, book, refs), rank=i) for i, q in enumerate(annex[:MAX_QUESTIONS], 1)
+    )
     benchmarks = _benchmark_rows(profile, refs)
     overall_rank = profile.rank(OVERALL) if rated else None
     ranked = overall_rank if overall_rank and overall_rank.of > 1 else None
@@ -137,7 +143,7 @@ def build_brief(
         allegations=allegation_rows,
         commitments=commitment_rows,
         questions=questions,
-        questions_total=len(profile.questions),
+        questions_total=len(annex),
         benchmarks=benchmarks,
         weights_version=profile.weights_version,
         taxonomy_version=profile.taxonomy_version,
@@ -155,6 +161,7 @@ def build_brief(
         },
         rated=rated,
         engagement=build_engagement(engagement_log, settings.ladder, as_of, taxonomy),
+        first_page=first_page(profile, company),
     )
 
 
@@ -315,6 +322,15 @@ def _question_row(q: Any, book: _RecordBook, refs: References) -> QuestionRow:
             ("allegation" if ("allegation", rid) in book.records else "commitment", rid) for rid in q.record_ids
         ),
     )
+
+
+def _ask_row(ask: Ask, book: _RecordBook, refs: References) -> AskRow:
+    """Return one ask with the references of the records it rests on and their labels (A1, C2, P1...)."""
+    pairs = list(zip(ask.kinds, ask.record_ids, strict=True))
+    cited: set[int] = set()
+    for kind, rid in pairs:
+        cited.update(refs.cite(book.sources(kind, rid)))
+    return AskRow(ask.number, ask.title, ask.text, tuple(sorted(cited)), book.record_links(pairs))
 
 
 def _opportunities(
@@ -530,24 +546,43 @@ def _reasons_text(reasons: Sequence[str], taxonomy: Taxonomy, named: Mapping[str
 # --------------------------------------------------------------------------- chart, history, keywords, weights
 
 
+def _axis(top: float) -> tuple[int, int]:
+    """Return (axis maximum, tick step) for values up to ``top``: the data's scale, not 0-100 regardless."""
+    for step in (5, 10, 20, 25):
+        axis = step * max(1, math.ceil(top * 1.08 / step))
+        if axis <= step * 5:
+            return min(axis, 100), step
+    return 100, 25
+
+
 def _chart(rows: Sequence[AreaRow], company_name: str) -> Chart:
-    """Return the bar chart geometry: one bar per area, a tick at the peer median."""
+    """Return the bar chart geometry: one bar per area with records, a tick at the peer median.
+
+    The axis runs to just above the highest value shown (a bar or a median), and the areas with
+    no record at all (the sector baseline only) are named together on one line under the bars.
+    """
+    shown = [r for r in rows if r.allegations or r.commitments or r.policies] or list(rows)
+    baseline = [r for r in rows if r not in shown]
     width, left, row_height = 640.0, 120.0, 18.0
     plot = width - left - 36.0
     top = 18.0
+    axis, step = _axis(max([r.net for r in shown] + [r.peer_median or 0.0 for r in shown] + [1.0]))
     chart_rows = []
-    for i, row in enumerate(rows):
+    for i, row in enumerate(shown):
         y = top + i * row_height
-        median_x = left + plot * row.peer_median / 100 if row.peer_median is not None else None
-        chart_rows.append(ChartRow(row.short, row.net, row.peer_median, row.band, y, plot * row.net / 100, median_x))
-    plot_bottom = top + len(rows) * row_height
-    height = plot_bottom + 22.0
-    ticks = tuple((left + plot * v / 100, v) for v in (0, 25, 50, 75, 100))
+        median_x = left + plot * row.peer_median / axis if row.peer_median is not None else None
+        chart_rows.append(ChartRow(row.short, row.net, row.peer_median, row.band, y, plot * row.net / axis, median_x))
+    plot_bottom = top + len(shown) * row_height
+    grouped = ""
+    if baseline:
+        grouped = f"No records, sector baseline only ({len(baseline)}): " + ", ".join(r.short for r in baseline)
+    height = plot_bottom + (36.0 if grouped else 22.0)
+    ticks = tuple((left + plot * v / axis, v) for v in range(0, axis + 1, step))
     parts = []
     for row in rows:
         median = f" (peer median {row.peer_median:.1f})" if row.peer_median is not None else ""
         parts.append(f"{row.short} {row.net:.1f}{median}")
-    title = f"Bar chart of net risk by action area for {company_name}, on a scale of 0 to 100"
+    title = f"Bar chart of net risk by action area for {company_name}, on a scale of 0 to {axis}"
     description = "Net risk, higher is worse: " + "; ".join(parts) + "."
     width_mm = 170.0
     legend_x = min(plot - 70.0, 24.0 + 4.6 * (len(company_name) + 30))
@@ -562,10 +597,12 @@ def _chart(rows: Sequence[AreaRow], company_name: str) -> Chart:
         row_height=row_height,
         rows=tuple(chart_rows),
         ticks=ticks,
-        has_median=any(r.peer_median is not None for r in rows),
+        has_median=any(r.peer_median is not None for r in shown),
         legend_median_x=legend_x,
         title=title,
         description=description,
+        grouped=grouped,
+        grouped_y=plot_bottom + 13.0,
     )
 
 

@@ -17,7 +17,7 @@ from ..engagement.report import describe
 from ..engagement.state import EngagementState, engagement_state, reply_stats
 from ..taxonomy import Taxonomy
 from ..workspace import LadderStep
-from .brief_view import AskRow, EngagementView, EventRow, ObjectiveRow
+from .brief_view import EngagementView, EventRow, LetterAskRow, ObjectiveRow
 from .environment import date_label
 
 __all__ = ["MAX_EVENTS", "STATE_LABELS", "build_engagement"]
@@ -113,7 +113,7 @@ def _objectives(known: EngagementLog, as_of: dt.date, taxonomy: Taxonomy) -> tup
     return tuple(rows)
 
 
-def _asks(known: EngagementLog, letter: Event) -> tuple[AskRow, ...]:
+def _asks(known: EngagementLog, letter: Event) -> tuple[LetterAskRow, ...]:
     """Return the asks of ``letter``, each with the date a reply first named it."""
     answered: dict[str, dt.date] = {}
     for e in known.events:
@@ -121,7 +121,7 @@ def _asks(known: EngagementLog, letter: Event) -> tuple[AskRow, ...]:
             for ask in e.answers:
                 answered.setdefault(ask, e.date)
     return tuple(
-        AskRow(a, ask_wording(known, letter, a), date_label(answered[a]) if a in answered else None)
+        LetterAskRow(a, ask_wording(known, letter, a), date_label(answered[a]) if a in answered else None)
         for a in letter.asks
     )
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..agm import next_agm
 from ..profile import OVERALL, Profile
-from ..records import Benchmark, Policy
-from .brief_view import PolicyRow, RecordLink
+from ..records import Benchmark, Company, Policy
+from .brief_view import FirstPage, PolicyRow, RecordLink
 from .environment import date_label
 from .references import References
 
@@ -124,3 +125,45 @@ def _gap_sentence(profile: Profile, b: Benchmark, rank: int, of: int) -> str:
         f"{head}, while engage finds fewer allegations on record for {name} than for most peers; "
         f"few records are not evidence of good practice."
     )
+
+
+def first_page(profile: Profile, company: Company) -> FirstPage:
+    """Return the cover's facts: the next AGM (or that none is on record), benchmark ranks, coverage, evidence age."""
+    upcoming = next_agm(company, profile.as_of)
+    if upcoming is None:
+        agm = "No AGM on record"
+    elif upcoming.expected:
+        agm = f"Expected {upcoming.date:%B %Y} (estimate from past meetings; not yet announced)"
+    else:
+        agm = date_label(upcoming.date)
+    editions: list[str] = []
+    seen: set[str] = set()
+    for b in profile.benchmarks:  # newest first: the newest edition of each benchmark
+        if b.name.casefold() in seen:
+            continue
+        seen.add(b.name.casefold())
+        if b.rank is not None and b.of:
+            editions.append(f"{b.name} {b.year}: rank {b.rank} of {b.of}")
+        elif b.of:
+            editions.append(f"{b.name} {b.year}: rank not stated ({b.of} assessed)")
+    ours = profile.rank(OVERALL)
+    engage_rank = (
+        f"engage: rank {ours.rank} of {ours.of} (1 = lowest unmanaged risk)"
+        if profile.rated and ours is not None and ours.of > 1
+        else "engage: not ranked"
+    )
+    areas = len(profile.areas)
+    coverage = f"Management assessed in {profile.assessed_areas} of {areas} areas"
+    ev = profile.evidence
+    if ev.newest is None:
+        evidence = "No dated evidence on record"
+    else:
+        months = ev.age_months or 0
+        dated = profile.overall.newest_source
+        # A month or a year is labelled as such, and its age is the greatest it can be ("up to").
+        label, upto = (
+            (date_label(dated), "up to ") if dated and dated.precision != "day" else (date_label(ev.newest), "")
+        )
+        age = "this month" if months < 1 else f"{upto}{months} month{'s' if months != 1 else ''} old"
+        evidence = f"Newest evidence {label} ({age}{', stale' if ev.stale else ''})"
+    return FirstPage(agm, tuple(editions), engage_rank, coverage, evidence)

@@ -21,6 +21,7 @@ __all__ = [
     "CommitmentRow",
     "EngagementView",
     "EventRow",
+    "LetterAskRow",
     "ObjectiveRow",
     "Point",
     "PolicyRow",
@@ -95,6 +96,9 @@ class Chart:
     legend_median_x: float
     title: str
     description: str
+    #: The areas with no record (sector baseline only), named on one line under the bars ('' when none).
+    grouped: str = ""
+    grouped_y: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,28 @@ class QuestionRow:
 
 
 @dataclass(frozen=True)
+class AskRow:
+    """One numbered ask, in the words of the letter and ``engage profile``, with its references and records."""
+
+    number: int
+    title: str
+    text: str
+    refs: tuple[int, ...]
+    records: tuple[RecordLink, ...]
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    """What the cover answers before a meeting: the AGM, benchmark ranks beside engage's, top risks in brief."""
+
+    agm_text: str
+    benchmarks: tuple[str, ...]
+    engage_rank: str
+    coverage: str
+    evidence: str
+
+
+@dataclass(frozen=True)
 class BenchmarkRow:
     """One external benchmark result (shown beside engage's numbers, never blended)."""
 
@@ -246,7 +272,7 @@ class BriefView:
     top_risks: tuple[Risk, ...]
     opportunities: tuple[Point, ...]
     peer_leads: tuple[Point, ...]
-    key_asks: tuple[QuestionRow, ...]
+    key_asks: tuple[AskRow, ...]
     areas: tuple[AreaRow, ...]
     chart: Chart
     regulations: tuple[RegulationRow, ...]
@@ -274,6 +300,8 @@ class BriefView:
     benchmark_gaps: tuple[str, ...] = ()
     #: False when no allegation or commitment is on record: scores of 0 then mean "nothing known".
     rated: bool = True
+    #: The cover's answers to "what do I need before this meeting?" (None: the view was built without them).
+    first_page: FirstPage | None = None
     #: The engagement section, from the investor's log in engagements/ (None: the company has no log).
     engagement: EngagementView | None = None
 
@@ -297,7 +325,7 @@ class ObjectiveRow:
 
 
 @dataclass(frozen=True)
-class AskRow:
+class LetterAskRow:
     """One ask of the latest letter: its wording, and when a reply first answered it (None: open)."""
 
     id: str
@@ -328,6 +356,6 @@ class EngagementView:
     replies: str
     objectives: tuple[ObjectiveRow, ...]
     letter: dt.date | None  # the latest letter's date, whose asks are listed
-    asks: tuple[AskRow, ...]
+    asks: tuple[LetterAskRow, ...]
     events: tuple[EventRow, ...]  # oldest first, at most the newest MAX_EVENTS
     earlier: int  # events before those shown

@@ -20,12 +20,16 @@ from ..agm import next_agm
 from ..dates import PartialDate
 from ..engagement.history import LetterHistory
 from ..errors import DataError, UsageError
+from ..profile import Profile
+from ..profile.asks import annex_questions, build_asks
 from ..profile.questions import FALLBACK_QUESTIONS, fill
+from ..profile.rules import months_before
 from ..records import Allegation, Commitment, Company
 from ..regulations import regulatory_exposure
 from ..taxonomy import Taxonomy
 from ..workspace import Organisation, Settings, Signatory
-from .letter_deadline import Deadline, no_agm_warning, response_deadline
+from .letter_asks import LetterAsk, agm_actions, area_title, letter_asks, organisations, why_now, writers
+from .letter_deadline import Deadline, after_agm_warning, no_agm_warning, response_deadline
 from .letter_records import (
     OPEN_STATUSES,
     SourceLike,
@@ -33,10 +37,10 @@ from .letter_records import (
     SourceNotes,
     anchor_text,
     clean,
-    quoted,
 )
 
 __all__ = [
+    "ANNEX_HEADING",
     "DEFAULT_MAX_QUESTIONS",
     "MAX_ANCHORS_PER_QUESTION",
     "STAGES",
@@ -53,6 +57,8 @@ __all__ = [
 ]
 
 STAGES: tuple[str, ...] = ("first", "follow-up", "pre-agm")
+#: The heading that separates the asks from the detailed questions, in every format.
+ANNEX_HEADING = "Annex: questions for a meeting"
 #: A letter asks at most this many questions by default; a board answers a short letter.
 DEFAULT_MAX_QUESTIONS = 15
 #: Records quoted under one question; the rest are counted.
@@ -73,15 +79,8 @@ class _QuestionLike(Protocol):
     def sources(self) -> Sequence[SourceLike]: ...
 
 
-class ProfileLike(Protocol):
-    """What a letter needs from ``engage.profile.Profile``: its date, ranked questions and as-of view."""
-
-    @property
-    def as_of(self) -> dt.date: ...
-    @property
-    def questions(self) -> Sequence[_QuestionLike]: ...
-    @property
-    def known(self) -> Company | None: ...
+#: What a letter reads: a compiled profile (its date, asks, questions and as-of view).
+ProfileLike = Profile
 
 
 # --------------------------------------------------------------------------- the letter model
@@ -146,8 +145,8 @@ class Letter:
     listed_intro: str
     weigh: tuple[str, ...]  # pre-AGM: what the signatories will weigh when they vote
     weigh_intro: str
-    questions_intro: str
-    sections: tuple[LetterSection, ...]
+    questions_intro: str  # introduces the asks
+    sections: tuple[LetterSection, ...]  # the annex: detailed questions for a meeting, by area
     meeting: str
     deadline: Deadline
     deadline_text: str
@@ -165,6 +164,9 @@ class Letter:
     warnings: tuple[str, ...] = ()
     #: The engagement so far (engage.engagement.history), printed after the first paragraph; None without a log.
     history: LetterHistory | None = None
+    #: The numbered asks (3-6), in the profile's words; the annex (``sections``) follows the sign-off.
+    asks: tuple[LetterAsk, ...] = ()
+    annex_intro: str = ""
 
     @property
     def questions(self) -> tuple[LetterQuestion, ...]:
@@ -233,10 +235,6 @@ def _fallback_questions(company: Company, taxonomy: Taxonomy) -> list[tuple[str,
     return out
 
 
-def _organisations(signatories: Sequence[Signatory]) -> list[str]:
-    return list(dict.fromkeys(s.organisation for s in signatories if s.organisation))
-
-
 def _join(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -245,7 +243,7 @@ def _join(items: Sequence[str]) -> str:
 
 def _letterhead(org: Organisation | None, signatories: Sequence[Signatory]) -> tuple[str, ...]:
     if org is None:
-        names = _organisations(signatories)
+        names = organisations(signatories)
         return (names[0],) if len(names) == 1 else ()
     lines = [clean(org.name)]
     if org.address:
@@ -281,85 +279,37 @@ def _addressee(company: Company) -> tuple[tuple[str, ...], str, str]:
 # --------------------------------------------------------------------------- the questions
 
 
-def _question_sections(
-    company: Company,
-    profile: ProfileLike,
-    taxonomy: Taxonomy,
-    options: LetterOptions,
-    notes: SourceNotes,
-    described: set[str],
-) -> tuple[tuple[LetterSection, ...], int, bool]:
-    """Return the sections of numbered questions, how many ranked questions were left out, and
-    whether the questions are the general fallback (the profile had none).
+def _annex_sections(
+    company: Company, profile: ProfileLike, taxonomy: Taxonomy, options: LetterOptions, notes: SourceNotes
+) -> tuple[tuple[LetterSection, ...], int]:
+    """Return the annex: detailed questions for a meeting, by area, and how many were left out.
 
-    ``company`` is the profile's as-of view; ``described`` holds the ids of records the
-    letter has described already, and grows here.
+    One question per record and area, none of the "what has changed since" kind
+    (``engage.profile.asks.annex_questions``); each cites its record's sources. A profile
+    with no such question and no record gets the general questions on disclosure first.
     """
-    records: dict[str, Allegation | Commitment] = {r.id: r for r in _records(company)}
-    ranked = list(profile.questions)
-    # "Nothing public since <date>; what has changed?" adds nothing to an area we already ask
-    # about specifically; it stays only where it is the area's one question.
-    specific = {q.area for q in ranked if getattr(q, "kind", None) != "stale"}
-    ranked = [q for q in ranked if getattr(q, "kind", None) != "stale" or q.area not in specific]
-    omitted = max(0, len(ranked) - options.max_questions) if options.max_questions > 0 else 0
-    if omitted:
-        ranked = ranked[: options.max_questions]
-    # Areas in the order of their first (most serious) question; questions keep their rank within.
-    grouped: dict[str, list[_QuestionLike]] = {}
-    for q in ranked:
+    limit = options.max_questions if options.max_questions > 0 else len(profile.questions)
+    every = annex_questions(profile.questions, limit=len(profile.questions))
+    chosen = every[:limit]
+    grouped: dict[str, list[Any]] = {}
+    for q in chosen:
         grouped.setdefault(q.area, []).append(q)
-    fallback: dict[str, list[str]] = {}
-    if not ranked:
+    if not chosen and not (_records(company) or company.policies):
         for area_key, text in _fallback_questions(company, taxonomy):
-            fallback.setdefault(area_key, []).append(text)
-
+            grouped.setdefault(area_key, []).append(text)
     sections: list[LetterSection] = []
     number = 0
-    for area_key in [*grouped, *fallback]:
-        try:
-            area_title = taxonomy.area(area_key).title
-        except KeyError:
-            area_title = area_key.replace("-", " ").capitalize()
-        items: list[LetterQuestion] = []
-        for text in fallback.get(area_key, []):
+    for area_key, items in grouped.items():
+        questions = []
+        for q in items:
             number += 1
-            items.append(LetterQuestion(number, clean(text)))
-        for q in grouped.get(area_key, []):
-            number += 1
-            items.append(_letter_question(number, q, records, notes, described))
-        sections.append(LetterSection(area_key, area_title, tuple(items)))
-    return tuple(sections), omitted, bool(fallback)
-
-
-def _letter_question(
-    number: int,
-    q: _QuestionLike,
-    records: Mapping[str, Allegation | Commitment],
-    notes: SourceNotes,
-    described: set[str],
-) -> LetterQuestion:
-    """Return one question with the records it rests on, each described once per letter with its sources.
-
-    A record already described under an earlier question is not repeated: its sources are
-    cited on the question instead. A record the question already quotes by title is
-    described without repeating the title. ``records`` come from the as-of view, so their
-    sources are those known at the letter's date.
-    """
-    anchors: list[Anchor] = []
-    on_question: set[int] = set()
-    cited: set[tuple[Any, ...]] = set()
-    for rid in [i for i in q.record_ids if i in records][:MAX_ANCHORS_PER_QUESTION]:
-        record = records[rid]
-        numbers = tuple(sorted({notes.cite(s) for s in record.sources}))
-        cited.update(notes.key(s) for s in record.sources)
-        if rid in described:
-            on_question.update(numbers)
-            continue
-        described.add(rid)
-        quoted = clean(record.title).rstrip(".") in clean(q.text)
-        anchors.append(Anchor(rid, anchor_text(record, with_title=not quoted), numbers))
-    on_question.update(notes.cite(s) for s in q.sources if notes.key(s) not in cited)
-    return LetterQuestion(number, clean(q.text), tuple(anchors), tuple(sorted(on_question)))
+            if isinstance(q, str):
+                questions.append(LetterQuestion(number, clean(q)))
+            else:
+                cited = tuple(sorted({notes.cite(src) for src in q.sources}))
+                questions.append(LetterQuestion(number, clean(q.text), (), cited))
+        sections.append(LetterSection(area_key, area_title(taxonomy, area_key), tuple(questions)))
+    return tuple(sections), len(every) - len(chosen)
 
 
 # --------------------------------------------------------------------------- the opening, by stage
@@ -379,49 +329,17 @@ def _expectations(company: Company, as_of: dt.date) -> str:
     return text + " Due diligence laws in Europe and elsewhere are turning these expectations into legal requirements."
 
 
-def _lagging(company: Company, as_of: dt.date) -> list[Commitment]:
-    """Return the commitments that are missed, withdrawn, or past their target year and still open."""
-    return [
-        c
-        for c in company.commitments
-        if c.status in ("missed", "withdrawn")
-        or (c.target_year is not None and c.target_year < as_of.year and c.status in ("announced", "in-progress"))
-    ]
-
-
-def _weigh(company: Company, as_of: dt.date, unanswered: Sequence[Allegation]) -> tuple[str, ...]:
-    """Return what the signatories will weigh when they vote (pre-AGM letters)."""
-    items = ["the company's answers to the questions in this letter;"]
-    if unanswered:
-        n = len(unanswered)
-        items.append(
-            f"whether the company responds publicly to the {n} {'allegation' if n == 1 else 'allegations'} "
-            "on which we have found no response on record;"
-        )
-    lagging = _lagging(company, as_of)
-    if lagging:
-        titles = _join([quoted(c.title) for c in lagging[:3]])
-        items.append(f"what the company will do about commitments that are missed or overdue, such as {titles};")
-    if company.commitments:
-        items.append("evidence of progress against the company's commitments, with independent verification;")
-    else:
-        items.append("whether the company makes time-bound, independently verified commitments;")
-    items.append("the quality of the company's public reporting on its supply chains.")
-    return tuple(items)
-
-
-def _number_word(n: int) -> str:
-    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-    return words[n] if 0 <= n < len(words) else str(n)
-
-
-def _writers(signatories: Sequence[Signatory]) -> str:
-    orgs = _organisations(signatories)
-    if len(orgs) > 1:
-        return f"a group of {_number_word(len(orgs))} investors, whose names appear at the end of this letter,"
-    if orgs:
-        return orgs[0]
-    return "the investor who signs this letter" if len(signatories) == 1 else "the investors who sign this letter"
+def _at_agm(letter_settings: Mapping[str, Any], company: Company) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return what the signatories will consider at the AGM (engage.yaml ``letter.at_agm``), and any warning."""
+    items = agm_actions(letter_settings)
+    if items:
+        return items, ()
+    warning = (
+        f"{company.id}: engage.yaml names no 'letter.at_agm' actions, so the pre-AGM letter says only that the "
+        "signatories will consider their votes; list them, e.g. "
+        "{action: vote-against, item: the discharge of the board}"
+    )
+    return ("how to vote on the agenda items that concern the board's oversight of supply-chain risks",), (warning,)
 
 
 @dataclass(frozen=True)
@@ -444,22 +362,25 @@ def _opening(
     signatories: Sequence[Signatory],
     notes: SourceNotes,
     expected: dt.date | None = None,
+    letter_settings: Mapping[str, Any] | None = None,
 ) -> _Opening:
     """Return the opening of a letter at ``stage``; a follow-up cites its sources first, so they come first."""
     name = clean(company.name)
-    writers = _writers(signatories)
+    who = writers(signatories)
     expectations = _expectations(company, as_of)
     unanswered = [a for a in company.allegations if a.status in OPEN_STATUSES and not a.company_response]
+    reasons = why_now(company, as_of, next_agm(company, as_of), months_before(as_of, 12))
+    now = f" We write now because {_join(reasons)}." if reasons else ""
     if stage == "first":
         return _Opening(
             (
-                f"We write on behalf of {writers} about how {name} identifies and addresses human rights and "
-                "environmental risks in its supply chains.",
+                f"We write on behalf of {who} about how {name} identifies and addresses human rights and "
+                f"environmental risks in its supply chains.{now}",
                 expectations,
             )
         )
     if stage == "follow-up":
-        return _follow_up_opening(name, writers, expectations, unanswered, notes)
+        return _follow_up_opening(name, who, expectations, unanswered, notes)
     warnings = () if agm is not None else (no_agm_warning(company.id, company.path.name, company.agm, expected),)
     # Without an announced date the letter does not pretend to know one; an estimate is named as one.
     if agm:
@@ -471,16 +392,18 @@ def _opening(
         )
     else:
         meeting = "the company's next annual general meeting"
+    rest = [r for r in reasons if "annual general meeting" not in r]
+    also = f" We write now also because {_join(rest)}." if rest else ""
+    weigh, missing = _at_agm(letter_settings or {}, company)
     return _Opening(
         (
-            f"Ahead of {meeting}, we write on behalf of {writers} about human rights and environmental risks in the "
-            f"supply chains of {name}.",
+            f"Ahead of {meeting}, we write on behalf of {who} about human rights and environmental risks in the "
+            f"supply chains of {name}.{also}",
             expectations,
         ),
-        # "we", as everywhere else in the letter: right for one signatory and for a coalition.
-        weigh_intro="In deciding how to vote, we will weigh:",
-        weigh=_weigh(company, as_of, unanswered),
-        warnings=warnings,
+        weigh_intro=("If the asks in this letter are not met by the annual general meeting, we will consider:"),
+        weigh=weigh,
+        warnings=(*warnings, *missing),
     )
 
 
@@ -512,31 +435,29 @@ def _follow_up_opening(
 # --------------------------------------------------------------------------- the rest of the letter
 
 
-def _questions_intro(name: str, total: int, fallback: bool, has_records: bool) -> str:
-    q_word = "question" if total == 1 else "questions"
-    if fallback and has_records:
+def _asks_intro(name: str, asks: int, annex: int, has_records: bool) -> str:
+    """Return the paragraph before the asks."""
+    if not asks:
         return (
-            "The public record we follow raises no specific open concern at present. We would nevertheless "
-            f"welcome the company's answers to the following {q_word}."
+            f"We have not found public reports of supply-chain allegations, commitments or policies concerning {name}, "
+            "which makes the company's own disclosure the starting point of our questions, set out in the annex."
         )
-    if fallback:
-        return (
-            f"We have not found public reports of supply-chain allegations or commitments concerning {name}, "
-            f"which makes the company's own disclosure the starting point of our {q_word}."
-        )
+    words = ("no", "one", "two", "three", "four", "five", "six")
+    steps = "the following step" if asks == 1 else f"the following {words[asks] if asks < 7 else asks} steps"
+    annexed = " An annex sets out more detailed questions we would like to discuss at a meeting." if annex else ""
     return (
-        f"We set out our {q_word} below, grouped by topic with the most serious first. Each refers to the "
-        "public record on which it rests; the sources are listed at the end of this letter."
+        f"We ask the Board to take {steps}. Each rests on the public record cited; the sources are listed at the end "
+        f"of this letter.{annexed}"
     )
 
 
 def _subject(name: str, stage: str, agm: dt.date | None, expected: dt.date | None = None) -> str:
     if agm:
-        topic = f"questions ahead of the annual general meeting on {long_date(agm)}"
+        topic = f"investor asks ahead of the annual general meeting on {long_date(agm)}"
     elif expected:
-        topic = "questions ahead of the next annual general meeting"
+        topic = "investor asks ahead of the next annual general meeting"
     else:
-        topic = "questions from investors"
+        topic = "investor asks"
     subject = f"Supply-chain risks at {name}: " + topic
     return "Follow-up: " + subject if stage == "follow-up" else subject
 
@@ -551,7 +472,7 @@ def _meeting_and_deadline(
     )
     meeting_text = (
         "We would welcome a meeting with members of the Board and the senior managers responsible for "
-        "supply-chain due diligence to discuss these questions"
+        "supply-chain due diligence to discuss these asks"
         + (f", before the annual general meeting on {long_date(agm)}" if agm and before_agm else "")
         + "."
     )
@@ -565,7 +486,8 @@ def _meeting_and_deadline(
 
 def _closing(cites_records: bool) -> tuple[str, ...]:
     correction = (
-        "If any of the records we refer to is inaccurate or out of date, we would welcome the company's correction. "
+        "If any of the records we refer to is inaccurate or out of date, we invite the company to correct the record, "
+        "and we will reflect its correction in our assessment. "
         if cites_records
         else ""
     )
@@ -604,9 +526,9 @@ def build_letter(
     """Return the letter dated ``profile.as_of`` to the company of ``profile``; raises UsageError or DataError.
 
     Pure: the same inputs give the same letter. It reads the company only through the
-    profile's as-of view (``profile.known``). Questions come from ``profile`` (most serious
-    first), grouped by action area in the order their first question appears; a profile
-    without questions gets general questions on disclosure and due diligence. UsageError:
+    profile's as-of view (``profile.known``). Its numbered asks are the profile's
+    (``engage.profile.asks.build_asks``), in the same words as the brief; the annex after the
+    sign-off holds the detailed meeting questions, grouped by area. UsageError:
     an unknown stage or a response date not after the letter's; DataError: no signatories.
     ``history`` (``engage.engagement.history.letter_history``) is what the letter says of the
     engagement so far: the previous letter, asks answered and open, milestones reached.
@@ -621,17 +543,17 @@ def build_letter(
     agm = company.agm if company.agm is not None and company.agm > as_of else None
     expected = upcoming.date if upcoming is not None and upcoming.expected else None
     deadline = response_deadline(as_of, agm, settings.letter, options.respond_by, expected_agm=expected)
+    late = after_agm_warning(options.respond_by, agm, expected) if options.respond_by is not None else None
     notes = SourceNotes()
-    opening = _opening(company, as_of, options.stage, agm, signatories, notes, expected)
-    # A record the letter has already described (in the follow-up list) is cited, not repeated.
-    described = {a.record_id for a in opening.listed}
-    sections, omitted, fallback = _question_sections(company, profile, taxonomy, options, notes, described)
+    opening = _opening(company, as_of, options.stage, agm, signatories, notes, expected, settings.letter)
+    asks = letter_asks(build_asks(profile, taxonomy), company, notes)
+    sections, omitted = _annex_sections(company, profile, taxonomy, options, notes)
     total = sum(len(s.questions) for s in sections)
     subject = _subject(name, options.stage, agm, expected)
     org = settings.organisation
     meeting_text, deadline_text = _meeting_and_deadline(org, agm, deadline, expected)
     address, salutation, valediction = _addressee(company)
-    orgs = _organisations(signatories)
+    orgs = organisations(signatories)
     author = org.name if org else (orgs[0] if orgs else signatories[0].name)
     return Letter(
         paper=options.paper,
@@ -651,8 +573,14 @@ def build_letter(
         listed_intro=opening.listed_intro,
         weigh=opening.weigh,
         weigh_intro=opening.weigh_intro,
-        questions_intro=_questions_intro(name, total, fallback, bool(_records(company))),
+        questions_intro=_asks_intro(name, len(asks), total, bool(_records(company))),
         sections=sections,
+        asks=asks,
+        annex_intro=(
+            "Questions we would like to discuss at a meeting, each on one record; they add detail to the asks above."
+            if asks
+            else ""
+        ),
         meeting=meeting_text,
         deadline=deadline,
         deadline_text=deadline_text,
@@ -664,6 +592,6 @@ def build_letter(
         agm_expected=expected,
         omitted_questions=omitted,
         keywords=("engagement letter", name, company.id),
-        warnings=opening.warnings,
+        warnings=(*opening.warnings, *((late,) if late else ())),
         history=history,
     )

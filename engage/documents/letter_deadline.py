@@ -15,18 +15,20 @@ __all__ = [
     "DEFAULT_RESPOND_WITHIN_DAYS",
     "MIN_RESPONSE_DAYS",
     "Deadline",
+    "after_agm_warning",
     "is_working_day",
     "no_agm_warning",
     "response_deadline",
     "weekend_warning",
 ]
 
-DEFAULT_RESPOND_WITHIN_DAYS = 28
+#: Six weeks: a board can gather, check and approve an answer in that time (the 2020 investor letters gave about ten).
+DEFAULT_RESPOND_WITHIN_DAYS = 42
 DEFAULT_RESPOND_BEFORE_AGM_DAYS = 21
 #: A deadline before the AGM is used only when it leaves the company at least this long to answer.
 MIN_RESPONSE_DAYS = 14
-#: Days no office answers on, whatever the country: (month, day). Weekends are not working days either.
-CLOSED_DAYS: frozenset[tuple[int, int]] = frozenset({(12, 25), (12, 26), (1, 1)})
+#: The year-end break no deadline falls in, whatever the country: 24 December to 2 January. Weekends neither.
+CLOSED_DAYS: frozenset[tuple[int, int]] = frozenset({(12, d) for d in range(24, 32)} | {(1, 1), (1, 2)})
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def no_agm_warning(
 
 
 def is_working_day(day: dt.date) -> bool:
-    """Return False for Saturdays, Sundays, 25 and 26 December and 1 January; True otherwise."""
+    """Return False for Saturdays, Sundays and 24 December to 2 January; True otherwise."""
     return day.weekday() < 5 and (day.month, day.day) not in CLOSED_DAYS
 
 
@@ -69,21 +71,43 @@ def _working_day_on_or_before(day: dt.date) -> dt.date:
     return day
 
 
+def _working_day_on_or_after(day: dt.date) -> dt.date:
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
 def _moved(rule_text: str, wanted: dt.date, got: dt.date) -> str:
     if wanted == got:
         return rule_text
-    return f"{rule_text}, moved back from {wanted.strftime('%A')} {wanted.isoformat()} to a working day"
+    way = "forward" if got > wanted else "back"
+    return f"{rule_text}, moved {way} from {wanted.strftime('%A')} {wanted.isoformat()} to a working day"
 
 
 def weekend_warning(respond_by: dt.date) -> str | None:
     """Return a warning when an explicit response date is not a working day (it is kept as given), else None."""
     if is_working_day(respond_by):
         return None
-    what = "a " + respond_by.strftime("%A") if respond_by.weekday() >= 5 else "a public holiday in most countries"
+    what = "a " + respond_by.strftime("%A") if respond_by.weekday() >= 5 else "in the year-end break (24 Dec-2 Jan)"
     return (
         f"--respond-by {respond_by.isoformat()} is {what}; the letter asks for a response on that day as given "
         f"(the last working day before it is {_working_day_on_or_before(respond_by).isoformat()})"
     )
+
+
+def after_agm_warning(respond_by: dt.date, agm: dt.date | None, expected: dt.date | None = None) -> str | None:
+    """Return a warning when an explicit response date falls on or after the (expected) AGM, else None."""
+    if agm is not None and respond_by >= agm:
+        return (
+            f"--respond-by {respond_by.isoformat()} is on or after the AGM on {agm.isoformat()}: "
+            "a reply then is no use to a vote"
+        )
+    if agm is None and expected is not None and respond_by >= expected.replace(day=1):
+        return (
+            f"--respond-by {respond_by.isoformat()} is after the start of {expected.strftime('%B %Y')}, "
+            "when the AGM is expected: a reply then may come too late for the vote"
+        )
+    return None
 
 
 def response_deadline(
@@ -95,15 +119,16 @@ def response_deadline(
 ) -> Deadline:
     """Return the response deadline; raises UsageError when ``respond_by`` is not after the letter date.
 
-    The rule: an explicit ``respond_by`` wins, as given; else ``respond_before_agm_days``
-    (default 21) before a recorded AGM, when that still leaves at least ``MIN_RESPONSE_DAYS``
-    (14) after the letter date; else ``respond_within_days`` (default 28) after the letter
-    date, but never on or after the AGM. A computed date that falls on a weekend (or 25-26
-    December, 1 January) moves back to the working day before it.
+    The rule: an explicit ``respond_by`` wins, as given (``after_agm_warning`` says when it
+    falls after the AGM). Otherwise ``respond_within_days`` (default 42, six weeks) after the
+    letter date, plus the days of the 24 December-2 January break that fall in that window,
+    moved forward off weekends and the break, so a company always has at least that long; but
+    no later than ``respond_before_agm_days`` (default 21) before a recorded AGM, moved back
+    to a working day, when that still leaves at least ``MIN_RESPONSE_DAYS`` (14); else the
+    last working day before the AGM.
 
     An AGM only *expected* from past meetings (``expected_agm``, used when ``agm`` is None)
-    counts conservatively: as if the meeting were on the first day of its expected month,
-    since the real one may come a week or two earlier than the pattern says.
+    counts conservatively: as if the meeting were on the first day of its expected month.
     """
     cfg = letter_settings or {}
     if respond_by is not None:
@@ -114,38 +139,30 @@ def response_deadline(
         return Deadline(respond_by, "respond-by", f"given explicitly ({respond_by.isoformat()})")
     before = int(cfg.get("respond_before_agm_days", DEFAULT_RESPOND_BEFORE_AGM_DAYS))
     within = int(cfg.get("respond_within_days", DEFAULT_RESPOND_WITHIN_DAYS))
-    earliest = letter_date + dt.timedelta(days=MIN_RESPONSE_DAYS)
-    if agm is None and expected_agm is not None and expected_agm > letter_date:
-        return _before_expected(letter_date, expected_agm, before, within, earliest)
-    if agm is not None:
-        wanted = agm - dt.timedelta(days=before)
-        candidate = _working_day_on_or_before(wanted)
-        if candidate >= earliest:
-            why = _moved(f"{before} days before the AGM on {agm.isoformat()}", wanted, candidate)
-            return Deadline(candidate, "before-agm", why)
-    wanted = letter_date + dt.timedelta(days=within)
-    candidate = _working_day_on_or_before(wanted)
-    if agm is not None and candidate >= agm:
-        # A reply after the meeting is no use to a vote: the last working day before it, if any is left.
-        last = _working_day_on_or_before(agm - dt.timedelta(days=1))
-        if last > letter_date:
-            return Deadline(last, "before-agm", f"the last working day before the AGM on {agm.isoformat()}")
-    return Deadline(candidate, "after-letter", _moved(f"{within} days after the letter date", wanted, candidate))
-
-
-def _before_expected(letter_date: dt.date, expected: dt.date, before: int, within: int, earliest: dt.date) -> Deadline:
-    """Return the deadline for an AGM expected (not announced): counted from the first day of its month."""
-    start = expected.replace(day=1)
-    what = f"the start of {expected.strftime('%B %Y')}, when the AGM is expected from past meetings"
-    if start > letter_date:
-        wanted = start - dt.timedelta(days=before)
-        candidate = _working_day_on_or_before(wanted)
-        if candidate >= earliest:
-            return Deadline(candidate, "before-agm", _moved(f"{before} days before {what}", wanted, candidate))
-    wanted = letter_date + dt.timedelta(days=within)
-    candidate = _working_day_on_or_before(wanted)
-    if start > letter_date and candidate >= start:
-        last = _working_day_on_or_before(start - dt.timedelta(days=1))
+    # The year-end break is no time to answer in: a window that spans it is longer by its closed days.
+    days = (letter_date + dt.timedelta(days=i) for i in range(1, within + 1))
+    closed = sum(1 for d in days if (d.month, d.day) in CLOSED_DAYS)
+    wanted = letter_date + dt.timedelta(days=within + closed)
+    candidate = _working_day_on_or_after(wanted)
+    meeting, what = None, ""
+    if agm is not None and agm > letter_date:
+        meeting, what = agm, f"the AGM on {agm.isoformat()}"
+    elif agm is None and expected_agm is not None and expected_agm.replace(day=1) > letter_date:
+        meeting = expected_agm.replace(day=1)
+        what = f"the start of {expected_agm.strftime('%B %Y')}, when the AGM is expected from past meetings"
+    if meeting is not None and candidate > meeting - dt.timedelta(days=before):
+        cap_wanted = meeting - dt.timedelta(days=before)
+        cap = _working_day_on_or_before(cap_wanted)
+        if cap >= letter_date + dt.timedelta(days=MIN_RESPONSE_DAYS):
+            return Deadline(cap, "before-agm", _moved(f"{before} days before {what}", cap_wanted, cap))
+        last = _working_day_on_or_before(meeting - dt.timedelta(days=1))
         if last > letter_date:
             return Deadline(last, "before-agm", f"the last working day before {what}")
-    return Deadline(candidate, "after-letter", _moved(f"{within} days after the letter date", wanted, candidate))
+        # An AGM just after the year-end break leaves no working day: the last weekday before it.
+        day = meeting - dt.timedelta(days=1)
+        while day.weekday() >= 5:
+            day -= dt.timedelta(days=1)
+        if day > letter_date:
+            return Deadline(day, "before-agm", f"the last weekday before {what} (no working day is left)")
+    rule = f"{within} days after the letter date" + (f", plus {closed} days of the year-end break" if closed else "")
+    return Deadline(candidate, "after-letter", _moved(rule, wanted, candidate))

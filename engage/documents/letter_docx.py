@@ -23,7 +23,7 @@ from docx.shared import Cm, Inches, Pt, RGBColor
 from .. import __version__
 from ..errors import RenderError
 from ..output import stamp_zip
-from .letter import Letter, long_date
+from .letter import ANNEX_HEADING, Letter, long_date
 from .letter_records import note_label
 
 __all__ = ["letter_to_docx"]
@@ -43,8 +43,9 @@ def letter_to_docx(letter: Letter) -> bytes:
     _running_head_and_foot(document, letter)
     _add_letterhead(document, letter)
     _add_opening(document, letter)
-    _add_questions(document, letter)
+    _add_asks(document, letter)
     _add_sign_off(document, letter)
+    _add_annex(document, letter)
     _add_sources(document, letter)
     _set_core_properties(document, letter)
     _set_proofing_language(document, letter.language)
@@ -129,31 +130,39 @@ def _add_opening(document: Any, letter: Letter) -> None:
         for a in letter.listed:
             p = document.add_paragraph(a.text, style="List Bullet")
             _refs(p, a.notes)
-    if letter.weigh:
-        document.add_paragraph(letter.weigh_intro)
-        for item in letter.weigh:
-            document.add_paragraph(item, style="List Bullet")
     for text in letter.opening[1:]:
         document.add_paragraph(text)
     document.add_paragraph(letter.questions_intro)
 
 
-def _add_questions(document: Any, letter: Letter) -> None:
-    """Add each section's heading and its questions as Word's numbered list, with the records they rest on."""
+def _add_asks(document: Any, letter: Letter) -> None:
+    """Add the numbered asks (Word's numbered list, the headline in bold), then what the signatories will consider."""
+    for ask in letter.asks:
+        p = document.add_paragraph(style="List Number")
+        p.add_run(ask.title + ".").bold = True
+        p.add_run(" " + ask.text)
+        _refs(p, ask.notes)
+    if letter.weigh:
+        document.add_paragraph(letter.weigh_intro)
+        for item in letter.weigh:
+            document.add_paragraph(item, style="List Bullet")
+
+
+def _add_annex(document: Any, letter: Letter) -> None:
+    """Add the annex: its heading, then each area's heading and questions, numbered from 1 again."""
+    if not letter.sections:
+        return
+    document.add_heading(ANNEX_HEADING, level=1)
+    if letter.annex_intro:
+        document.add_paragraph(letter.annex_intro)
+    num_id = _restarted_numbering(document, "List Number")
     for sec in letter.sections:
         document.add_heading(sec.title, level=2)
         for q in sec.questions:
-            p = document.add_paragraph(q.text, style="List Number")
+            p = document.add_paragraph(style="List Number")
+            _set_numbering(p, num_id)
+            p.add_run(q.text)
             _refs(p, q.notes)
-            for a in q.anchors:
-                basis = document.add_paragraph(style="List Continue")
-                basis.paragraph_format.left_indent = Cm(0.9)
-                label = basis.add_run("On record: ")
-                label.italic = True
-                run = basis.add_run(a.text)
-                run.font.size = Pt(9.5)
-                label.font.size = Pt(9.5)
-                _refs(basis, a.notes)
 
 
 def _add_sign_off(document: Any, letter: Letter) -> None:

@@ -167,18 +167,29 @@ def omitted_warning(letter: Letter) -> str | None:
 
 
 def letter_event(letter: Letter) -> dict[str, object]:
-    """Return the log event of a letter written: its date, stage, asks as numbered (q1, q2...), wording and deadline."""
+    """Return the log event of a letter written: its date, stage, asks by id (remedy, minerals...), wording, deadline.
+
+    The ids are the asks' (``engage.profile.asks.Ask.id``), stable from one letter to the
+    next, so a response can name the asks it answers; a letter without asks (nothing on
+    record) logs its annex questions as q1, q2...
+    """
+    if letter.asks:
+        asked = [(a.id, a.areas[0] if a.areas else None, f"{a.title}. {a.text}") for a in letter.asks]
+    else:
+        asked = [(f"q{q.number}", s.area, q.text) for s in letter.sections for q in s.questions]
+    questions = []
+    for ask_id, area, text in asked:
+        item: dict[str, object] = {"id": ask_id, "text": text}
+        if area:
+            item["area"] = area
+        questions.append(item)
     return {
         "date": letter.date,
         "stage": letter.stage,
-        "asks": tuple(f"q{q.number}" for q in letter.questions),
+        "asks": tuple(a for a, _, _ in asked),
         "respond_by": letter.deadline.date,
         "signatories": len(letter.signatories),
-        "questions": [
-            {"id": f"q{q.number}", "area": section.area, "text": q.text}
-            for section in letter.sections
-            for q in section.questions
-        ],
+        "questions": questions,
     }
 
 

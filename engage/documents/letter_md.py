@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .letter import Letter, long_date
+from .letter import ANNEX_HEADING, Letter, long_date
 from .letter_records import note_label
 
 __all__ = ["letter_to_markdown", "md_escape"]
@@ -72,18 +72,13 @@ def letter_to_markdown(letter: Letter) -> str:
     if letter.listed:
         blocks.append(md_escape(letter.listed_intro))
         blocks.append("\n".join(f"- {md_escape(a.text)}{_md_refs(a.notes)}" for a in letter.listed))
+    blocks.extend(md_escape(p) for p in letter.opening[1:])
+    blocks.append(md_escape(letter.questions_intro))
+    for ask in letter.asks:
+        blocks.append(f"{ask.number}. **{md_escape(ask.title)}.** {md_escape(ask.text)}{_md_refs(ask.notes)}")
     if letter.weigh:
         blocks.append(md_escape(letter.weigh_intro))
         blocks.append("\n".join(f"- {md_escape(item)}" for item in letter.weigh))
-    blocks.extend(md_escape(p) for p in letter.opening[1:])
-    blocks.append(md_escape(letter.questions_intro))
-    for section in letter.sections:
-        blocks.append(f"## {md_escape(section.title)}")
-        for q in section.questions:
-            item = f"{q.number}. {md_escape(q.text)}{_md_refs(q.notes)}"
-            for a in q.anchors:
-                item += f"\n\n    *On record:* {md_escape(a.text)}{_md_refs(a.notes)}"
-            blocks.append(item)
     blocks.append(md_escape(letter.meeting))
     blocks.append(md_escape(letter.deadline_text))
     blocks.extend(md_escape(p) for p in letter.closing)
@@ -94,6 +89,14 @@ def letter_to_markdown(letter: Letter) -> str:
         if s.aum:
             lines.append(f"Assets under management: {md_escape(s.aum)}")
         blocks.append(hard.join(lines))
+    if letter.sections:
+        blocks.append("---")
+        blocks.append(f"## {ANNEX_HEADING}")
+        if letter.annex_intro:
+            blocks.append(md_escape(letter.annex_intro))
+        for section in letter.sections:
+            blocks.append(f"### {md_escape(section.title)}")
+            blocks.append("\n".join(f"{q.number}. {md_escape(q.text)}{_md_refs(q.notes)}" for q in section.questions))
     if letter.sources:
         blocks.append("---")
         blocks.append("## Sources")

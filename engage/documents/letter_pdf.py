@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import RenderError
 from .environment import make_environment
-from .letter import Letter
+from .letter import ANNEX_HEADING, Letter
 
 if TYPE_CHECKING:  # pragma: no cover - types only
     import jinja2
@@ -42,7 +42,9 @@ def letter_html(letter: Letter, templates_dir: Path | None = None) -> str:
         "as_of": letter.date,
     }
     try:
-        return env.get_template(TEMPLATE_NAME).render(letter=letter, doc=doc, inline_css="")
+        return env.get_template(TEMPLATE_NAME).render(
+            letter=letter, doc=doc, inline_css="", annex_heading=ANNEX_HEADING
+        )
     except jinja2.TemplateError as exc:
         where = f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
         raise RenderError(f"letter template failed{where}: {exc}") from exc

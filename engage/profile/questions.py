@@ -24,7 +24,7 @@ from ..errors import DataError
 from ..records import Allegation, Commitment, Company, Policy
 from ..taxonomy import QUESTION_KINDS, Area, Taxonomy
 from .model import Gap, Question, ScoredRecord, SourceRef, new_question
-from .rules import date_key, first_ordinal
+from .rules import date_key, first_ordinal, is_deal, reports_harm
 from .weights import Weights
 from .wording import (
     STATUS_WORDS,
@@ -34,7 +34,7 @@ from .wording import (
     join_words,
     month_year,
     prose_dates,
-    quotable,
+    record_noun,
     reported_sentence,
 )
 
@@ -75,16 +75,24 @@ FALLBACK_QUESTIONS: dict[str, str] = {
     "and, where anyone was harmed, what remedy was provided?",
     "no-response": "{reported}. We find no public response from {company}. "
     "Will you publish one, with what your review found and what you have changed since?",
-    "no-commitment": '{company} faces {allegations} on {area}, {including}"{top_title}" ({top_month_year}), '
+    "no-commitment": "{company} faces {allegations} on {area}, {including}{top_title} ({top_month_year}), "
     "but has no credible commitment in this area. What time-bound, verifiable commitment will you make?",
-    "overdue": 'Your commitment "{title}" targeted {target_year} and is still {status}. '
+    "overdue": "Your commitment ({title}) targeted {target_year} and is still {status}. "
     "What is the revised date, and what caused the delay?",
-    "missed": 'Your commitment "{title}" is recorded as {status}. What will replace it, and by when?',
-    "unverified": 'Your commitment "{title}" is {verification}. '
+    "missed": "Your commitment ({title}) is recorded as {status}. What will replace it, and by when?",
+    "unverified": "Your commitment ({title}) is {verification}. "
     "Will you have progress verified by an independent third party?",
     "stale": "We find no public information on {company} and {area} since {newest_month_year}. "
     "What has changed since then?",
     "general": "How do you identify, prevent and account for risks in {area}, and how do you report on them?",
+}
+
+
+#: The fallbacks of allegation questions where nobody was reported harmed: no remedy asked.
+NO_REMEDY_QUESTIONS: dict[str, str] = {
+    "allegation": "{reported}. What did your review find, and what have you changed since?",
+    "no-response": "{reported}. We find no public response from {company}. "
+    "Will you publish one, with what your review found and what you have changed since?",
 }
 
 
@@ -182,7 +190,7 @@ def _regions(a: Allegation) -> str:
 
 # The placeholders of an allegation's questions, beyond {company} and {area}: (allegation, as-of) -> text.
 _ALLEGATION_VALUES: dict[str, Callable[[Allegation, dt.date], str]] = {
-    "title": lambda a, as_of: quotable(a.title),
+    "title": lambda a, as_of: record_noun(a.title),
     "reported": lambda a, as_of: reported_sentence(a.title, _publisher_within(a, as_of), a.date),
     "month_year": lambda a, as_of: month_year(a.date),
     "latest_month_year": _latest_month_year,
@@ -196,7 +204,7 @@ _ALLEGATION_VALUES: dict[str, Callable[[Allegation, dt.date], str]] = {
 
 # The placeholders of a commitment's questions, beyond {company} and {area}: commitment -> text.
 _COMMITMENT_VALUES: dict[str, Callable[[Commitment], str]] = {
-    "title": lambda c: quotable(c.title),
+    "title": lambda c: " ".join(c.title.split()).rstrip(". "),
     "target": lambda c: (c.target or c.title).rstrip(". "),
     "target_year": lambda c: str(c.target_year) if c.target_year else "its target date",
     "month_year": lambda c: month_year(c.date),
@@ -297,6 +305,8 @@ def build_questions(
             record_ids, sources = (a.id,), known.get(("allegation", a.id)) or known_sources(a.sources, as_of)
         elif kind in ("overdue", "missed", "unverified") and gap.record_id in commitments:
             c = commitments[gap.record_id]
+            if kind == "unverified" and is_deal(c):
+                continue  # verification is asked of targets and policies, not of a purchase or a venture
             ctx, missing = _commitment_context(c, company, area)
             record_ids, sources = (c.id,), known.get(("commitment", c.id)) or known_sources(c.sources, as_of)
         elif kind == "no-commitment":
@@ -313,6 +323,9 @@ def build_questions(
         templates = fitting.get((area.key, kind, missing)) or fitting.setdefault(
             (area.key, kind, missing), _eligible(_templates(area, kind), kind, missing)
         )
+        if kind in ("allegation", "no-response") and record_ids and not reports_harm(allegations[record_ids[0]]):
+            # Remedy is asked only where people were reported harmed (rules.reports_harm).
+            templates = tuple(t for t in templates if "remedy" not in t) or (NO_REMEDY_QUESTIONS[kind],)
         for _ in range(max(0, w.max_questions_per_gap)):
             # The area's least-used fitting template (first in the bank on a tie), so that
             # questions vary even when some records rule templates out.
@@ -333,7 +346,7 @@ def build_questions(
 
 # The placeholders of a no-commitment question about the area's top allegation: allegation -> text.
 _TOP_VALUES: dict[str, Callable[[Allegation], str]] = {
-    "top_title": lambda a: quotable(a.title),
+    "top_title": lambda a: record_noun(a.title),
     "top_month_year": lambda a: month_year(a.date),
     "top_publisher": lambda a: _first_source(a)[0],
 }

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from ..asof import record_known
 from ..dates import PartialDate
-from ..records import Commitment, Company
+from ..records import Allegation, Commitment, Company
 from .weights import Weights
 
 _DIGIT = re.compile(r"\d")
@@ -133,3 +133,46 @@ def primary_area(areas: Sequence[str], keys: Sequence[str]) -> str:
         if k in keys:
             return k
     return areas[0]
+
+
+#: Areas where an allegation is about people: workers, Indigenous Peoples and communities, those seeking remedy.
+PEOPLE_AREAS = frozenset({"workers-rights", "fpic", "grievance"})
+_OPEN = frozenset({"alleged", "under-investigation", "legal-action", "substantiated"})
+#: Words that make a commitment a business arrangement (a purchase, a venture, an investment), not a target.
+DEAL_WORDS = re.compile(
+    r"\b(offtake|joint venture|jv|investment|invests?|stake|agreement|memorandum|mou|letter of intent|"
+    r"partnership|deal|contract|acquisition|cooperation|trial run)\b",
+    re.IGNORECASE,
+)
+
+
+#: Words in an allegation's title or summary that report people harmed, whatever its areas.
+HARM_WORDS = re.compile(
+    r"\b(child labou?r|forced labou?r|slavery|slavery-like|trafficking|killed|deaths?|died|injur\w*|"
+    r"displace\w*|evict\w*|abuse\w*|violence|criminalis\w*|criminaliz\w*|nosebleeds|poison\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def reports_harm(a: Allegation) -> bool:
+    """Return whether an open allegation reports people harmed (severity medium or worse).
+
+    People are harmed when the allegation is in an area about people (workers' rights, FPIC,
+    grievance) or its title or summary names a harm to people (``HARM_WORDS``: child labour,
+    deaths, evictions...).
+
+    Only then does an ask or question seek remedy; an exposure-risk finding or a policy
+    review names nobody harmed, and asking it for remedy would be unfair and unanswerable.
+    """
+    if a.status not in _OPEN or a.severity == "low":
+        return False
+    return not PEOPLE_AREAS.isdisjoint(a.areas) or bool(HARM_WORDS.search(f"{a.title} {a.summary or ''}"))
+
+
+def is_deal(c: Commitment) -> bool:
+    """Return whether a commitment is a business arrangement (an offtake, a joint venture, an investment...).
+
+    Verification is asked of targets and policies, not of deals: a deal's title names one of
+    ``DEAL_WORDS``.
+    """
+    return bool(DEAL_WORDS.search(c.title))

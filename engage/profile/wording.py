@@ -195,6 +195,97 @@ def reported_sentence(title: str, publisher: str | None, when: PartialDate) -> s
     clause = _as_clause(title)
     if clause is not None:
         return f"{lead}, {clause}"
+    clause = _loose_clause(title)
+    if clause is not None:
+        return f"{lead}, {clause}"
+    # Our own title of a record is our prose, never a quotation: a noun phrase after "reported on".
     if publisher:
-        return f'{lead}, {_with_article(publisher)} reported "{quotable(title)}"'
-    return f'{lead}, a report described "{quotable(title)}"'
+        return f"{lead}, {_with_article(publisher)} reported on {record_noun(title)}"
+    return f"{lead}, a report described {record_noun(title)}"
+
+
+_LOOSE_VERBS = _REPORT_VERBS | frozenset({"detained", "investigated", "extends", "raided", "seized", "dismissed"})
+_NOT_BEFORE_VERB = frozenset({"after", "of", "to", "for", "by", "with", "from"})
+_PARTICIPLE_NEXT = frozenset({"at", "in", "on", "by", "from", "to", "for", "near", "over"})
+_KEEP_CASE_ENDINGS = ("ian", "ese", "ish", "an")
+
+
+def _lower_first(text: str) -> str:
+    """Return ``text`` with its first word in lower case when it is plainly a common word ("Civil-society groups")."""
+    first, _, rest = text.partition(" ")
+    if not rest[:1].islower() or any(ch.isupper() for ch in first[1:]) or first.endswith(_KEEP_CASE_ENDINGS):
+        return text
+    if "-" not in first and not first.endswith("s") and first not in ("Investment", "Aluminium", "Aluminum"):
+        return text
+    return first[:1].lower() + text[1:]
+
+
+def _loose_clause(title: str) -> str | None:
+    """Return a headline that is a sentence ("Civil-society groups questioned ...") as a clause, else None."""
+    words = title.split()
+    for i, w in enumerate(words[:8]):
+        if w in _NOT_BEFORE_VERB:
+            return None
+        if i and w in _LOOSE_VERBS:
+            if i + 1 < len(words) and words[i + 1] in _PARTICIPLE_NEXT:
+                return None  # "Child labour reported at a mine": a participle, not a verb
+            first = words[0]
+            if first.isupper() and len(words) > 1 and words[1][:1].islower():
+                return f"{_indefinite(first)} {title}"  # "a US federal raid ... detained ..."
+            return _lower_first(title)
+    return None
+
+
+def record_noun(title: str) -> str:
+    """Return a record's title as a noun phrase in running prose, never quoted.
+
+    A headline that is a sentence becomes "the report that ..."; a noun phrase gets "the"
+    when it starts with a common word or an acronym ("the IF Metall strike ..."); a name
+    stays as it is ("Climate Rights International's ... report").
+    """
+    title = " ".join(title.split()).rstrip(". ")
+    clause = _as_clause(title) or _loose_clause(title)
+    if clause is not None:
+        if clause.startswith(("a report ", "reports ")):
+            return "the report that " + clause.split(" ", 2 if clause.startswith("a ") else 1)[-1]
+        return "the report that " + clause
+    first, _, rest = title.partition(" ")
+    if rest[:1].islower() and first[1:].islower() and not first.endswith(_KEEP_CASE_ENDINGS):
+        return "the " + first[:1].lower() + title[1:]  # "River pollution at ..." -> "the river pollution at ..."
+    if first.isupper() and len(first) > 1:
+        return "the " + title
+    return title
+
+
+def record_sentence(title: str, when: PartialDate, summary: str | None = None) -> str:
+    """Return one sentence of our prose describing a record: its summary's first sentence, else its title and date.
+
+    A summary's first sentence is used when it reads as one (40-320 characters); otherwise a
+    title that is a clause reads "In July 2024, civil-society groups questioned ...", and any
+    other title "<Title> (July 2024)." Never in quotation marks.
+    """
+    first = first_sentence(summary) if summary else ""
+    if 40 <= len(first) <= 320:
+        return first
+    title = " ".join(title.split()).rstrip(". ")
+    clause = _as_clause(title) or _loose_clause(title)
+    lead = date_phrase(when)
+    if clause is not None:
+        return f"{lead[0].upper()}{lead[1:]}, {clause}."
+    return f"{title[0].upper()}{title[1:]} ({month_year(when)})."
+
+
+_ABBREVIATIONS = ("U.S.", "U.K.", "St.", "No.", "Inc.", "Co.", "Ltd.", "Corp.", "e.g.", "i.e.", "approx.", "Mr.", "Dr.")
+_SENTENCE_END = re.compile(r"[.!?]\)?(?=\s+[A-Z0-9\"\u201c(])")
+
+
+def first_sentence(text: str) -> str:
+    """Return the first sentence of ``text`` (on one line), skipping abbreviations and initials."""
+    text = " ".join(text.split())
+    for m in _SENTENCE_END.finditer(text):
+        head = text[: m.end()]
+        last = head.rsplit(" ", 1)[-1]
+        if last in _ABBREVIATIONS or re.fullmatch(r"\(?[A-Z]\.", last):
+            continue
+        return head
+    return text

@@ -1,0 +1,438 @@
+"""A company's asks: three to six distinct, numbered requests synthesised from its profile, and the annex's questions.
+
+``build_asks`` reads a compiled profile and its as-of view (``Profile.known``) and returns
+the asks every document shows in the same words: the brief's summary, the letter in each
+format and ``engage profile``. Each ask is grounded in named records, covers one lever
+(which may span several areas), says what, by when and how it will be shown, and is fair:
+
+- remedy is asked only where people were reported harmed (``rules.reports_harm``);
+- verification is asked of targets and policies, never of a deal (``rules.is_deal``);
+- a commitment or policy the company already holds is acknowledged before the gap is pressed;
+- each allegation is described in at most one ask (the others cite it, never restate it).
+
+Asks are ranked by the unmanaged risk behind them times the company's leverage over the
+lever (``LEVERAGE``). ``annex_questions`` picks the detailed meeting questions: one per
+record and area, none of the "what has changed since" kind. Pure functions of the profile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ..agm import next_agm
+from ..records import Allegation, Commitment, Company, Policy
+from ..taxonomy import Taxonomy
+from .model import OPEN_STATUSES, Profile, Question
+from .rules import PEOPLE_AREAS, is_deal, is_overdue, is_quantified, months_before, reports_harm
+from .wording import count_words, fix_possessives, join_words, month_year, possessive, record_sentence
+
+__all__ = ["LEVERAGE", "MAX_ASKS", "THEMES", "Ask", "annex_questions", "build_asks"]
+
+MAX_ASKS = 6
+
+#: Levers that span several areas: (areas, headline). An area no theme names joins 'due-diligence'.
+THEMES: dict[str, tuple[tuple[str, ...], str]] = {
+    "due-diligence": (("hrdd", "workers-rights", "grievance"), "Human-rights due diligence at suppliers and own sites"),
+    "minerals": (("minerals", "fpic", "environmental-dd", "batteries"), "Responsible sourcing of transition minerals"),
+    "materials": (("steel", "aluminum", "scope3", "recycling"), "Near-zero-emission steel and aluminium"),
+    "disclosure": (("disclosure", "legislation"), "Supply-chain disclosure"),
+}
+#: How directly the company can act on each kind of ask (its own account and targets most, the mine least).
+LEVERAGE: dict[str, float] = {
+    "remedy": 1.0,
+    "deliver": 1.0,
+    "disclosure": 1.0,
+    "verify": 0.9,
+    "due-diligence": 0.9,
+    "materials": 0.9,
+    "minerals": 0.8,
+}
+MINERALS = ("nickel", "lithium", "cobalt", "graphite", "manganese", "copper", "rare-earths", "bauxite", "mica")
+POLICY_PHRASES = {
+    "hrdd-policy": "a human-rights due-diligence policy",
+    "supplier-code": "a supplier code of conduct",
+    "fpic-policy": "a policy requiring the free, prior and informed consent of Indigenous Peoples",
+    "grievance-mechanism": "a grievance mechanism open to workers and communities in its supply chain",
+    "smelter-list": "a list of the smelters and refiners in its supply chain",
+    "sourcing-disclosure": "a disclosure of where its materials come from",
+    "deforestation-policy": "a deforestation policy",
+    "responsible-minerals-policy": "a responsible-minerals sourcing policy",
+    "decarbonisation-policy": "a decarbonisation policy for the materials it buys",
+    "other": "a policy in this area",
+}
+_HELD = {"adopted": "has adopted", "implemented": "applies", "verified": "has independently verified"}
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """One numbered ask: its headline and text (plain, unescaped), the areas and records it rests on.
+
+    ``id`` is stable across letters (the lever: 'remedy', 'due-diligence', 'minerals',
+    'materials', 'disclosure', 'verify', 'deliver'); the engagement log records it.
+    ``record_ids`` are the records it rests on, those it describes first; ``kinds`` gives
+    each one's kind ('allegation', 'commitment', 'policy') in the same order.
+    """
+
+    number: int
+    id: str
+    title: str
+    text: str
+    areas: tuple[str, ...]
+    record_ids: tuple[str, ...]
+    kinds: tuple[str, ...]
+    priority: float
+
+
+@dataclass
+class _Draft:
+    id: str
+    title: str
+    parts: list[str]
+    areas: list[str]
+    records: list[Allegation | Commitment | Policy]
+    priority: float
+
+
+def _same_people(a: Allegation, b: Allegation) -> bool:
+    return not (PEOPLE_AREAS & set(a.areas)).isdisjoint(b.areas)
+
+
+def _lower(short: str) -> str:
+    """Return an area's short name as it reads mid-sentence: 'human rights DD', 'steel', but 'FPIC'."""
+    short = short.replace(" DD", " due diligence")  # no abbreviation in a letter's prose
+    return short[:1].lower() + short[1:] if short[1:2].islower() else short
+
+
+def _kind(r: Allegation | Commitment | Policy) -> str:
+    return "allegation" if isinstance(r, Allegation) else "commitment" if isinstance(r, Commitment) else "policy"
+
+
+def _weights(profile: Profile) -> dict[str, float]:
+    """Return each record's share of unmanaged risk, summed over its areas."""
+    out: dict[str, float] = {}
+    for a in profile.areas:
+        for c in a.contributions:
+            if c.record_kind == "allegation":
+                out[c.record_id] = out.get(c.record_id, 0.0) + max(0.0, c.net)
+    return out
+
+
+def _theme_of(area: str) -> str:
+    return next((k for k, (areas, _) in THEMES.items() if area in areas), "due-diligence")
+
+
+def _describe(a: Allegation) -> str:
+    return record_sentence(a.title, a.date, a.summary)
+
+
+def _deadlines(company: Company, as_of: dt.date) -> tuple[str, str]:
+    """Return (by a year's time, by the AGM or three months): 'by December 2027', 'before its AGM in May 2027'."""
+    year = months_before(as_of, -12)
+    agm = next_agm(company, as_of)
+    if agm is not None and agm.date <= months_before(as_of, -9):
+        soon = f"before its annual general meeting {'expected ' if agm.expected else ''}in {agm.date:%B %Y}"
+    else:
+        soon = f"by {months_before(as_of, -3):%B %Y}"
+    return f"by {year:%B %Y}", soon
+
+
+def _acknowledge(
+    name: str, policies: Sequence[Policy], commitments: Sequence[Commitment], shorts: dict[str, str]
+) -> str:
+    """Return the sentence recognising what the company already holds in these areas ('' when nothing)."""
+    held = []
+    for status, verb in _HELD.items():
+        phrases = [POLICY_PHRASES.get(p.kind, POLICY_PHRASES["other"]) for p in policies if p.status == status]
+        if phrases:
+            held.append(f"{verb} {join_words(list(dict.fromkeys(phrases)))}")
+    if commitments:
+        areas = join_words(list(dict.fromkeys(_lower(shorts.get(c.areas[0], c.areas[0])) for c in commitments)))
+        held.append(f"has made {count_words(len(commitments), 'commitment')} on {areas}")
+    if not held:
+        return ""
+    return f"We recognise that {name} {join_words(held)}."
+
+
+def _policy_phrase(p: Policy, shorts: dict[str, str]) -> str:
+    """Return what a policy is, in words: 'a deforestation policy', or for 'other' 'a policy on disclosure'."""
+    if p.kind in POLICY_PHRASES and p.kind != "other":
+        return POLICY_PHRASES[p.kind]
+    return f"a policy on {_lower(shorts.get(p.areas[0], p.areas[0]))}"
+
+
+def _request(theme: str, name: str, adopt: Sequence[Policy], by: str, materials: Sequence[str]) -> str:
+    """Return the request of a theme ask: what, by when and how it will be shown."""
+    lead = f"We ask {name} "
+    if adopt:
+        phrases = list(dict.fromkeys(POLICY_PHRASES.get(p.kind, POLICY_PHRASES["other"]) for p in adopt))
+        lead += f"to adopt and publish {join_words(phrases)}, and "
+    if theme == "minerals":
+        what = join_words([m.replace("-", " ") for m in materials]) or "transition-mineral"
+        return (
+            lead + f"to map its {what} supply chains to the mine, publish its smelters and refiners, and require "
+            "independent audits against a multi-stakeholder standard such as IRMA"
+            + ("" if any(p.kind == "fpic-policy" for p in adopt) else ", including free, prior and informed consent")
+            + f", with the first list published {by} and progress reported each year."
+        )
+    if theme == "materials":
+        what = join_words(materials) or "steel and aluminium"
+        return (
+            lead + f"to set, {by}, a time-bound target for the share of near-zero-emission {what} it buys, backed "
+            "by binding supply agreements, and to report the volumes delivered each year with independent assurance."
+        )
+    if theme == "disclosure":
+        return (
+            lead + f"to publish, {by}, its supply-chain due-diligence findings (the suppliers and smelters concerned "
+            "and the risks found), with independent assurance, and its positions on due-diligence legislation."
+        )
+    return (
+        lead + f"to publish, {by}, how its due diligence finds and addresses forced-labour and labour-rights risks at "
+        "its own sites and its suppliers', including audits with confidential worker interviews and a grievance "
+        "mechanism open to suppliers' workers, and to report each year what it found and changed."
+    )
+
+
+def build_asks(profile: Profile, taxonomy: Taxonomy) -> tuple[Ask, ...]:
+    """Return the company's asks (at most ``MAX_ASKS``, most pressing first); none without an as-of view."""
+    company = profile.known
+    if company is None:
+        return ()
+    name = company.name
+    shorts = {a.key: a.short for a in taxonomy.areas}
+    nets = {a.key: a.net for a in profile.areas}
+    weight = _weights(profile)
+    by_year, by_soon = _deadlines(company, profile.as_of)
+    open_allegations = sorted(
+        (a for a in company.allegations if a.status in OPEN_STATUSES), key=lambda a: (-weight.get(a.id, 0.0), a.id)
+    )
+    drafts: list[_Draft] = []
+    harmed = [a for a in open_allegations if reports_harm(a)][:1]
+    # A second harmed allegation joins the remedy ask only when it concerns the same people.
+    harmed += [
+        a for a in open_allegations if reports_harm(a) and harmed and a is not harmed[0] and _same_people(a, harmed[0])
+    ][:1]
+    if harmed:
+        drafts.append(_remedy(name, harmed, nets, by_soon))
+    led = {a.id for a in harmed}
+    gaps = {g.area for g in profile.gaps if g.kind == "no-commitment"}
+    for theme, (areas, title) in THEMES.items():
+        draft = _theme_ask(theme, title, areas, company, open_allegations, led, gaps, nets, shorts, by_year)
+        if draft is not None:
+            drafts.append(draft)
+    acknowledged = {id(r) for d in drafts for r in d.records if not isinstance(r, Allegation)}
+    verify = _verify(name, company, profile.as_of, acknowledged, nets, shorts)
+    if verify is not None:
+        drafts.append(verify)
+    deliver = _deliver(name, company, profile.as_of, nets, shorts, by_soon)
+    if deliver is not None:
+        drafts.append(deliver)
+    if not drafts and (company.allegations or company.commitments or company.policies):
+        drafts.append(_fallback(name, company, nets, by_year))
+    drafts.sort(key=lambda d: (-d.priority, list(LEVERAGE).index(d.id) if d.id in LEVERAGE else 99))
+    out = []
+    for i, d in enumerate(drafts[:MAX_ASKS], 1):
+        text = " ".join(p for p in d.parts if p)
+        if name.endswith("s"):
+            text = fix_possessives(text, name)
+        records = list({r.id: r for r in d.records}.values())
+        out.append(
+            Ask(
+                i,
+                d.id,
+                d.title,
+                text,
+                tuple(dict.fromkeys(d.areas)),
+                tuple(r.id for r in records),
+                tuple(_kind(r) for r in records),
+                round(d.priority, 2),
+            )
+        )
+    return tuple(out)
+
+
+def _remedy(name: str, harmed: Sequence[Allegation], nets: dict[str, float], by: str) -> _Draft:
+    """Return the ask for an account of, and remedy for, the harm reported to people."""
+    areas = [k for a in harmed for k in a.areas]
+    who = (
+        "workers and communities"
+        if {"workers-rights"} & set(areas) and {"fpic"} & set(areas)
+        else "Indigenous Peoples and communities"
+        if "fpic" in areas
+        else "workers"
+    )
+    answered = sum(1 for a in harmed if a.company_response)
+    if answered == len(harmed):
+        response = f"We note {possessive(name)} response{'s' if answered > 1 else ''} on record."
+    elif answered == 0:
+        response = f"We have found no public response from {name}."
+    else:
+        response = f"{name} has responded publicly to one of these reports; we have found no response to the other."
+    request = (
+        f"We ask {name} to publish, {by}, what its investigation found, what it has done for the people affected, "
+        "including remedy where harm is confirmed, and how it will prevent a recurrence."
+    )
+    parts = [_describe(a) for a in harmed] + [response, request]
+    risk = max(nets.get(k, 0.0) for k in areas) * LEVERAGE["remedy"]
+    return _Draft("remedy", f"Account for and remedy the harm reported to {who}", parts, areas, list(harmed), risk)
+
+
+def _theme_ask(
+    theme: str,
+    title: str,
+    areas: tuple[str, ...],
+    company: Company,
+    open_allegations: Sequence[Allegation],
+    led: set[str],
+    gaps: set[str],
+    nets: dict[str, float],
+    shorts: dict[str, str],
+    by: str,
+) -> _Draft | None:
+    """Return the ask of one lever, or None when no record or gap in its areas calls for one."""
+    name = company.name
+    known = set(shorts)
+    in_theme = [k for k in dict.fromkeys([*areas, *(k for k in known if _theme_of(k) == theme)]) if k in known]
+    touches = set(in_theme).intersection
+    homed = [a for a in open_allegations if a.id not in led and _theme_of(a.areas[0]) == theme]
+    related = [a for a in open_allegations if a not in homed and touches(a.areas)]
+    none_found = [p for p in company.policies if p.status == "none-found" and touches(p.areas)]
+    held = [p for p in company.policies if p.status != "none-found" and touches(p.areas)]
+    commitments = [c for c in company.commitments if c.status not in ("missed", "withdrawn") and touches(c.areas)]
+    unmanaged = [k for k in in_theme if k in gaps]
+    if not homed and not none_found and not unmanaged:
+        return None
+    parts: list[str] = []
+    if homed:
+        parts.append(_describe(homed[0]))
+        if len(homed) > 1:
+            more = count_words(len(homed) - 1, "further allegation")
+            parts.append(f"{more[:1].upper()}{more[1:]} on record concern{'s' if len(homed) == 2 else ''} these areas.")
+    elif related and unmanaged:
+        named = join_words([_lower(shorts[k]) for k in unmanaged])
+        parts.append(f"Allegations set out under the other asks also bear on {named}.")
+    for p in none_found:
+        who = p.assessed_by or "An assessment"
+        parts.append(
+            f"{who} found no {POLICY_PHRASES.get(p.kind, POLICY_PHRASES['other']).split(' ', 1)[1]} "
+            f"at {name} in {month_year(p.date)}."
+        )
+    if unmanaged:
+        named = join_words([_lower(shorts[k]) for k in unmanaged])
+        parts.append(f"We find no policy or credible commitment on record for {named}.")
+    parts.append(_acknowledge(name, held, commitments, shorts))
+    materials = _materials(theme, [*homed, *related])
+    parts.append(_request(theme, name, none_found, by, materials))
+    # Allegations led by another ask are cited here only when they are this ask's whole basis.
+    basis = [] if homed else related
+    records: list[Allegation | Commitment | Policy] = [*homed, *none_found, *held, *commitments, *basis]
+    grounds = records[: len(homed) + len(none_found)]
+    covered = [k for k in in_theme if k in unmanaged or any(k in r.areas for r in grounds)]
+    risk = max((nets.get(k, 0.0) for k in covered), default=0.0) * LEVERAGE.get(theme, 0.9)
+    return _Draft(theme, title, parts, covered, records, risk)
+
+
+def _materials(theme: str, allegations: Iterable[Allegation]) -> list[str]:
+    found = [m for a in allegations for m in a.materials]
+    if theme == "minerals":
+        return [m for m in MINERALS if m in found]
+    if theme == "materials":
+        return [m for m in ("steel", "aluminium") if m in found or (m == "aluminium" and "aluminum" in found)]
+    return []
+
+
+def _verify(
+    name: str, company: Company, as_of: dt.date, acknowledged: set[int], nets: dict[str, float], shorts: dict[str, str]
+) -> _Draft | None:
+    """Return the ask to verify targets (never deals) and policies not yet verified, or None."""
+    targets = [
+        c
+        for c in company.commitments
+        if c.verification in ("none", "self-reported")
+        and c.status in ("announced", "in-progress")
+        and not is_deal(c)
+        and is_quantified(c)
+        and not is_overdue(c, as_of)
+    ]
+    policies = [p for p in company.policies if p.status in ("adopted", "implemented") and id(p) not in acknowledged]
+    if not targets and not policies:
+        return None
+    held = []
+    for c in targets[:3]:
+        target = " ".join((c.target or "").split()).rstrip(". ")
+        when = f" by {c.target_year}" if c.target_year and str(c.target_year) not in target else ""
+        held.append(f"has set a target of {target}{when}")
+    held.extend(f"{_HELD[p.status]} {_policy_phrase(p, shorts)}" for p in policies)
+    n = len(targets) + len(policies)
+    parts = [
+        f"We recognise that {name} {join_words(held)}.",
+        "None of these is independently verified." if n > 1 else "It is not independently verified.",
+        f"We ask {name} to have progress against {'them' if n > 1 else 'it'} verified by an independent third "
+        "party and to publish the results each year, starting with its next annual report.",
+    ]
+    held_records: list[Allegation | Commitment | Policy] = [*targets, *policies]
+    areas = [k for r in held_records for k in r.areas]
+    risk = max((nets.get(k, 0.0) for k in areas), default=0.0) * LEVERAGE["verify"]
+    return _Draft("verify", "Verify the targets and policies it has set", parts, areas, held_records, risk)
+
+
+def _deliver(
+    name: str, company: Company, as_of: dt.date, nets: dict[str, float], shorts: dict[str, str], by: str
+) -> _Draft | None:
+    """Return the ask to deliver or replace commitments that are missed, withdrawn or overdue, or None."""
+    slipped: list[Allegation | Commitment | Policy] = [
+        c for c in company.commitments if c.status in ("missed", "withdrawn") or is_overdue(c, as_of)
+    ]
+    if not slipped:
+        return None
+    facts = []
+    for c in company.commitments:
+        if c not in slipped[:2]:
+            continue
+        state = c.status if c.status in ("missed", "withdrawn") else f"past its {c.target_year} target year"
+        target = " ".join((c.target or c.title).split()).rstrip(". ")
+        facts.append(
+            f"{possessive(name)} {_lower(shorts.get(c.areas[0], c.areas[0]))} commitment ({target}) is {state}"
+        )
+    parts = [
+        f"On the record, {join_words(facts)}.",
+        f"We ask {name} to publish, {by}, a revised plan with a quantified target and date, what caused the delay, "
+        "and who on the board is accountable for it.",
+    ]
+    areas = [k for r in slipped for k in r.areas]
+    risk = max((nets.get(k, 0.0) for k in areas), default=0.0) * LEVERAGE["deliver"]
+    return _Draft("deliver", "Deliver or replace the commitments that have slipped", parts, areas, slipped, risk)
+
+
+def _fallback(name: str, company: Company, nets: dict[str, float], by: str) -> _Draft:
+    """Return the disclosure ask of a company whose records raise no other: report on what is on record."""
+    records: list[Allegation | Commitment | Policy] = [*company.allegations, *company.commitments, *company.policies]
+    parts = [
+        f"The public record we follow raises no open concern about {name} at present.",
+        _request("disclosure", name, (), by, ()),
+    ]
+    areas = [k for r in records for k in r.areas]
+    return _Draft("disclosure", THEMES["disclosure"][1], parts, areas, records, max(nets.values(), default=0.0))
+
+
+def annex_questions(questions: Sequence[Question], limit: int = 15) -> tuple[Question, ...]:
+    """Return the annex's detailed meeting questions: one per record and area, on a record, none of the stale kind.
+
+    An area-wide question (no credible commitment) is what the asks already press, and a
+    "what has changed since" question asks nothing: a record with no development is a fact
+    in the evidence. Order: the profile's rank.
+    """
+    seen: set[tuple[str, str]] = set()
+    out: list[Question] = []
+    for q in questions:
+        if q.kind in ("stale", "no-commitment") or len(q.record_ids) != 1:
+            continue
+        key = (q.record_ids[0], q.area)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(q)
+        if len(out) >= limit:
+            break
+    return tuple(out)
