@@ -107,8 +107,10 @@ def _print_profile(app: App, p: Profile, taxonomy: Taxonomy, asks: Sequence[Ask]
     ev = p.evidence
     if ev.newest is not None:
         stale = " (stale)" if ev.stale else ""
+        dated = p.overall.newest_source
+        upto = "up to " if dated is not None and dated.precision != "day" else ""
         app.out.print(
-            f"Newest evidence {ev.newest.isoformat()}, {ev.age_months} months old{stale}; "
+            f"Newest evidence {dated or ev.newest.isoformat()}, {upto}{ev.age_months} months old{stale}; "
             f"{p.assessed_areas} of {len(p.areas)} areas assessed for management"
         )
     for b in p.benchmarks[:1]:
@@ -140,7 +142,8 @@ def _print_profile(app: App, p: Profile, taxonomy: Taxonomy, asks: Sequence[Ask]
             _band(a.band) if p.rated else "[dim]not rated[/dim]",
             _num(a.peak),
             _trend(a.trend, a.trend_delta, a.trend_cause),
-            f"{ar.rank}/{ar.of}" if ar and ar.of > 1 else "-",
+            # No rank from the sector baseline alone (nothing of the company's own in the area).
+            f"{ar.rank}/{ar.of}" if ar and ar.of > 1 and (a.allegations or a.commitments or a.policies) else "-",
             f"{a.allegations}a {a.commitments}c {a.policies}p",
         )
     app.out.print(table)
