@@ -44,7 +44,7 @@ def test_the_completion_answers_with_commands_and_option_choices() -> None:
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_bash_completes_a_command_after_loading_the_script(tmp_path: Path) -> None:
     engage = tmp_path / "engage"  # what the console script does, wherever the venv is
-    engage.write_text(f"#!/bin/sh\nexec {sys.executable} -m engage \"$@\"\n")
+    engage.write_text(f'#!/bin/sh\nexec {sys.executable} -m engage "$@"\n')
     engage.chmod(0o755)
     script = (
         'eval "$(engage completion bash)"\n'

@@ -99,7 +99,7 @@ def test_list_json_and_table(workspace: Path) -> None:
         "name": "Example Motors AG",
         "country": "DE",
         "agm": "2027-05-14",
-            "agm_expected": False,
+        "agm_expected": False,
         "allegations": 1,
         "commitments": 1,
         "policies": 2,

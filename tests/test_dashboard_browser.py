@@ -60,9 +60,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_shipped(tmp_path_factory.mktemp("ws"))
     (root / "engagements").mkdir()
     (root / "engagements" / "ford.yaml").write_text(OVERDUE_LOG, encoding="utf-8")
-    (root / "companies" / "evil.yaml").write_text(
-        "name: " + json.dumps(HOSTILE) + "\ncountry: DE\n", encoding="utf-8"
-    )
+    (root / "companies" / "evil.yaml").write_text("name: " + json.dumps(HOSTILE) + "\ncountry: DE\n", encoding="utf-8")
     engage("dashboard", "-w", str(root), "--as-of", AS_OF)
     return root / "briefs"
 

@@ -161,7 +161,7 @@ def test_exports_never_turn_record_text_into_formulas(ws: Path, tmp_path: Path) 
     code, out, _ = run("compare", "-w", str(ws), "--as-of", AS_OF, "--csv")
     assert code == 0
     row = next(r for r in csv.DictReader(io.StringIO(out)) if r["company_id"] == "formula")
-    assert row["company"] == "'=HYPERLINK(\"https://evil.example\", \"click\")"
+    assert row["company"] == '\'=HYPERLINK("https://evil.example", "click")'
     assert row["top_reasons"].startswith("'=1+2")
     book = tmp_path / "board.xlsx"
     assert run("compare", "-w", str(ws), "--as-of", AS_OF, "--xlsx", str(book))[0] == 0

@@ -141,9 +141,7 @@ def test_cite_macro_is_one_link_to_the_first_reference_with_three_in_a_row_as_a_
 def test_meta_macro_leaves_out_empty_fields() -> None:
     macros = make_environment(None).get_template("_macros.html.j2").module
     html = str(macros.meta([("Where", "Chile"), ("Suppliers", ""), ("Areas", "Steel & <Iron>")]))
-    assert html == (
-        '<p class="meta">Where: Chile&emsp;Areas: Steel &amp; &lt;Iron&gt;</p>'
-    )
+    assert html == ('<p class="meta">Where: Chile&emsp;Areas: Steel &amp; &lt;Iron&gt;</p>')
 
 
 def test_strict_undefined_fails_loudly(tmp_path: Path, views: dict[str, BriefView]) -> None:

@@ -143,7 +143,7 @@ def _print_profile(app: App, p: Profile, taxonomy: Taxonomy, asks: Sequence[Ask]
             _num(a.peak),
             _trend(a.trend, a.trend_delta, a.trend_cause),
             # No rank from the sector baseline alone (nothing of the company's own in the area).
-            f"{ar.rank}/{ar.of}" if ar and ar.of > 1 and (a.allegations or a.commitments or a.policies) else "-",
+            f"{ar.rank}/{ar.of}" if ar and ar.of > 1 and a.ranked_on_own_evidence else "-",
             f"{a.allegations}a {a.commitments}c {a.policies}p",
         )
     app.out.print(table)

@@ -360,8 +360,7 @@ def _area_rows(profile: Profile, book: _RecordBook, rated: bool) -> tuple[AreaRo
     for score in profile.areas:
         rank = profile.rank(score.key)
         # A rank from the sector baseline alone (no record of the company's own in the area) says nothing about it.
-        own = score.allegations or score.commitments or score.policies
-        ranked = rank if rank and rank.of > 1 and own else None
+        ranked = rank if rank and rank.of > 1 and score.ranked_on_own_evidence else None
         area = book.taxonomy.area(score.key)
         rows.append(
             AreaRow(

@@ -130,7 +130,7 @@ def _evidence(
     y, m, d = max(f.newest_key for _, f in records)
     newest = dt.date(y, m or 1, d or 1)
     age = (as_of - newest).days
-    months = int(age // DAYS_PER_MONTH)
+    months = round(age / DAYS_PER_MONTH)  # 299 days is "10 months", not 9
     return Evidence(newest, age, months, newest < months_before(as_of, w.evidence_stale_months))
 
 

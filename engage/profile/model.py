@@ -98,6 +98,16 @@ class AreaScore:
     assessed: bool
     trend_cause: str  # one of TREND_CAUSES
 
+    @property
+    def ranked_on_own_evidence(self) -> bool:
+        """Return whether the area holds evidence of the company's own that moves its number.
+
+        Without an allegation, a commitment or a policy that earns points, the area carries only
+        the sector baseline (a none-found policy earns none): a peer rank from it says nothing
+        about the company, and documents show none.
+        """
+        return bool(self.allegations or self.commitments or self.credit_points > 0)
+
 
 # A source cited by a question: the record's own Source (title, publisher, url, date).
 SourceRef = Source
