@@ -261,6 +261,12 @@ def _eligible(templates: tuple[str, ...], kind: str, missing: frozenset[str]) ->
     return fit or (FALLBACK_QUESTIONS[kind],)
 
 
+@functools.lru_cache(maxsize=1024)
+def _without_remedy(templates: tuple[str, ...], kind: str) -> tuple[str, ...]:
+    """Return the templates that do not ask for remedy, else the kind's no-remedy fallback."""
+    return tuple(t for t in templates if "remedy" not in t) or (NO_REMEDY_QUESTIONS[kind],)
+
+
 def fill(template: str, context: dict[str, str]) -> str:
     """Return ``template`` with its placeholders filled; raises DataError on an unknown one."""
     try:
@@ -325,7 +331,7 @@ def build_questions(
         )
         if kind in ("allegation", "no-response") and record_ids and not reports_harm(allegations[record_ids[0]]):
             # Remedy is asked only where people were reported harmed (rules.reports_harm).
-            templates = tuple(t for t in templates if "remedy" not in t) or (NO_REMEDY_QUESTIONS[kind],)
+            templates = _without_remedy(templates, kind)
         for _ in range(max(0, w.max_questions_per_gap)):
             # The area's least-used fitting template (first in the bank on a tie), so that
             # questions vary even when some records rule templates out.

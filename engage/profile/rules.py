@@ -166,7 +166,12 @@ def reports_harm(a: Allegation) -> bool:
     """
     if a.status not in _OPEN or a.severity == "low":
         return False
-    return not PEOPLE_AREAS.isdisjoint(a.areas) or bool(HARM_WORDS.search(f"{a.title} {a.summary or ''}"))
+    return not PEOPLE_AREAS.isdisjoint(a.areas) or _names_harm(a.title, a.summary)
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_harm(title: str, summary: str | None) -> bool:
+    return bool(HARM_WORDS.search(f"{title} {summary or ''}"))
 
 
 def is_deal(c: Commitment) -> bool:
@@ -175,4 +180,9 @@ def is_deal(c: Commitment) -> bool:
     Verification is asked of targets and policies, not of deals: a deal's title names one of
     ``DEAL_WORDS``.
     """
-    return bool(DEAL_WORDS.search(c.title))
+    return _names_deal(c.title)
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_deal(title: str) -> bool:
+    return bool(DEAL_WORDS.search(title))

@@ -7,6 +7,7 @@ only when it plainly is one, else it is quoted.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -236,6 +237,7 @@ def _loose_clause(title: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def record_noun(title: str) -> str:
     """Return a record's title as a noun phrase in running prose, never quoted.
 
