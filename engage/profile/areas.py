@@ -204,28 +204,22 @@ def overall_score(
     # entry: [first contribution, weighted exposure, mitigation and net shares, labels of the
     # record's areas that weigh in the overall net]
     keyed: dict[tuple[str, str, str], list[Any]] = {}
-    get = keyed.get
     for i, a in enumerate(areas):
         if not a.contributions:
             continue
         fx, fm, fn = wx[i], wm[i], wn[i]
+        # An area outside the top ones adds 0.0 x share to every sum, which changes none: skip the sums.
+        weighs = fx or fm or fn
         label = f"{a.key} x{fn:.2f}" if fn else None
         for c in a.contributions:
             k = (c.record_kind, c.record_id, c.role)
-            entry = get(k)
-            # 0.0 x a share adds nothing (an area outside the weighted ones), so the sums are the same.
+            entry = keyed.get(k)
             if entry is None:
-                keyed[k] = [
-                    c,
-                    fx * c.exposure + 0.0,
-                    fm * c.mitigation + 0.0,
-                    fn * c.net + 0.0,
-                    [label] if label else [],
-                ]
-                continue
-            entry[1] += fx * c.exposure
-            entry[2] += fm * c.mitigation
-            entry[3] += fn * c.net
+                entry = keyed[k] = [c, 0.0, 0.0, 0.0, []]
+            if weighs:
+                entry[1] += fx * c.exposure
+                entry[2] += fm * c.mitigation
+                entry[3] += fn * c.net
             if label:
                 entry[4].append(label)
     entries = list(keyed.values())
