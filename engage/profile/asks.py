@@ -202,6 +202,7 @@ def build_asks(profile: Profile, taxonomy: Taxonomy) -> tuple[Ask, ...]:
     name = company.name
     shorts = {a.key: a.short for a in taxonomy.areas}
     nets = {a.key: a.net for a in profile.areas}
+    mitigation = {a.key: a.mitigation for a in profile.areas}
     weight = _weights(profile)
     by_year, by_soon = _deadlines(company, profile.as_of)
     open_allegations = sorted(
@@ -218,7 +219,9 @@ def build_asks(profile: Profile, taxonomy: Taxonomy) -> tuple[Ask, ...]:
     led = {a.id for a in harmed}
     gaps = {g.area for g in profile.gaps if g.kind == "no-commitment"}
     for theme, (areas, title) in THEMES.items():
-        draft = _theme_ask(theme, title, areas, company, open_allegations, led, gaps, nets, shorts, by_year)
+        draft = _theme_ask(
+            theme, title, areas, company, open_allegations, led, gaps, nets, mitigation, shorts, by_year
+        )
         if draft is not None:
             drafts.append(draft)
     acknowledged = {id(r) for d in drafts for r in d.records if not isinstance(r, Allegation)}
@@ -287,6 +290,7 @@ def _theme_ask(
     led: set[str],
     gaps: set[str],
     nets: dict[str, float],
+    mitigation: dict[str, float],
     shorts: dict[str, str],
     by: str,
 ) -> _Draft | None:
@@ -318,10 +322,14 @@ def _theme_ask(
             f"{who} found no {POLICY_PHRASES.get(p.kind, POLICY_PHRASES['other']).split(' ', 1)[1]} "
             f"at {name} in {month_year(p.date)}."
         )
-    if unmanaged:
-        named = join_words([_lower(shorts[k]) for k in unmanaged])
-        parts.append(f"We find no policy or credible commitment on record for {named}.")
+    # What the company holds is acknowledged first; the gap is said only of areas where nothing
+    # it holds earns points (no mitigation, no policy or commitment touching the area).
     parts.append(_acknowledge(name, held, commitments, shorts))
+    managed = {k for r in [*held, *commitments] for k in r.areas}
+    bare = [k for k in unmanaged if k not in managed and mitigation.get(k, 0.0) <= 0.0]
+    if bare:
+        named = join_words([_lower(shorts[k]) for k in bare])
+        parts.append(f"The records we hold include no policy or commitment by {name} for {named}.")
     materials = _materials(theme, [*homed, *related])
     parts.append(_request(theme, name, none_found, by, materials))
     # Allegations led by another ask are cited here only when they are this ask's whole basis.
