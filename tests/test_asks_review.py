@@ -67,3 +67,68 @@ def test_volkswagen_and_tesla_gaps_leave_out_the_areas_their_policies_cover(lett
     assert not re.search(r"(no policy or|no policy or credible) commitment[^.]*environmental due diligence", vw), vw
     tesla = next(a for a in _asks(letters["tesla"]) if "free, prior and informed consent of Indigenous" in a)
     assert not re.search(r"no policy or (credible )?commitment[^.]*FPIC", tesla), tesla
+
+
+def _ask_with(md: str, words: str) -> str:
+    found = [a for a in _asks(md) if words in a]
+    assert len(found) == 1, (words, found)  # one allegation leads one ask
+    return found[0]
+
+
+def test_a_company_only_linked_to_harm_is_asked_to_use_its_leverage_not_for_remedy(letters) -> None:  # type: ignore[no-untyped-def]
+    md = letters["tesla"]
+    assert "harm reported to Indigenous Peoples" not in md
+    ask = _ask_with(md, "BHRRC report linked Tesla")
+    assert "leverage" in ask and "remedy where harm is confirmed" not in ask, ask
+
+
+@pytest.mark.parametrize(
+    "cid, words",
+    [
+        ("tesla", "IF Metall began a strike"),
+        ("honda", "unfair-labour-practice charges"),
+        ("volkswagen", "unfair-labour-practice charges"),
+    ],
+)
+def test_a_strike_or_union_charges_lead_a_freedom_of_association_ask(letters, cid: str, words: str) -> None:  # type: ignore[no-untyped-def]
+    ask = _ask_with(letters[cid], words)
+    assert "bargain" in ask and "retaliate" in ask, ask
+    assert "forced-labour" not in ask and "forced labour" not in ask and "audits" not in ask, ask
+    assert "Freedom of association" in ask or "freedom of association" in ask
+
+
+def test_volkswagen_keeps_turpan_and_the_uaw_apart_and_credits_what_changed(letters) -> None:  # type: ignore[no-untyped-def]
+    md = letters["volkswagen"]
+    assert "responded publicly to one of these reports" not in md
+    turpan = _ask_with(md, "Turpan")
+    assert "United Auto Workers" not in turpan
+    assert "sold its Urumqi plant and its test tracks" in turpan, turpan
+    uaw = _ask_with(md, "United Auto Workers")
+    assert "tentative first contract" in uaw, uaw
+
+
+@pytest.mark.parametrize("cid", READ_BACK)
+def test_no_ask_pads_with_allegations_set_out_elsewhere(ws: Workspace, letters, cid: str) -> None:  # type: ignore[no-untyped-def]
+    for ask in _asks(letters[cid]):
+        assert "set out under the other asks" not in ask, (cid, ask)
+        assert not re.search(r"further allegations? on record", ask, re.I), (cid, ask)
+    grounds = [a.record_ids for a in ws.asks(cid, as_of=AS_OF)]
+    assert len(grounds) == len(set(grounds)), (cid, grounds)  # no ask rests on exactly another's records
+
+
+def test_a_mixed_response_says_which_report_was_answered(ws: Workspace) -> None:
+    import dataclasses
+
+    from engage.profile.asks import _response
+
+    known = ws.profile("volkswagen", as_of=AS_OF).known
+    assert known is not None
+    turpan = next(a for a in known.allegations if a.id == "uyghur-forced-labour-reports-2024")
+    uaw = next(a for a in known.allegations if a.id == "uaw-nlrb-charges-2023")
+    assert turpan.company_response and not uaw.company_response
+    said = _response("Volkswagen", [turpan, uaw])
+    assert said == (
+        "Volkswagen has responded publicly to the report of February 2024; "
+        "we have found no response to the report of 11 December 2023."
+    ), said
+    assert "one of these" in _response("Volkswagen", [turpan, dataclasses.replace(uaw, date=turpan.date)])
