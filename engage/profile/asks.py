@@ -170,7 +170,9 @@ def _response(name: str, allegations: Sequence[Allegation]) -> str:
     said, unsaid = month_year(answered[0].date), month_year(next(a for a in allegations if a not in answered).date)
     if said == unsaid:
         return f"{name} has responded publicly to one of these {said} reports; we have found no response to the other."
-    return f"{name} has responded publicly to the report of {said}; we have found no response to the report of {unsaid}."
+    return (
+        f"{name} has responded publicly to the report of {said}; we have found no response to the report of {unsaid}."
+    )
 
 
 def _deadlines(company: Company, as_of: dt.date) -> tuple[str, str]:
