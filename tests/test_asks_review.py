@@ -132,3 +132,17 @@ def test_a_mixed_response_says_which_report_was_answered(ws: Workspace) -> None:
         "we have found no response to the report of 11 December 2023."
     ), said
     assert "one of these" in _response("Volkswagen", [turpan, dataclasses.replace(uaw, date=turpan.date)])
+
+
+@pytest.mark.parametrize("cid", READ_BACK)
+def test_verification_is_asked_of_targets_and_policies_and_no_question_pastes_a_record_label(
+    ws: Workspace, letters, cid: str
+) -> None:  # type: ignore[no-untyped-def]
+    md = letters[cid]
+    known = ws.profile(cid, as_of=AS_OF).known
+    assert known is not None
+    for c in known.commitments:
+        assert f"({' '.join(c.title.split())}" not in _annex(md), (cid, c.title)  # a label is not our prose
+    assert "a policy on disclosure" not in md and "a policy in this area" not in md, cid
+    if cid == "tesla":
+        assert "copper foil" not in md  # a supply deal with Redwood Materials is not a target to verify

@@ -443,7 +443,12 @@ def _verify(
         and is_quantified(c)
         and not is_overdue(c, as_of)
     ]
-    policies = [p for p in company.policies if p.status in ("adopted", "implemented") and id(p) not in acknowledged]
+    # A policy of no named kind (a disclosure, a press release) is not a policy to have verified.
+    policies = [
+        p
+        for p in company.policies
+        if p.status in ("adopted", "implemented") and p.kind != "other" and id(p) not in acknowledged
+    ]
     if not targets and not policies:
         return None
     held = []
