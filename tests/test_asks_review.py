@@ -146,3 +146,39 @@ def test_verification_is_asked_of_targets_and_policies_and_no_question_pastes_a_
     assert "a policy on disclosure" not in md and "a policy in this area" not in md, cid
     if cid == "tesla":
         assert "copper foil" not in md  # a supply deal with Redwood Materials is not a target to verify
+
+
+@pytest.fixture(scope="module")
+def briefs() -> dict[str, object]:
+    from tests.test_render import make_views
+
+    return make_views(ROOT, AS_OF)
+
+
+@pytest.mark.parametrize("cid", READ_BACK)
+def test_a_top_risk_is_driven_by_the_records_its_asks_rest_on(ws: Workspace, briefs, cid: str) -> None:  # type: ignore[no-untyped-def]
+    view = briefs[cid]
+    key = {a.title: a.key for a in ws.taxonomy.areas}
+    asks = ws.asks(cid, as_of=AS_OF)
+    rows = {row.number: {r.label for r in row.records} for row in view.key_asks}
+    for risk in view.top_risks:
+        asked = set().union(*(rows[a.number] for a in asks if key[risk.area] in a.areas))
+        shown = {r.label for r in risk.records}
+        if asked & {lab for lab in shown | asked if lab.startswith("A")}:
+            assert shown <= asked, (cid, risk.area, shown, asked)
+
+
+def test_volkswagen_hrdd_risk_and_ask_name_the_same_record(ws: Workspace, briefs) -> None:  # type: ignore[no-untyped-def]
+    view = briefs["volkswagen"]
+    hrdd = next(r for r in view.top_risks if "due diligence" in r.area.lower() and "human" in r.area.lower())
+    dd = next(row for row in view.key_asks if row.title.startswith("Human-rights due diligence"))
+    assert {r.label for r in dd.records} <= {r.label for r in hrdd.records}, (hrdd.records, dd.records)
+
+
+@pytest.mark.parametrize("cid", READ_BACK)
+def test_an_ask_heading_names_only_materials_with_evidence(ws: Workspace, letters, cid: str) -> None:  # type: ignore[no-untyped-def]
+    for ask in _asks(letters[cid]):
+        if ask.startswith("Near-zero-emission"):
+            heading, body = ask.split(".", 1)
+            for word in ("steel", "aluminium"):
+                assert (word in heading) == (word in body), (cid, heading)

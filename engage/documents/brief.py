@@ -95,9 +95,10 @@ def build_brief(
     # The calls below cite sources, so their order is the reference list's order.
     # A company with nothing on record has only the sector baseline: that is not a rating, nor are its "risks".
     rated = profile.rated
-    top_risks = _top_risks(profile, book, refs) if rated else ()
     # The asks, in the words of the letter and `engage profile`: the cover names them, the summary sets them out.
-    key_asks = tuple(_ask_row(a, book, refs) for a in build_asks(profile, taxonomy))
+    asks = build_asks(profile, taxonomy)
+    top_risks = _top_risks(profile, book, refs, asks) if rated else ()
+    key_asks = tuple(_ask_row(a, book, refs) for a in asks)
     opportunities, peer_leads = _opportunities(profile, book, refs)
     area_rows = _area_rows(profile, book, rated)
     regulation_rows = tuple(_regulation_row(e, as_of, refs, book) for e in regulatory_exposure(company, as_of))
@@ -272,18 +273,24 @@ def _cover(company: Company, profile: Profile, settings: Settings, top_risks: Se
     }
 
 
-def _top_risks(profile: Profile, book: _RecordBook, refs: References) -> tuple[Risk, ...]:
-    """Return the executive summary's three highest risks, each with the records that drive it."""
+def _top_risks(profile: Profile, book: _RecordBook, refs: References, asks: Sequence[Ask]) -> tuple[Risk, ...]:
+    """Return the executive summary's three highest risks, each with the records that drive it.
+
+    Where the asks covering an area rest on records that add to its risk, those are the
+    drivers shown, so that the risk and the ask on it name the same records.
+    """
     taxonomy = book.taxonomy
     ranked = sorted(profile.areas, key=lambda a: (-a.net, taxonomy.keys.index(a.key)))
     top_risks: list[Risk] = []
     for score in ranked[:3]:
         if score.net <= 0:
             break
-        drivers = sorted(
+        adding = sorted(
             (c for c in score.contributions if c.role != "credit" and c.net > 0),
             key=lambda c: (-c.net, c.record_id),
-        )[:2]  # two drivers each keep the three risks on the summary page
+        )
+        asked = {rid for a in asks if score.key in a.areas for rid in a.record_ids}
+        drivers = ([c for c in adding if c.record_id in asked] or adding)[:2]  # two keep the risks on one page
         risk_refs: set[int] = set()
         for contrib in drivers:
             risk_refs.update(refs.cite(book.sources(contrib.record_kind, contrib.record_id)))

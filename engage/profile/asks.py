@@ -418,6 +418,10 @@ def _theme_ask(
     grounds = records[: len(homed) + len(none_found)]
     covered = [k for k in in_theme if k in unmanaged or any(k in r.areas for r in grounds)]
     risk = max((nets.get(k, 0.0) for k in covered), default=0.0) * LEVERAGE.get(theme, 0.9)
+    if theme == "materials":
+        # One name per area: the heading names only the materials the evidence is about.
+        which = materials or [m for m, k in (("steel", "steel"), ("aluminium", "aluminum")) if k in covered]
+        title = f"Near-zero-emission {join_words(which)}" if which else title
     return _Draft(theme, title, parts, covered, records, risk)
 
 
