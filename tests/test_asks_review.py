@@ -182,3 +182,31 @@ def test_an_ask_heading_names_only_materials_with_evidence(ws: Workspace, letter
             heading, body = ask.split(".", 1)
             for word in ("steel", "aluminium"):
                 assert (word in heading) == (word in body), (cid, heading)
+
+
+@pytest.mark.parametrize("cid", ("gac", "honda"))
+def test_the_chart_wraps_its_no_record_line_and_no_median_tick_overprints_a_value(briefs, cid: str) -> None:  # type: ignore[no-untyped-def]
+    chart = briefs[cid].chart
+    assert chart.grouped and " ".join(chart.grouped_lines) == chart.grouped
+    assert len(chart.grouped_lines) > 1  # eleven area names do not fit on one line of the plot
+    assert all(8 + 4.4 * len(line) <= chart.width for line in chart.grouped_lines)
+    for row in chart.rows:
+        end = row.label_x + 5.5 * len(f"{row.value:.1f}")
+        assert row.median_x is None or not row.label_x - 3 <= row.median_x <= end, (cid, row)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cid", READ_BACK)
+def test_no_letter_page_holds_a_lone_source_or_a_lone_annex_question(ws: Workspace, cid: str, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    ws.letter(cid, as_of=AS_OF, formats=["pdf"], out=tmp_path)
+    pages = PdfReader(str(tmp_path / cid / "letter.pdf")).pages
+    for i, page in enumerate(pages[1:], 2):
+        lines = [
+            line
+            for line in page.extract_text().splitlines()
+            if line.strip() and not re.search(r"Page \d+ of \d+$|^Letter to ", line)
+        ]
+        items = [line for line in lines if re.match(r"\s*\d+\.\s", line)]
+        assert len(items) != 1 or any(h in " ".join(lines) for h in ("Sources", "Annex", "Yours")), (cid, i, lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -577,12 +578,19 @@ def _chart(rows: Sequence[AreaRow], company_name: str) -> Chart:
     for i, row in enumerate(shown):
         y = top + i * row_height
         median_x = left + plot * row.peer_median / axis if row.peer_median is not None else None
-        chart_rows.append(ChartRow(row.short, row.net, row.peer_median, row.band, y, plot * row.net / axis, median_x))
+        bar = plot * row.net / axis
+        label_x = left + bar + 4.0
+        # A median tick at the bar's end or under its value would overprint the figure: write it after the tick.
+        if median_x is not None and label_x - 6.0 <= median_x <= label_x + 5.5 * len(f"{row.net:.1f}"):
+            label_x = median_x + 4.0
+        chart_rows.append(ChartRow(row.short, row.net, row.peer_median, row.band, y, bar, median_x, round(label_x, 2)))
     plot_bottom = top + len(shown) * row_height
     grouped = ""
     if baseline:
         grouped = f"No records, sector baseline only ({len(baseline)}): " + ", ".join(r.short for r in baseline)
-    height = plot_bottom + (36.0 if grouped else 22.0)
+    # The line of areas with no record wraps within the chart (8-unit type: about 4.4 units a character).
+    lines = textwrap.wrap(grouped, width=int((width - 8.0) / 4.4)) if grouped else []
+    height = plot_bottom + (36.0 + 11.0 * (len(lines) - 1) if grouped else 22.0)
     ticks = tuple((left + plot * v / axis, v) for v in range(0, axis + 1, step))
     parts = []
     for row in rows:
@@ -609,6 +617,7 @@ def _chart(rows: Sequence[AreaRow], company_name: str) -> Chart:
         description=description,
         grouped=grouped,
         grouped_y=plot_bottom + 13.0,
+        grouped_lines=tuple(lines),
     )
 
 
