@@ -210,3 +210,9 @@ def test_no_letter_page_holds_a_lone_source_or_a_lone_annex_question(ws: Workspa
         ]
         items = [line for line in lines if re.match(r"\s*\d+\.\s", line)]
         assert len(items) != 1 or any(h in " ".join(lines) for h in ("Sources", "Annex", "Yours")), (cid, i, lines)
+
+
+def test_no_annex_question_asks_a_linked_company_for_remedy(letters) -> None:  # type: ignore[no-untyped-def]
+    for cid in ("tesla", "volkswagen"):
+        question = next(q for q in _annex(letters[cid]).splitlines() if "BHRRC report linked" in q)
+        assert "remedy" not in question, (cid, question)
