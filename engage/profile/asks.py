@@ -146,7 +146,7 @@ def _describe(a: Allegation) -> str:
 
 
 def _developments(a: Allegation) -> list[str]:
-    """Return the later sentences of an allegation's summary that record a development (a sale, an agreement...)."""
+    """Return the latest later sentence of a summary that records a development (a sale, an agreement...)."""
     text = " ".join((a.summary or "").split())
     first = first_sentence(text)
     if not 40 <= len(first) <= 320:
@@ -157,7 +157,7 @@ def _developments(a: Allegation) -> list[str]:
         if DEVELOPMENT_WORDS.search(sentence):
             out.append(sentence)
         rest = rest[len(sentence) :].strip()
-    return out
+    return out[-1:]  # the latest development: the ask credits where things stand, not the whole history
 
 
 def _response(name: str, allegations: Sequence[Allegation]) -> str:
