@@ -216,3 +216,11 @@ def test_no_annex_question_asks_a_linked_company_for_remedy(letters) -> None:  #
     for cid in ("tesla", "volkswagen"):
         question = next(q for q in _annex(letters[cid]).splitlines() if "BHRRC report linked" in q)
         assert "remedy" not in question, (cid, question)
+
+
+def test_an_ask_names_aluminium_one_way() -> None:
+    from tests.regen_golden import golden_html
+
+    html = golden_html("acme")
+    asks = re.findall(r"<li><strong>Near-zero-emission.*?</li>", html)
+    assert asks and all("aluminum" not in a.lower() for a in asks), asks

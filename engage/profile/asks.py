@@ -120,6 +120,7 @@ def _same_people(a: Allegation, b: Allegation) -> bool:
 def _lower(short: str) -> str:
     """Return an area's short name as it reads mid-sentence: 'human rights DD', 'steel', but 'FPIC'."""
     short = short.replace(" DD", " due diligence")  # no abbreviation in a letter's prose
+    short = short.replace("Aluminum", "Aluminium")  # one name per area: the asks' own spelling
     return short[:1].lower() + short[1:] if short[1:2].islower() else short
 
 
