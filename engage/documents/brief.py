@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -95,9 +96,10 @@ def build_brief(
     # The calls below cite sources, so their order is the reference list's order.
     # A company with nothing on record has only the sector baseline: that is not a rating, nor are its "risks".
     rated = profile.rated
-    top_risks = _top_risks(profile, book, refs) if rated else ()
     # The asks, in the words of the letter and `engage profile`: the cover names them, the summary sets them out.
-    key_asks = tuple(_ask_row(a, book, refs) for a in build_asks(profile, taxonomy))
+    asks = build_asks(profile, taxonomy)
+    top_risks = _top_risks(profile, book, refs, asks) if rated else ()
+    key_asks = tuple(_ask_row(a, book, refs) for a in asks)
     opportunities, peer_leads = _opportunities(profile, book, refs)
     area_rows = _area_rows(profile, book, rated)
     regulation_rows = tuple(_regulation_row(e, as_of, refs, book) for e in regulatory_exposure(company, as_of))
@@ -272,18 +274,24 @@ def _cover(company: Company, profile: Profile, settings: Settings, top_risks: Se
     }
 
 
-def _top_risks(profile: Profile, book: _RecordBook, refs: References) -> tuple[Risk, ...]:
-    """Return the executive summary's three highest risks, each with the records that drive it."""
+def _top_risks(profile: Profile, book: _RecordBook, refs: References, asks: Sequence[Ask]) -> tuple[Risk, ...]:
+    """Return the executive summary's three highest risks, each with the records that drive it.
+
+    Where the asks covering an area rest on records that add to its risk, those are the
+    drivers shown, so that the risk and the ask on it name the same records.
+    """
     taxonomy = book.taxonomy
     ranked = sorted(profile.areas, key=lambda a: (-a.net, taxonomy.keys.index(a.key)))
     top_risks: list[Risk] = []
     for score in ranked[:3]:
         if score.net <= 0:
             break
-        drivers = sorted(
+        adding = sorted(
             (c for c in score.contributions if c.role != "credit" and c.net > 0),
             key=lambda c: (-c.net, c.record_id),
-        )[:2]  # two drivers each keep the three risks on the summary page
+        )
+        asked = {rid for a in asks if score.key in a.areas for rid in a.record_ids}
+        drivers = ([c for c in adding if c.record_id in asked] or adding)[:2]  # two keep the risks on one page
         risk_refs: set[int] = set()
         for contrib in drivers:
             risk_refs.update(refs.cite(book.sources(contrib.record_kind, contrib.record_id)))
@@ -570,12 +578,19 @@ def _chart(rows: Sequence[AreaRow], company_name: str) -> Chart:
     for i, row in enumerate(shown):
         y = top + i * row_height
         median_x = left + plot * row.peer_median / axis if row.peer_median is not None else None
-        chart_rows.append(ChartRow(row.short, row.net, row.peer_median, row.band, y, plot * row.net / axis, median_x))
+        bar = plot * row.net / axis
+        label_x = left + bar + 4.0
+        # A median tick at the bar's end or under its value would overprint the figure: write it after the tick.
+        if median_x is not None and label_x - 6.0 <= median_x <= label_x + 5.5 * len(f"{row.net:.1f}"):
+            label_x = median_x + 4.0
+        chart_rows.append(ChartRow(row.short, row.net, row.peer_median, row.band, y, bar, median_x, round(label_x, 2)))
     plot_bottom = top + len(shown) * row_height
     grouped = ""
     if baseline:
         grouped = f"No records, sector baseline only ({len(baseline)}): " + ", ".join(r.short for r in baseline)
-    height = plot_bottom + (36.0 if grouped else 22.0)
+    # The line of areas with no record wraps within the chart (8-unit type: about 4.4 units a character).
+    lines = textwrap.wrap(grouped, width=int((width - 8.0) / 4.4)) if grouped else []
+    height = plot_bottom + (36.0 + 11.0 * (len(lines) - 1) if grouped else 22.0)
     ticks = tuple((left + plot * v / axis, v) for v in range(0, axis + 1, step))
     parts = []
     for row in rows:
@@ -602,6 +617,7 @@ def _chart(rows: Sequence[AreaRow], company_name: str) -> Chart:
         description=description,
         grouped=grouped,
         grouped_y=plot_bottom + 13.0,
+        grouped_lines=tuple(lines),
     )
 
 

@@ -76,6 +76,7 @@ class ChartRow:
     y: float
     bar: float
     median_x: float | None
+    label_x: float = 0.0  # where the value is written: after the bar, or after a median tick it would touch
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class Chart:
     #: The areas with no record (sector baseline only), named on one line under the bars ('' when none).
     grouped: str = ""
     grouped_y: float = 0.0
+    grouped_lines: tuple[str, ...] = ()  # ``grouped`` wrapped to the chart's width
 
 
 @dataclass(frozen=True)

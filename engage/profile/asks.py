@@ -18,6 +18,7 @@ record and area, none of the "what has changed since" kind. Pure functions of th
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -25,8 +26,17 @@ from ..agm import next_agm
 from ..records import Allegation, Commitment, Company, Policy
 from ..taxonomy import Taxonomy
 from .model import OPEN_STATUSES, Profile, Question
-from .rules import PEOPLE_AREAS, is_deal, is_overdue, is_quantified, months_before, reports_harm
-from .wording import count_words, fix_possessives, join_words, month_year, possessive, record_sentence
+from .rules import (
+    PEOPLE_AREAS,
+    is_association,
+    is_deal,
+    is_linked_only,
+    is_overdue,
+    is_quantified,
+    months_before,
+    reports_harm,
+)
+from .wording import count_words, first_sentence, fix_possessives, join_words, month_year, possessive, record_sentence
 
 __all__ = ["LEVERAGE", "MAX_ASKS", "THEMES", "Ask", "annex_questions", "build_asks"]
 
@@ -42,13 +52,21 @@ THEMES: dict[str, tuple[tuple[str, ...], str]] = {
 #: How directly the company can act on each kind of ask (its own account and targets most, the mine least).
 LEVERAGE: dict[str, float] = {
     "remedy": 1.0,
+    "association": 1.0,
     "deliver": 1.0,
     "disclosure": 1.0,
     "verify": 0.9,
     "due-diligence": 0.9,
     "materials": 0.9,
     "minerals": 0.8,
+    "leverage": 0.8,
 }
+#: Words of a later sentence in a summary that record a development the company deserves credit for.
+DEVELOPMENT_WORDS = re.compile(
+    r"\b(sold|sale|closed|closure|agreement|agreed|voted|ratif\w*|settle\w*|withdr\w*|replac\w*|"
+    r"responded|ended|exit\w*|remediat\w*|compensat\w*)\b",
+    re.IGNORECASE,
+)
 MINERALS = ("nickel", "lithium", "cobalt", "graphite", "manganese", "copper", "rare-earths", "bauxite", "mica")
 POLICY_PHRASES = {
     "hrdd-policy": "a human-rights due-diligence policy",
@@ -102,6 +120,7 @@ def _same_people(a: Allegation, b: Allegation) -> bool:
 def _lower(short: str) -> str:
     """Return an area's short name as it reads mid-sentence: 'human rights DD', 'steel', but 'FPIC'."""
     short = short.replace(" DD", " due diligence")  # no abbreviation in a letter's prose
+    short = short.replace("Aluminum", "Aluminium")  # one name per area: the asks' own spelling
     return short[:1].lower() + short[1:] if short[1:2].islower() else short
 
 
@@ -125,6 +144,36 @@ def _theme_of(area: str) -> str:
 
 def _describe(a: Allegation) -> str:
     return record_sentence(a.title, a.date, a.summary)
+
+
+def _developments(a: Allegation) -> list[str]:
+    """Return the latest later sentence of a summary that records a development (a sale, an agreement...)."""
+    text = " ".join((a.summary or "").split())
+    first = first_sentence(text)
+    if not 40 <= len(first) <= 320:
+        return []  # the ask describes the record by its title: its summary is not ours to continue
+    out, rest = [], text[len(first) :].strip()
+    while rest:
+        sentence = first_sentence(rest)
+        if DEVELOPMENT_WORDS.search(sentence):
+            out.append(sentence)
+        rest = rest[len(sentence) :].strip()
+    return out[-1:]  # the latest development: the ask credits where things stand, not the whole history
+
+
+def _response(name: str, allegations: Sequence[Allegation]) -> str:
+    """Return what is on record of the company's response to these allegations, saying which when it answered some."""
+    answered = [a for a in allegations if a.company_response]
+    if len(answered) == len(allegations):
+        return f"We note {possessive(name)} response{'s' if len(answered) > 1 else ''} on record."
+    if not answered:
+        return f"We have found no public response from {name}."
+    said, unsaid = month_year(answered[0].date), month_year(next(a for a in allegations if a not in answered).date)
+    if said == unsaid:
+        return f"{name} has responded publicly to one of these {said} reports; we have found no response to the other."
+    return (
+        f"{name} has responded publicly to the report of {said}; we have found no response to the report of {unsaid}."
+    )
 
 
 def _deadlines(company: Company, as_of: dt.date) -> tuple[str, str]:
@@ -202,23 +251,36 @@ def build_asks(profile: Profile, taxonomy: Taxonomy) -> tuple[Ask, ...]:
     name = company.name
     shorts = {a.key: a.short for a in taxonomy.areas}
     nets = {a.key: a.net for a in profile.areas}
+    mitigation = {a.key: a.mitigation for a in profile.areas}
     weight = _weights(profile)
     by_year, by_soon = _deadlines(company, profile.as_of)
     open_allegations = sorted(
         (a for a in company.allegations if a.status in OPEN_STATUSES), key=lambda a: (-weight.get(a.id, 0.0), a.id)
     )
     drafts: list[_Draft] = []
-    harmed = [a for a in open_allegations if reports_harm(a)][:1]
+    # A strike or union charges lead an ask on freedom of association, never on forced labour.
+    association = [a for a in open_allegations if is_association(a)][:2]
+    if association:
+        drafts.append(_association(name, association, nets, by_soon))
+    # Remedy is asked where people were harmed at the company's own sites or its suppliers';
+    # where a report only links the company to harm, it is asked to use its leverage.
+    harms = [a for a in open_allegations if reports_harm(a) and a not in association]
+    harms = [a for a in harms if not is_linked_only(a)] + [a for a in harms if is_linked_only(a)]
+    harmed = harms[:1] if harms and not is_linked_only(harms[0]) else []
     # A second harmed allegation joins the remedy ask only when it concerns the same people.
-    harmed += [
-        a for a in open_allegations if reports_harm(a) and harmed and a is not harmed[0] and _same_people(a, harmed[0])
-    ][:1]
+    harmed += [a for a in harms[1:] if harmed and not is_linked_only(a) and _same_people(a, harmed[0])][:1]
+    linked = [] if harmed else [a for a in harms if is_linked_only(a)][:1]
     if harmed:
         drafts.append(_remedy(name, harmed, nets, by_soon))
-    led = {a.id for a in harmed}
+    elif linked:
+        drafts.append(_leverage(name, linked[0], nets, by_soon))
+    led = {a.id for a in [*association, *harmed, *linked]}
+    elsewhere = {k for a in [*association, *harmed, *linked] for k in a.areas if k in PEOPLE_AREAS}
     gaps = {g.area for g in profile.gaps if g.kind == "no-commitment"}
     for theme, (areas, title) in THEMES.items():
-        draft = _theme_ask(theme, title, areas, company, open_allegations, led, gaps, nets, shorts, by_year)
+        draft = _theme_ask(
+            theme, title, areas, company, open_allegations, led, gaps - elsewhere, nets, mitigation, shorts, by_year
+        )
         if draft is not None:
             drafts.append(draft)
     acknowledged = {id(r) for d in drafts for r in d.records if not isinstance(r, Allegation)}
@@ -262,20 +324,46 @@ def _remedy(name: str, harmed: Sequence[Allegation], nets: dict[str, float], by:
         if "fpic" in areas
         else "workers"
     )
-    answered = sum(1 for a in harmed if a.company_response)
-    if answered == len(harmed):
-        response = f"We note {possessive(name)} response{'s' if answered > 1 else ''} on record."
-    elif answered == 0:
-        response = f"We have found no public response from {name}."
-    else:
-        response = f"{name} has responded publicly to one of these reports; we have found no response to the other."
+    response = _response(name, harmed)
     request = (
         f"We ask {name} to publish, {by}, what its investigation found, what it has done for the people affected, "
         "including remedy where harm is confirmed, and how it will prevent a recurrence."
     )
-    parts = [_describe(a) for a in harmed] + [response, request]
+    parts = [s for a in harmed for s in (_describe(a), *_developments(a))] + [response, request]
     risk = max(nets.get(k, 0.0) for k in areas) * LEVERAGE["remedy"]
     return _Draft("remedy", f"Account for and remedy the harm reported to {who}", parts, areas, list(harmed), risk)
+
+
+def _association(name: str, allegations: Sequence[Allegation], nets: dict[str, float], by: str) -> _Draft:
+    """Return the ask to respect freedom of association and collective bargaining (a strike, union charges)."""
+    parts = [s for a in allegations for s in (_describe(a), *_developments(a))]
+    parts.append(_response(name, allegations))
+    parts.append(
+        f"We ask {name} to state publicly, {by}, that it will not retaliate against workers who organise or take "
+        "industrial action, that it will recognise the union its workers choose and bargain with it in good faith, "
+        "and to report each year how it applies these commitments at its own sites and expects them of its suppliers."
+    )
+    areas = [k for a in allegations for k in a.areas]
+    risk = max(nets.get(k, 0.0) for k in areas) * LEVERAGE["association"]
+    title = "Respect freedom of association and collective bargaining"
+    return _Draft("association", title, parts, areas, list(allegations), risk)
+
+
+def _leverage(name: str, a: Allegation, nets: dict[str, float], by: str) -> _Draft:
+    """Return the ask to use its leverage where a report links the company to harm in its supply chain."""
+    parts = [
+        _describe(a),
+        *_developments(a),
+        f"The report links {name} to these sites through its supply chain; it does not report harm at "
+        f"{possessive(name)} own operations.",
+        _response(name, [a]),
+        f"We ask {name} to say, {by}, whether the sites concerned are in its supply chain and, where they are, how "
+        "it is using its leverage with its suppliers to have the harm reported addressed and remedied by those "
+        "responsible, and what it will do if they do not act.",
+    ]
+    risk = max(nets.get(k, 0.0) for k in a.areas) * LEVERAGE["leverage"]
+    title = "Use its leverage where its supply chain is linked to reported harm"
+    return _Draft("leverage", title, parts, list(a.areas), [a], risk)
 
 
 def _theme_ask(
@@ -287,6 +375,7 @@ def _theme_ask(
     led: set[str],
     gaps: set[str],
     nets: dict[str, float],
+    mitigation: dict[str, float],
     shorts: dict[str, str],
     by: str,
 ) -> _Draft | None:
@@ -303,25 +392,25 @@ def _theme_ask(
     unmanaged = [k for k in in_theme if k in gaps]
     if not homed and not none_found and not unmanaged:
         return None
+    if not homed and not none_found and set(unmanaged) <= {k for a in related for k in a.areas}:
+        return None  # its only evidence is set out under the other asks: one allegation, one ask
     parts: list[str] = []
     if homed:
-        parts.append(_describe(homed[0]))
-        if len(homed) > 1:
-            more = count_words(len(homed) - 1, "further allegation")
-            parts.append(f"{more[:1].upper()}{more[1:]} on record concern{'s' if len(homed) == 2 else ''} these areas.")
-    elif related and unmanaged:
-        named = join_words([_lower(shorts[k]) for k in unmanaged])
-        parts.append(f"Allegations set out under the other asks also bear on {named}.")
+        parts.extend([_describe(homed[0]), *_developments(homed[0])])
     for p in none_found:
         who = p.assessed_by or "An assessment"
         parts.append(
             f"{who} found no {POLICY_PHRASES.get(p.kind, POLICY_PHRASES['other']).split(' ', 1)[1]} "
             f"at {name} in {month_year(p.date)}."
         )
-    if unmanaged:
-        named = join_words([_lower(shorts[k]) for k in unmanaged])
-        parts.append(f"We find no policy or credible commitment on record for {named}.")
+    # What the company holds is acknowledged first; the gap is said only of areas where nothing
+    # it holds earns points (no mitigation, no policy or commitment touching the area).
     parts.append(_acknowledge(name, held, commitments, shorts))
+    managed = {k for r in held for k in r.areas} | {k for c in commitments for k in c.areas}
+    bare = [k for k in unmanaged if k not in managed and mitigation.get(k, 0.0) <= 0.0]
+    if bare:
+        named = join_words([_lower(shorts[k]) for k in bare])
+        parts.append(f"The records we hold include no policy or commitment by {name} for {named}.")
     materials = _materials(theme, [*homed, *related])
     parts.append(_request(theme, name, none_found, by, materials))
     # Allegations led by another ask are cited here only when they are this ask's whole basis.
@@ -330,6 +419,10 @@ def _theme_ask(
     grounds = records[: len(homed) + len(none_found)]
     covered = [k for k in in_theme if k in unmanaged or any(k in r.areas for r in grounds)]
     risk = max((nets.get(k, 0.0) for k in covered), default=0.0) * LEVERAGE.get(theme, 0.9)
+    if theme == "materials":
+        # One name per area: the heading names only the materials the evidence is about.
+        which = materials or [m for m, k in (("steel", "steel"), ("aluminium", "aluminum")) if k in covered]
+        title = f"Near-zero-emission {join_words(which)}" if which else title
     return _Draft(theme, title, parts, covered, records, risk)
 
 
@@ -355,7 +448,12 @@ def _verify(
         and is_quantified(c)
         and not is_overdue(c, as_of)
     ]
-    policies = [p for p in company.policies if p.status in ("adopted", "implemented") and id(p) not in acknowledged]
+    # A policy of no named kind (a disclosure, a press release) is not a policy to have verified.
+    policies = [
+        p
+        for p in company.policies
+        if p.status in ("adopted", "implemented") and p.kind != "other" and id(p) not in acknowledged
+    ]
     if not targets and not policies:
         return None
     held = []

@@ -24,7 +24,7 @@ from ..errors import DataError
 from ..records import Allegation, Commitment, Company, Policy
 from ..taxonomy import QUESTION_KINDS, Area, Taxonomy
 from .model import Gap, Question, ScoredRecord, SourceRef, new_question
-from .rules import date_key, first_ordinal, is_deal, reports_harm
+from .rules import date_key, first_ordinal, is_deal, is_linked_only, reports_harm
 from .weights import Weights
 from .wording import (
     STATUS_WORDS,
@@ -329,8 +329,9 @@ def build_questions(
         templates = fitting.get((area.key, kind, missing)) or fitting.setdefault(
             (area.key, kind, missing), _eligible(_templates(area, kind), kind, missing)
         )
-        if kind in ("allegation", "no-response") and record_ids and not reports_harm(allegations[record_ids[0]]):
-            # Remedy is asked only where people were reported harmed (rules.reports_harm).
+        if kind in ("allegation", "no-response") and record_ids and not _remedy_fits(allegations[record_ids[0]]):
+            # Remedy is asked only where people were reported harmed (rules.reports_harm), and
+            # not of a company a report only links to harm in its supply chain (its leverage is asked).
             templates = _without_remedy(templates, kind)
         for _ in range(max(0, w.max_questions_per_gap)):
             # The area's least-used fitting template (first in the bank on a tie), so that
@@ -348,6 +349,11 @@ def build_questions(
             seen.add(text)
             out.append(new_question(len(out) + 1, area.key, gap.kind, text, record_ids, sources, gap.priority))
     return tuple(out)
+
+
+def _remedy_fits(a: Allegation) -> bool:
+    """Return whether a question may ask the company about remedy for an allegation."""
+    return reports_harm(a) and not is_linked_only(a)
 
 
 # The placeholders of a no-commitment question about the area's top allegation: allegation -> text.

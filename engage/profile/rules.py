@@ -146,6 +146,9 @@ DEAL_WORDS = re.compile(
 )
 
 
+#: A title naming a supply from a company: "Supply of ...", "... from Redwood Materials".
+SUPPLY_WORDS = re.compile(r"\b(suppl(?:y|ied)\b|from [A-Z][\w-]+)")
+
 #: Words in an allegation's title or summary that report people harmed, whatever its areas.
 HARM_WORDS = re.compile(
     r"\b(child labou?r|forced labou?r|slavery|slavery-like|trafficking|killed|deaths?|died|injur\w*|"
@@ -174,15 +177,48 @@ def _names_harm(title: str, summary: str | None) -> bool:
     return bool(HARM_WORDS.search(f"{title} {summary or ''}"))
 
 
+#: Words in an allegation's title that tie the company to harm only through a supply chain or a risk of exposure.
+LINK_WORDS = re.compile(
+    r"\b(?:report|study|research|investigation)\s+(?:linked|links)\b|\brisk of exposure\b|\bexposed to\b", re.IGNORECASE
+)
+#: Words in an allegation's title or summary that make it about organising and bargaining, not forced labour.
+ASSOCIATION_WORDS = re.compile(
+    r"\b(strikes?|collective (?:agreement|bargaining)|unfair.labou?r.practice|union[- ]busting|"
+    r"National Labor Relations Board|NLRB|right to organi[sz]e)\b",
+    re.IGNORECASE,
+)
+
+
+def is_linked_only(a: Allegation) -> bool:
+    """Return whether an allegation only links the company to harm (through its supply chain or an exposure risk).
+
+    Its title says the company was linked to, or at risk of exposure to, harm found elsewhere:
+    the company is asked to use its leverage, not to remedy harm it is not reported to have caused.
+    """
+    return bool(LINK_WORDS.search(a.title))
+
+
+def is_association(a: Allegation) -> bool:
+    """Return whether an allegation is about freedom of association: a strike, a collective agreement, union charges.
+
+    Such an allegation leads an ask on non-retaliation, recognition and bargaining, never one
+    on forced-labour tracing or audits.
+    """
+    return "workers-rights" in a.areas and bool(ASSOCIATION_WORDS.search(f"{a.title} {a.summary or ''}"))
+
+
 def is_deal(c: Commitment) -> bool:
     """Return whether a commitment is a business arrangement (an offtake, a joint venture, an investment...).
 
     Verification is asked of targets and policies, not of deals: a deal's title names one of
-    ``DEAL_WORDS``.
+    ``DEAL_WORDS``, or a supply from a named company with no share of purchases to meet.
     """
-    return _names_deal(c.title)
+    return _names_deal(c.title, c.target)
 
 
 @functools.lru_cache(maxsize=4096)
-def _names_deal(title: str) -> bool:
-    return bool(DEAL_WORDS.search(title))
+def _names_deal(title: str, target: str | None) -> bool:
+    if DEAL_WORDS.search(title):
+        return True
+    # A supply from a named company ("copper foil from Redwood Materials") with no share to meet is a purchase.
+    return bool(SUPPLY_WORDS.search(title)) and "%" not in f"{title} {target or ''}"
