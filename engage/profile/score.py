@@ -72,7 +72,7 @@ class RecordFacts:
     (each one's days, each source's) is worked out on demand by the methods.
     """
 
-    __slots__ = ("allegation", "keys", "last", "newest", "newest_key", "record", "settled", "start")
+    __slots__ = ("_devs", "_pubs", "allegation", "keys", "last", "newest", "newest_key", "record", "settled", "start")
 
     def __init__(self, r: Allegation | Commitment | Policy, allegation: bool) -> None:
         # day_span(d), with the memo looked up here: a record has a few dates, a workspace many records.
@@ -109,15 +109,21 @@ class RecordFacts:
         self.newest = newest or r.date
         self.newest_key = newest_key or own_key
         self.keys = len(set(self.publishers())) if allegation else 0
+        # devs() and pubs(), worked out once when first asked (the history and the trend cause both ask).
+        self._devs: list[tuple[int, int]] | None = None
+        self._pubs: list[tuple[int, str]] | None = None
 
     def devs(self) -> list[tuple[int, int]]:
-        """Return the (first, last) ordinals of the dated developments, sorted."""
+        """Return the (first, last) ordinals of the dated developments, sorted (computed once; do not change it)."""
+        if self._devs is not None:
+            return self._devs
         r = self.record
         devs = [day_span(r.date)]
         if self.allegation and r.updated:  # type: ignore[union-attr]
             devs.append(day_span(r.updated))  # type: ignore[union-attr]
         devs += [day_span(s.date) for s in r.sources if s.date]
         devs.sort()
+        self._devs = devs
         return devs
 
     def src_firsts(self) -> list[int]:
@@ -133,8 +139,10 @@ class RecordFacts:
         ]
 
     def pubs(self) -> list[tuple[int, str]]:
-        """Return the sorted (first ordinal, publisher key) of each source."""
-        return sorted(zip(self.src_firsts(), self.publishers(), strict=True))
+        """Return the sorted (first ordinal, publisher key) of each source (computed once; do not change it)."""
+        if self._pubs is None:
+            self._pubs = sorted(zip(self.src_firsts(), self.publishers(), strict=True))
+        return self._pubs
 
     def anchor(self, step: int) -> int:
         """Return the latest dated development on or before ``step``, aged from min(its last day, step).
@@ -149,7 +157,7 @@ class RecordFacts:
         """Return the number of independent sources dated on or before ``step`` (at least 1)."""
         if self.settled <= step:
             return max(1, self.keys)
-        return max(1, len({k for f, k in zip(self.src_firsts(), self.publishers(), strict=True) if f <= step}))
+        return max(1, len({k for f, k in self.pubs() if f <= step}))
 
 
 def corroboration(n: int, w: Weights) -> float:

@@ -151,6 +151,7 @@ def _indefinite(word: str) -> str:
     return "an" if word[:1] in ("A", "E", "I", "O", "a", "e", "i", "o") else "a"
 
 
+@functools.lru_cache(maxsize=4096)
 def _as_clause(title: str) -> str | None:
     """Return ``title`` as a clause to follow "In July 2024, ", or None when it is not plainly one."""
     words = title.split()
