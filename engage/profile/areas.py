@@ -97,16 +97,18 @@ def area_score(
     net = exposure * (1.0 - management / 100 * manageable_share(b_points, e_points, w))
     x_c, m_c, n_c = _cents(exposure), _cents(management), _cents(net)
     off_c = x_c - n_c
-    x_sh = apportion(x_c, [exposure * s.points / e_points for s in risk] if e_points else [0.0] * len(risk))
+    f = exposure / e_points if e_points else 0.0
+    x_sh = apportion(x_c, [s.points * f for s in risk])
     contributions = [
         new_contribution(s.record_id, s.kind, s.role, s.title, key, s.factors, s.points, x / 100, 0.0, x / 100, s.note)
         for s, x in zip(risk, x_sh, strict=False)
     ]
     inherent_c = x_sh[0] if base else 0
     if credit:
-        m_sh = apportion(m_c, [management * s.points / c_points for s in credit] if c_points else [0.0] * len(credit))
-        off = off_c / 100
-        o_sh = apportion(off_c, [off * s.points / c_points for s in credit] if c_points else [0.0] * len(credit))
+        fm = management / c_points if c_points else 0.0
+        fo = off_c / 100 / c_points if c_points else 0.0
+        m_sh = apportion(m_c, [s.points * fm for s in credit])
+        o_sh = apportion(off_c, [s.points * fo for s in credit])
         contributions += [
             new_contribution(
                 s.record_id, s.kind, s.role, s.title, key, s.factors, s.points, 0.0, m / 100, -o / 100 + 0.0, s.note
