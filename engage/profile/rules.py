@@ -195,7 +195,12 @@ def is_linked_only(a: Allegation) -> bool:
     Its title says the company was linked to, or at risk of exposure to, harm found elsewhere:
     the company is asked to use its leverage, not to remedy harm it is not reported to have caused.
     """
-    return bool(LINK_WORDS.search(a.title))
+    return _links_only(a.title)
+
+
+@functools.lru_cache(maxsize=4096)
+def _links_only(title: str) -> bool:
+    return bool(LINK_WORDS.search(title))
 
 
 def is_association(a: Allegation) -> bool:
