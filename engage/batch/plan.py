@@ -336,7 +336,7 @@ def plan_batch(
         return fast
 
     # engage.profile takes about 0.1 s to import; a run whose inputs did not change returned above.
-    from ..profile import NOT_RATED, compile_profiles, has_records, load_weights
+    from ..profile import NOT_RATED, compile_profiles, load_weights
 
     settings = load_settings(ws)
     taxonomy = load_taxonomy(ws.root)
@@ -383,7 +383,7 @@ def plan_batch(
                 upcoming.date if upcoming else None,
                 judge.documents(cid, profile),
                 # As in the brief: nothing on record as of the date is not a rating, not 'low'.
-                band=profile.overall.band if has_records(company, options.as_of) else NOT_RATED,
+                band=profile.overall.band if profile.rated else NOT_RATED,
                 net=profile.overall.net,
                 agm_expected=bool(upcoming and upcoming.expected),
             )

@@ -67,21 +67,34 @@ def policy_rows(
     )
 
 
+def evidence_age(profile: Profile) -> tuple[str, str]:
+    """Return the newest evidence's date in words and its age ("up to 22 months old" for a month or a year).
+
+    A month- or year-precision date is labelled as such, and its age is the greatest it can be,
+    counted from its first day: that is all that is known. Call only when there is evidence.
+    """
+    ev = profile.evidence
+    assert ev.newest is not None
+    months = ev.age_months or 0
+    dated = profile.overall.newest_source
+    partial = dated is not None and dated.precision != "day"
+    label = date_label(dated) if partial else date_label(ev.newest)
+    age = "this month" if months < 1 else f"{'up to ' if partial else ''}{months} month{'s' if months != 1 else ''} old"
+    return label, age
+
+
 def evidence_note(profile: Profile) -> str:
     """Return the first page's warning when the newest evidence is stale ('' when it is recent or there is none)."""
     ev = profile.evidence
-    if ev.newest is None or not ev.stale or ev.age_months is None:
+    if ev.newest is None or not ev.stale:
         return ""
-    months = ev.age_months
-    dated = profile.overall.newest_source
-    if dated is not None and dated.precision != "day":
-        # A month or a year: its first day gives the greatest age, which is all that is known.
-        age = f"dated {date_label(dated)}, up to {months} month{'s' if months != 1 else ''} old"
-        return f"The newest evidence on record is {age}: read the scores as of then, and ask what has changed since."
-    return (
-        f"The newest evidence on record is {months} month{'s' if months != 1 else ''} old "
-        f"({date_label(ev.newest)}): read the scores as of then, and ask what has changed since."
+    label, age = evidence_age(profile)
+    said = (
+        f"{age} ({label})"
+        if profile.overall.newest_source and profile.overall.newest_source.precision == "day"
+        else (f"dated {label}, {age}")
     )
+    return f"The newest evidence on record is {said}: read the scores as of then, and ask what has changed since."
 
 
 def benchmark_gaps(profile: Profile) -> tuple[str, ...]:
@@ -158,12 +171,6 @@ def first_page(profile: Profile, company: Company) -> FirstPage:
     if ev.newest is None:
         evidence = "No dated evidence on record"
     else:
-        months = ev.age_months or 0
-        dated = profile.overall.newest_source
-        # A month or a year is labelled as such, and its age is the greatest it can be ("up to").
-        label, upto = (
-            (date_label(dated), "up to ") if dated and dated.precision != "day" else (date_label(ev.newest), "")
-        )
-        age = "this month" if months < 1 else f"{upto}{months} month{'s' if months != 1 else ''} old"
+        label, age = evidence_age(profile)
         evidence = f"Newest evidence {label} ({age}{', stale' if ev.stale else ''})"
     return FirstPage(agm, tuple(editions), engage_rank, coverage, evidence)
