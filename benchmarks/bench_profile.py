@@ -41,6 +41,9 @@ def bench_compile(runs: int, n: int = 1000, records: int = 50) -> list[float]:
         times.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
         assert len(profiles) == n
+        # Free this run's profiles before the next run's clock starts: otherwise every run
+        # after the first also times the teardown of the last one's half a million objects.
+        del profiles
     print(f"  (CPU time median {statistics.median(cpu):.2f} s: wall above CPU means other processes shared the cores)")
     return times
 

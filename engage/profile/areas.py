@@ -229,35 +229,26 @@ def overall_score(
     m_sh = apportion(m_c, [e[2] for e in entries])
     n_sh = apportion(n_c, [e[3] for e in entries])
     contributions = []
+    # Each record's points in whole hundredths, by (kind, id) and role (the same in every area).
+    risk_cents: dict[tuple[str, str], int] = {}
+    credit_cents: dict[tuple[str, str], int] = {}
+    inherent = 0.0
     for e, x, m, n in zip(entries, x_sh, m_sh, n_sh, strict=True):
         c = e[0]
         used = ", ".join(e[4])
         note = c.note + (f"; overall weights: {used}" if used else "; overall weight 0 (not among the top areas)")
+        kind, points = c.record_kind, c.points
         contributions.append(
             new_contribution(
-                c.record_id,
-                c.record_kind,
-                c.role,
-                c.title,
-                OVERALL,
-                c.factors,
-                c.points,
-                x / 100,
-                m / 100,
-                n / 100,
-                note,
+                c.record_id, kind, c.role, c.title, OVERALL, c.factors, points, x / 100, m / 100, n / 100, note
             )
         )
-    risk_cents: dict[tuple[str, str], int] = {}
-    credit_cents: dict[tuple[str, str], int] = {}
-    inherent = 0.0
-    for c in contributions:
         if c.role == "credit":
-            credit_cents[c.record_kind, c.record_id] = round(c.points * 100)
+            credit_cents[kind, c.record_id] = round(points * 100)
         else:
-            risk_cents[c.record_kind, c.record_id] = round(c.points * 100)
-            if c.record_kind == "baseline":
-                inherent += c.exposure
+            risk_cents[kind, c.record_id] = round(points * 100)
+            if kind == "baseline":
+                inherent += x / 100
     newest = max((a.newest_source for a in areas if a.newest_source), default=None)
     net_v = n_c / 100
     peak, peak_on, year_ago = summarise(history[0], history[1], net_v, history[2], w)

@@ -77,12 +77,31 @@ class PeerPool:
     would otherwise rebuild the holder list, making peer practice O(companies²).
     """
 
-    __slots__ = ("id_set", "ids", "pairs")
+    __slots__ = ("_named", "id_set", "ids", "pairs")
 
     def __init__(self, pairs: list[tuple[Company, Commitment]]) -> None:
         self.pairs = pairs
         self.ids = tuple(p.id for p, _ in pairs)
         self.id_set = frozenset(self.ids)
+        self._named: str | None = None
+
+    def named(self) -> str:
+        """Return the holders in words (``holders_in_words``), worked out once: most companies are not among them."""
+        if self._named is None:
+            self._named = holders_in_words(self.pairs)
+        return self._named
+
+
+def holders_in_words(holders: Sequence[tuple[Company, Commitment]]) -> str:
+    """Return the first three holders with their commitments, and how many more, as a phrase."""
+    named = [
+        f'{p.name} ("{quotable(c.title)}", {VERIFICATION_WORDS[c.verification]}'
+        + (f", {STATUS_WORDS[c.status]}" if c.status != "announced" else "")
+        + ")"
+        for p, c in holders[:3]
+    ]
+    more = f" and {len(holders) - 3} more" if len(holders) > 3 else ""
+    return join_words(named) + more
 
 
 def _good_standing(c: Commitment, as_of: dt.date, w: Weights) -> bool:
@@ -133,22 +152,17 @@ def peer_opportunities(
         pool = holders_by_area.get(key)
         if pool is None or not pool.pairs:
             continue
-        holders, ids = pool.pairs, pool.ids
+        ids = pool.ids
         if company.id in pool.id_set:  # only rebuild the list when the company is among the holders
-            holders = [(p, c) for p, c in holders if p.id != company.id]
-            ids = tuple(p.id for p, _ in holders)
+            holders = [(p, c) for p, c in pool.pairs if p.id != company.id]
             if not holders:
                 continue
-        area = areas[key]
-        named = [
-            f'{p.name} ("{quotable(c.title)}", {VERIFICATION_WORDS[c.verification]}'
-            + (f", {STATUS_WORDS[c.status]}" if c.status != "announced" else "")
-            + ")"
-            for p, c in holders[:3]
-        ]
-        more = f" and {len(holders) - 3} more" if len(holders) > 3 else ""
+            ids = tuple(p.id for p, _ in holders)
+            named = holders_in_words(holders)
+        else:
+            named = pool.named()
         text = (
-            f"Peer practice on {area.short}: {join_words(named)}{more}. "
+            f"Peer practice on {areas[key].short}: {named}. "
             f"{company.name} holds no commitment in good standing in this area."
         )
         out.append(new_opportunity("peer", key, text, (), ids))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 
@@ -27,20 +26,33 @@ def rank_peers(profiles: Iterable[Profile]) -> Peers:
             as_of, (), (OVERALL, *(a.key for a in everyone[0].areas)), MappingProxyType({}), MappingProxyType({})
         )
     area_keys = (OVERALL, *(a.key for a in profs[0].areas))
-    ranks: dict[str, dict[str, PeerRank]] = {p.company_id: {} for p in profs}
+    # Each profile's area scores in area_keys' order (p.area(key), without a search per key).
+    keys = list(area_keys[1:])
+    scores = [
+        (p.overall, *p.areas) if [a.key for a in p.areas] == keys else [p.area(k) for k in area_keys] for p in profs
+    ]
+    rows: list[dict[str, PeerRank]] = [{} for _ in profs]
     medians: dict[str, float] = {}
-    for key in area_keys:
-        values = [p.area(key).net for p in profs]
+    n = len(profs)
+    for j, key in enumerate(area_keys):
+        values = [row[j].net for row in scores]
         ordered = sorted(values)
-        n = len(values)
         mid = n // 2
         median = ordered[mid] if n % 2 else round2((ordered[mid - 1] + ordered[mid]) / 2)
         medians[key] = median
-        for p, v in zip(profs, values, strict=True):
-            lower = bisect.bisect_left(ordered, v)
-            ties = bisect.bisect_right(ordered, v) - lower - 1
-            pct = 100.0 * (lower + 0.5 * ties) / (n - 1) if n > 1 else 0.0
-            ranks[p.company_id][key] = new_peer_rank(key, v, lower + 1, n, round2(pct), median)
+        # Per distinct value, its rank and percentile: how many are lower (bisect_left), how many tie.
+        placed: dict[float, tuple[int, float]] = {}
+        lower = 0
+        for i, v in enumerate(ordered):
+            if i + 1 == n or ordered[i + 1] != v:
+                ties = i - lower  # the others equal to v
+                pct = 100.0 * (lower + 0.5 * ties) / (n - 1) if n > 1 else 0.0
+                placed[v] = (lower + 1, round(pct + 0.0, 2) + 0.0)  # round2, inlined
+                lower = i + 1
+        for row, v in zip(rows, values, strict=True):
+            rank, pct = placed[v]
+            row[key] = new_peer_rank(key, v, rank, n, pct, median)
+    ranks = {p.company_id: row for p, row in zip(profs, rows, strict=True)}
     return Peers(
         as_of=as_of,
         company_ids=tuple(p.company_id for p in profs),
