@@ -242,7 +242,8 @@ def due_texts(driver: Any) -> tuple[str, list[str], dict[str, str]]:
         "const note = Array.from(document.querySelectorAll('#due .note')).find(shown);"
         "const items = Array.from(document.querySelectorAll('#due li')).filter(shown).map(li => li.textContent);"
         "const due = {}; document.querySelectorAll('#dashboard tbody.group tr').forEach(tr => {"
-        "  const span = tr.querySelector('td.engagement .due'); if (shown(span)) due[tr.id.slice(8)] = span.textContent; });"
+        "  const span = tr.querySelector('td.engagement .due');"
+        "  if (shown(span)) due[tr.id.slice(8)] = span.textContent; });"
         "return [note.textContent, items, due];"
     )
 
