@@ -516,13 +516,16 @@ class Workspace:
         chosen = BatchOptions(as_of=as_of, selection=selection, out_dir=self._out(out), **options)
         return run_batch(self.plan_batch(chosen), on_event=on_event)
 
-    def dashboard(self, *, as_of: dt.date, out: str | Path | None = None, paper: str = "a4") -> list[Path]:
+    def dashboard(
+        self, *, as_of: dt.date, out: str | Path | None = None, paper: str = "a4", due_days: int | None = None
+    ) -> list[Path]:
         """Write the portfolio dashboard (``index.html`` and ``index.pdf``) into ``out``; return the paths.
 
         Every company as of ``as_of``, linking the briefs and letters the output folder's
         manifest lists; nothing else is rendered. ``engage batch`` writes the same files.
+        ``due_days``: the "due for action" window (default: engage.yaml's, else 60 days).
         """
-        return write_dashboard(self.folder, as_of, self._out(out), paper=paper)
+        return write_dashboard(self.folder, as_of, self._out(out), paper=paper, due_days=due_days)
 
     def record_batch_letters(self, summary: BatchSummary) -> list[Path]:
         """Add each letter a batch run wrote to its company's engagement log (``batch --record``); return the logs.

@@ -107,8 +107,15 @@ ENGAGEMENT_SPEC = Obj(
             min_items=1,
             description="escalation steps in order (replaces the default ladder)",
         ),
+        Field(
+            "due_within_days",
+            "int",
+            minimum=0,
+            maximum=999,
+            description="the dashboard's 'due for action' window: an AGM within this many days (default 60)",
+        ),
     ),
-    "How engagements escalate.",
+    "How engagements escalate, and when a company is due for action.",
 )
 
 SETTINGS_SPEC = Obj(
@@ -174,6 +181,10 @@ DEFAULT_LADDER: tuple[LadderStep, ...] = (
 )
 
 
+#: The dashboard's "due for action" window when engage.yaml sets none: an AGM within 60 days.
+DEFAULT_DUE_DAYS = 60
+
+
 @dataclass(frozen=True)
 class Settings:
     """The validated contents of ``engage.yaml`` (all optional)."""
@@ -188,6 +199,8 @@ class Settings:
     weights_lines: Mapping[str, tuple[int, int]] = field(default_factory=dict, hash=False, compare=False)
     label: str = CONFIG_NAME
     ladder: tuple[LadderStep, ...] = DEFAULT_LADDER
+    #: The dashboard's "due for action" window in days (engage.yaml engagement.due_within_days).
+    due_days: int = DEFAULT_DUE_DAYS
 
 
 class SettingsError(DataError):
@@ -333,6 +346,7 @@ def load_settings(ws: Workspace) -> Settings:
     org = raw.get("organisation")
     return Settings(
         ladder=ladder,
+        due_days=((raw.get("engagement") or {}).get("due_within_days", DEFAULT_DUE_DAYS)),
         weights_lines=weights_lines,
         label=label,
         organisation=Organisation(**org) if org else None,

@@ -473,13 +473,13 @@ def index_html(p: Plan) -> tuple[str, str]:
     return out["index.html"].decode("utf-8"), renderer.html
 
 
-def test_index_pdf_names_the_files_as_text_not_links(ws: Workspace) -> None:
+def test_index_links_the_documents_relatively_in_the_html_and_the_pdf(ws: Workspace) -> None:
     run(plan(ws))
     html, for_pdf = index_html(plan(ws, force=True))
-    assert 'href="alpha/brief.pdf"' in html  # the HTML index links
-    assert 'href="alpha/' not in for_pdf  # the PDF keeps only http(s) and internal links: the paths are text
-    assert "alpha/: brief.pdf, letter.md" in for_pdf
-    assert "Files are named relative to the folder that holds this index." in for_pdf
+    for page in (html, for_pdf):  # the PDF keeps them relative (test_dashboard reads them back from a PDF)
+        assert 'href="alpha/brief.pdf" title="Brief (PDF)">Brief</a>' in page
+        assert 'href="alpha/letter.md" title="Letter (text)">Text</a>' in page
+    assert "the links point into the folder that holds this index" in for_pdf
     assert "<script" not in for_pdf and "<script>" in html
 
 
@@ -530,7 +530,7 @@ def test_index_pdf_has_one_header_and_one_footer_per_page() -> None:
         assert "Overall" in text and "Engagement" in text, f"page {number}: the table header is repeated"
     for text in pages[1:]:
         assert "Portfolio dashboard · 1 November 2026" in text  # the running header
-    assert any(f"{companies[-1].id}/: letter.pdf" in " ".join(text.split()) for text in pages)
+    assert any(f"{companies[-1].name}" in " ".join(text.split()) for text in pages)
 
 
 def test_the_lock_file_stays_and_says_what_it_is(ws: Workspace) -> None:

@@ -9,6 +9,7 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from engage.cli.main import cli
@@ -74,3 +75,77 @@ def test_engage_dashboard_writes_both_files_without_rendering_documents(tmp_path
     )
     assert "Who is worst on what" in text and "Volkswagen" in text and "Human" in text
     assert dt.date(2026, 11, 29).isoformat() in text
+
+
+@pytest.mark.slow
+def test_index_pdf_links_each_row_to_its_documents_relatively_and_names_no_machine_path(tmp_path: Path) -> None:
+    """The PDF's links are live and relative ('acme/brief.pdf'): the folder can move, nothing is fetched."""
+    import io
+    import random
+    from types import SimpleNamespace
+
+    from profile_factories import synthetic_company
+    from pypdf import PdfReader
+
+    from engage.batch.index import render_index
+    from engage.documents.dashboard import IndexLink, build_dashboard, dashboard_row
+    from engage.documents.pdf import Renderer, packaged_resources
+    from engage.profile import compile_profiles, load_weights
+    from engage.taxonomy import load_taxonomy
+
+    as_of = dt.date(2026, 11, 1)
+    taxonomy = load_taxonomy(None)
+    companies = [synthetic_company(random.Random(i), i, 6) for i in range(4)]
+    profiles = compile_profiles(companies, taxonomy, as_of, load_weights(None))
+    files = ("brief.pdf", "letter.pdf", "letter.docx", "letter.md")
+    rows = [
+        dashboard_row(
+            c.id, c.name, profiles[c.id], as_of=as_of, links=tuple(IndexLink(f, f"{c.id}/{f}") for f in files)
+        )
+        for c in companies
+    ]
+    view = build_dashboard(rows, taxonomy, as_of, lang="en-GB")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    renderer = Renderer(templates)
+    context = SimpleNamespace(templates_dir=templates, paper="a4")
+    pdf = render_index(view, context, renderer)["index.pdf"]  # type: ignore[arg-type]
+    targets: list[str] = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            if annot.get("/Subtype") == "/Link" and "/A" in annot:
+                action = annot["/A"].get_object()
+                assert action["/S"] == "/URI"
+                targets.append(str(action["/URI"]))
+                assert str(annot.get("/Contents", "")) == str(action["/URI"])  # the tag's text: the same path
+    assert sorted(targets) == sorted(f"{c.id}/{f}" for c in companies for f in files)
+    for machine_path in (str(tmp_path), str(packaged_resources()), "file:"):
+        assert machine_path.encode() not in pdf
+    # Byte-reproducible: the same input gives the same bytes, wherever the templates folder is.
+    elsewhere = tmp_path / "moved" / "templates"
+    elsewhere.mkdir(parents=True)
+    again = render_index(view, SimpleNamespace(templates_dir=elsewhere, paper="a4"), Renderer(elsewhere))
+    assert again["index.pdf"] == pdf  # type: ignore[index]
+
+
+def test_the_due_window_comes_from_engage_yaml_or_the_option_and_the_words_follow_it(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "companies", tmp_path / "companies")
+    settings = (REPO / "engage.yaml").read_text(encoding="utf-8")
+    (tmp_path / "engage.yaml").write_text(settings + "engagement:\n  due_within_days: 120\n", encoding="utf-8")
+
+    def page(*extra: str) -> str:
+        result = CliRunner().invoke(cli, ["dashboard", "-w", str(tmp_path), "--as-of", "2026-11-29", *extra])
+        assert result.exit_code == 0, result.output
+        return (tmp_path / "briefs" / "index.html").read_text(encoding="utf-8")
+
+    def hyundai_due(html: str) -> str:
+        return html.split('id="company-hyundai"')[1].split("</tr>")[0].split('class="due"')[1].split("</span>")[0]
+
+    html = page()  # engage.yaml: 120 days; Hyundai's AGM is expected in 115
+    assert 'AGM within <span class="window">120</span> days' in html and 'data-due-days="120"' in html
+    assert hyundai_due(html) == ">Due: AGM in 115 days"
+    html = page("--due-within", "8w")
+    assert 'AGM within <span class="window">56</span> days' in html and hyundai_due(html) == " hidden>Due: "
+    result = CliRunner().invoke(cli, ["dashboard", "-w", str(tmp_path), "--due-within", "soon"])
+    assert result.exit_code == 2 and "--due-within" in result.output

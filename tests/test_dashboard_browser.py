@@ -140,7 +140,7 @@ def test_a_column_for_each_of_the_thirteen_areas(driver: Any, site: Path) -> Non
         "return Array.from(document.querySelectorAll('#dashboard tbody.rated td.not-assessed'))"
         ".map(td => td.textContent)"
     )
-    assert marks and all(m.endswith("n/a") and m[0].isdigit() for m in marks)
+    assert marks and all(m.endswith("no plan") and m[0].isdigit() for m in marks)  # not "n/a": not applicable
     titles = driver.execute_script(
         "const cells = document.querySelectorAll('#dashboard td.not-assessed');"
         "return Array.from(new Set(Array.from(cells, td => td.title)))"
@@ -235,13 +235,70 @@ def test_filters_write_the_fragment_and_hide_rows(driver: Any, site: Path) -> No
     assert_clean(driver, site)
 
 
+def due_texts(driver: Any) -> tuple[str, list[str], dict[str, str]]:
+    """Return the due list's visible note, its visible items, and {company: its row's due line} where shown."""
+    return driver.execute_script(
+        "const shown = e => e && !e.hidden;"
+        "const note = Array.from(document.querySelectorAll('#due .note')).find(shown);"
+        "const items = Array.from(document.querySelectorAll('#due li')).filter(shown).map(li => li.textContent);"
+        "const due = {}; document.querySelectorAll('#dashboard tbody.group tr').forEach(tr => {"
+        "  const span = tr.querySelector('td.engagement .due');"
+        "  if (shown(span)) due[tr.id.slice(8)] = span.textContent; });"
+        "return [note.textContent, items, due];"
+    )
+
+
 def test_due_for_action_view(driver: Any, site: Path) -> None:
     load(driver, site, "#due=60")
     due = rows(driver)
     assert due == ["ford"]  # the overdue reply; no AGM falls within 60 days of 2026-11-29
+    note, items, lines = due_texts(driver)
+    assert "AGM within 60 days" in note and len(items) == 1 and lines == {"ford": "Due: reply overdue"}
     load(driver, site, "#due=120")
     assert set(rows(driver)) == {"ford", "hyundai"}  # Hyundai's AGM is expected in 115 days
     assert driver.execute_script("return document.querySelector('#controls input[name=due]').checked")
+    # The words follow the window the reader chose, not the page's default of 60 days.
+    note, items, lines = due_texts(driver)
+    assert "AGM within 120 days" in note
+    assert [i.split(":")[0] for i in items] == ["Ford", "Hyundai"] and "AGM in 115 days" in items[1]
+    assert lines == {"ford": "Due: reply overdue", "hyundai": "Due: AGM in 115 days"}
+    load(driver, site, "#due=5")
+    note, items, lines = due_texts(driver)
+    assert "AGM within 5 days" in note and lines == {"ford": "Due: reply overdue"}
+    assert_clean(driver, site)
+
+
+def test_area_headers_stand_on_end_unbroken(driver: Any, site: Path) -> None:
+    """Issue 17: 'Aluminu/m', 'Environm/ental DD' - each area's name is one line, read upwards."""
+    load(driver, site)
+    lines = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#dashboard thead th.area .label')).map(label => {"
+        "  const range = document.createRange(); range.selectNodeContents(label);"
+        "  const xs = new Set(Array.from(range.getClientRects(), r => Math.round(r.left)));"
+        "  return [label.textContent, xs.size, getComputedStyle(label.parentElement).writingMode]; })"
+    )
+    assert len(lines) == 13
+    assert all(count == 1 and mode == "sideways-lr" for _, count, mode in lines), lines
+    assert_clean(driver, site)
+
+
+def test_the_rows_stay_a_table_in_reading_order_for_screen_readers_and_find(driver: Any, site: Path) -> None:
+    """On screen the rows are laid out as grids (for CSS containment); the table's semantics stay."""
+    load(driver, site, "#sort=company&dir=desc")
+    driver.execute_cdp_cmd("Accessibility.enable", {})
+    tree = driver.execute_cdp_cmd("Accessibility.getFullAXTree", {})["nodes"]
+    roles = [n.get("role", {}).get("value") for n in tree if not n.get("ignored")]
+    count = len(rows(driver))
+    assert roles.count("table") == 1 and roles.count("row") == count + 2  # the header and not-rated rows too
+    heads = [n for n in tree if n.get("role", {}).get("value") == "columnheader" and not n.get("ignored")]
+    assert len(heads) == 8 + 13 and heads[3]["name"]["value"] == "Steel"
+    # The DOM order is the order shown (a screen reader reads the sorted table), and
+    # find-in-page reaches the last row, whether or not it has been drawn yet.
+    names = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#dashboard tbody.rated th.company .name'), e => e.textContent)"
+    )
+    assert names == sorted(names, key=str.lower, reverse=True)
+    assert driver.execute_script("window.scrollTo(0, 0); return window.find(arguments[0])", names[-1])
     assert_clean(driver, site)
 
 

@@ -60,14 +60,17 @@ def _problem(entry: Mapping[str, Any]) -> str | None:
     return None
 
 
-def build_index(plan: Plan, manifest: Mapping[str, Any]) -> DashboardView:
+def build_index(plan: Plan, manifest: Mapping[str, Any], *, due_days: int | None = None) -> DashboardView:
     """Return the dashboard of the output folder: every valid workspace company, and each invalid one the run saw.
 
-    Needs a full plan (with profiles): a plan made from the manifest alone leaves the index as it is.
+    ``due_days`` is the "due for action" window (None: engage.yaml's, else 60 days); the due
+    reasons are worded for it. Needs a full plan (with profiles): a plan made from the
+    manifest alone leaves the index as it is.
     """
     if plan.context is None:
         raise RenderError("the dashboard needs the workspace's profiles: plan the run in full")
     as_of, settings, logs = plan.options.as_of, plan.context.settings, plan.context.logs
+    window = settings.due_days if due_days is None else due_days
     entries = manifest.get("companies", {})
     ids = dict.fromkeys([*plan.companies, *(i.company_id for i in plan.items if i.error is not None)])
     rows = []
@@ -85,11 +88,17 @@ def build_index(plan: Plan, manifest: Mapping[str, Any]) -> DashboardView:
                 state=engagement_state(logs.get(cid), settings.ladder, as_of),
                 links=_links(entry),
                 problem=_problem(entry) or next((i.error for i in plan.items if i.company_id == cid and i.error), None),
+                due_days=window,
             )
         )
     organisation = settings.organisation.name if settings.organisation else ""
     return build_dashboard(
-        rows, plan.context.taxonomy, as_of, lang=settings.language or "en", author=settings.prepared_by or organisation
+        rows,
+        plan.context.taxonomy,
+        as_of,
+        lang=settings.language or "en",
+        author=settings.prepared_by or organisation,
+        due_days=window,
     )
 
 
@@ -102,7 +111,8 @@ def render_index(view: DashboardView, context: RenderContext, renderer: Any) -> 
     """Return ``{'index.html': ..., 'index.pdf': ...}`` with the brief's Jinja2 environment and the Renderer.
 
     The HTML carries its stylesheets and script inline (it opens from file:// and loads
-    nothing); the PDF is the same table, landscape, without the script.
+    nothing); the PDF is the same table, landscape, without the script, its links to the
+    documents kept relative (the folder can be moved and they still work).
     """
     # Jinja2 and the brief's environment load in the worker that renders the index, never in the parent.
     from jinja2 import TemplateError
@@ -133,6 +143,7 @@ def render_index(view: DashboardView, context: RenderContext, renderer: Any) -> 
         stylesheets=INDEX_STYLESHEETS,
         paper=context.paper,
         landscape=True,
+        relative_links=True,  # each row's brief and letters, relative to the folder of index.pdf
     ).pdf
     return {"index.html": html_standalone.encode("utf-8"), "index.pdf": pdf}
 
@@ -169,13 +180,20 @@ def index_fingerprint(view: DashboardView, plan: Plan) -> str:
 
 
 def write_dashboard(
-    ws: Workspace, as_of: dt.date, out_dir: Path | None = None, *, paper: str = "a4", renderer: Any = None
+    ws: Workspace,
+    as_of: dt.date,
+    out_dir: Path | None = None,
+    *,
+    paper: str = "a4",
+    renderer: Any = None,
+    due_days: int | None = None,
 ) -> list[Path]:
     """Write ``index.html`` and ``index.pdf`` of every company as of ``as_of`` into ``out_dir``; return the paths.
 
     The same dashboard a batch run writes, linking the documents its manifest lists, without
-    rendering any of them. Raises DataError for invalid settings, taxonomy or weights and
-    RenderError when the dashboard cannot be rendered or written.
+    rendering any of them; ``due_days`` replaces engage.yaml's "due for action" window.
+    Raises DataError for invalid settings, taxonomy or weights and RenderError when the
+    dashboard cannot be rendered or written.
     """
     options = BatchOptions(as_of=as_of, selection=Selection(all=True), out_dir=out_dir, paper=paper, kinds=("brief",))
     plan = plan_batch(ws, options, judge_only=True)
@@ -185,7 +203,7 @@ def write_dashboard(
         from ..documents.pdf import Renderer
 
         renderer = Renderer(plan.context.templates_dir)
-    files = render_index(build_index(plan, plan.manifest), plan.context, renderer)
+    files = render_index(build_index(plan, plan.manifest, due_days=due_days), plan.context, renderer)
     paths = []
     for name, data in files.items():
         write_atomic(plan.out_dir / name, data)

@@ -561,10 +561,17 @@ def agenda_cmd(
 
 @click.command(name="dashboard")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True, help="Paper size.")
+@click.option(
+    "--due-within",
+    metavar="DAYS",
+    callback=_days,
+    help="'Due for action': an AGM within DAYS (60d, 8w, 3m); default engage.yaml's engagement.due_within_days, "
+    "else 60 days.",
+)
 @as_of_option
 @out_option
 @workspace_option
-def dashboard_cmd(paper: str, as_of: dt.date, out: str | None, workspace: str | None) -> None:
+def dashboard_cmd(paper: str, due_within: int | None, as_of: dt.date, out: str | None, workspace: str | None) -> None:
     """Write the portfolio dashboard, briefs/index.html and index.pdf, without rendering any brief.
 
     One row per company: net risk in each of the thirteen action areas, overall, rank,
@@ -578,10 +585,11 @@ def dashboard_cmd(paper: str, as_of: dt.date, out: str | None, workspace: str | 
     Examples:
       engage dashboard
       engage dashboard --as-of 2027-03-01 --out /tmp/briefs
+      engage dashboard --due-within 120d
     """
     app = get_app()
     ws = open_workspace(workspace)
-    for path in ws.dashboard(as_of=as_of, out=out, paper=paper):
+    for path in ws.dashboard(as_of=as_of, out=out, paper=paper, due_days=due_within):
         app.info(f"wrote {escape(ws.label(path))} ({path.stat().st_size // 1024} KB)")
 
 

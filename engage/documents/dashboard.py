@@ -17,13 +17,15 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..countries import COUNTRY_NAMES
 from ..engagement.state import NO_LOG, EngagementState
+from ..workspace import DEFAULT_DUE_DAYS
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..profile import Profile
     from ..taxonomy import Taxonomy
 
-#: The "due for action" view's default horizon: an AGM within this many days.
-DUE_DAYS = 60
+#: The "due for action" view's default horizon: an AGM within this many days (engage.yaml
+#: ``engagement.due_within_days`` or ``engage dashboard --due-within`` choose another).
+DUE_DAYS = DEFAULT_DUE_DAYS
 #: Engagement states, most pressing first (the order the state column sorts in).
 STATES: tuple[str, ...] = ("escalate", "overdue", "awaiting-response", "responded", "none")
 STATE_LABELS = {
@@ -33,6 +35,9 @@ STATE_LABELS = {
     "responded": "replied",
     "none": "not engaged",
 }
+#: A document's link text in a dashboard row (the full label is its title): the PDFs by what
+#: they are, the letter's other files by the program that edits them.
+SHORT_LINK_LABELS = {"brief.pdf": "Brief", "letter.pdf": "Letter", "letter.docx": "Word", "letter.md": "Text"}
 #: Sparkline geometry (SVG user units) and the smallest range of net risk a line is drawn over.
 SPARK_WIDTH, SPARK_HEIGHT = 60.0, 16.0
 SPARK_MIN_SPAN = 10.0
@@ -49,6 +54,11 @@ class IndexLink:
     def file(self) -> str:
         """Return the file name alone: 'letter.pdf'."""
         return self.href.rsplit("/", 1)[-1]
+
+    @property
+    def short(self) -> str:
+        """Return the link's text in a dashboard row, where four links share a narrow cell: 'Letter', 'Word'."""
+        return SHORT_LINK_LABELS.get(self.file, self.label)
 
 
 @dataclass(frozen=True)
@@ -170,6 +180,17 @@ class DashboardView:
     def due(self) -> tuple[DashboardRow, ...]:
         """Return the rows due for action, most pressing first (state, then AGM date)."""
         rows = [r for r in self.rows if r.due]
+        return tuple(sorted(rows, key=lambda r: (r.state_order, r.days_away if r.days_away is not None else 10**6)))
+
+    @property
+    def due_candidates(self) -> tuple[DashboardRow, ...]:
+        """Return the rows that some window could make due (an AGM ahead, a reply overdue, an escalation due),
+        most pressing first: the page lists them all and shows those due in the window the reader picks."""
+        rows = [
+            r
+            for r in self.rows
+            if r.due or r.engagement in ("overdue", "escalate") or (r.days_away is not None and r.days_away >= 0)
+        ]
         return tuple(sorted(rows, key=lambda r: (r.state_order, r.days_away if r.days_away is not None else 10**6)))
 
     @property

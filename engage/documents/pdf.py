@@ -434,6 +434,7 @@ class Renderer:
         stylesheets: Sequence[str] = (),
         paper: str = "a4",
         landscape: bool = False,
+        relative_links: bool = False,
     ) -> PdfResult:
         """Render ``html`` to a tagged PDF/UA-1 document; raise RenderError with a one-line reason.
 
@@ -441,6 +442,8 @@ class Renderer:
         modification dates) comes from the arguments, not the clock: identical inputs give
         byte-identical output. Only http(s) links survive; attachments are never embedded.
         ``landscape`` turns the paper sideways (the dashboard's wide table).
+        ``relative_links`` keeps the links the HTML writes as relative paths inside the
+        output folder ('volkswagen/brief.pdf'), still relative: see ``_keep_links``.
         """
         if not title.strip():
             raise RenderError("a PDF/UA document needs a title")
@@ -461,7 +464,7 @@ class Renderer:
             started = time.perf_counter()
             try:
                 pdf, pages, fonts, machine_fonts = self._render_locked(
-                    html, base, fetcher, sheets, title, lang, as_of, author, subject, keywords, creator
+                    html, base, fetcher, sheets, title, lang, as_of, author, subject, keywords, creator, relative_links
                 )
             except (KeyboardInterrupt, SystemExit, GeneratorExit):
                 raise
@@ -501,6 +504,7 @@ class Renderer:
         subject: str,
         keywords: Sequence[str],
         creator: str,
+        relative_links: bool = False,
     ) -> tuple[bytes, int, tuple[str, ...], tuple[str, ...]]:
         from weasyprint import HTML  # WeasyPrint loads only when a PDF is made
 
@@ -512,7 +516,7 @@ class Renderer:
             pdf_identifier=True,  # /ID from a hash of the content: stable for stable input
         )
         fetcher.locked = True
-        _drop_unsafe_links(document)
+        _keep_links(document, base_url if relative_links else None)
         metadata = document.metadata
         metadata.attachments = []
         metadata.title = title
@@ -576,15 +580,50 @@ def _bundled_font_configuration(factory: type[FontConfiguration], conf: Path) ->
                 os.environ["FONTCONFIG_FILE"] = old
 
 
-def _drop_unsafe_links(document: Any) -> None:
-    """Keep internal links and http(s) links; drop attachments and every other scheme."""
+def _keep_links(document: Any, relative_base: str | None = None) -> None:
+    """Keep internal links and http(s) links; drop attachments and every other scheme.
+
+    With ``relative_base`` (the base URL the HTML was rendered with), a link the HTML wrote
+    as a relative path below it ('volkswagen/brief.pdf', which WeasyPrint has joined to the
+    base) is kept as that relative path again: WeasyPrint writes it as a URI action, which
+    a PDF reader resolves against the PDF's own location (ISO 32000-1, 12.6.4.7, when the
+    catalog has no base URI). So the folder can be moved or zipped and the links still
+    work; no absolute path of the machine that made the PDF is written; and linking is not
+    loading: the fetcher never sees these URLs. Any other ``file:`` link is dropped.
+    """
+    prefixes = _base_prefixes(relative_base) if relative_base else ()
     for page in document.pages:
-        page.links = [
-            link
-            for link in page.links
-            if link[0] == "internal"
-            or (link[0] == "external" and urlsplit(link[1]).scheme.lower() in ("http", "https"))
-        ]
+        kept = []
+        for link in page.links:
+            kind, target = link[0], link[1]
+            if kind == "internal" or (kind == "external" and urlsplit(target).scheme.lower() in ("http", "https")):
+                kept.append(link)
+            elif kind == "external" and (relative := _relative_target(target, prefixes)) is not None:
+                kept.append((kind, relative, *link[2:]))
+        page.links = kept
+
+
+def _base_prefixes(base_url: str) -> tuple[str, ...]:
+    """Return the spellings of ``base_url`` a joined link can start with (as given, and as WeasyPrint quotes it)."""
+    from weasyprint.urls import iri_to_uri  # WeasyPrint loads only when a PDF is made
+
+    base = base_url if base_url.endswith("/") else base_url + "/"
+    return tuple(dict.fromkeys((base, iri_to_uri(base))))
+
+
+def _relative_target(target: str, prefixes: Sequence[str]) -> str | None:
+    """Return ``target`` relative to the first of ``prefixes`` it starts with, or None.
+
+    None too for what would not stay inside the folder or is not a plain relative path.
+    """
+    for prefix in prefixes:
+        if target.startswith(prefix):
+            rest = target[len(prefix) :]
+            path = urlsplit(rest).path
+            if rest and path and not path.startswith("/") and ":" not in path.split("/", 1)[0]:
+                if ".." not in path.split("/"):
+                    return rest
+    return None
 
 
 @contextlib.contextmanager

@@ -64,24 +64,32 @@
     return v === null ? "" : v;
   }
 
+  // Each column's sort keys, read from the cells once: {tr, empty, v, o} per row and group.
+  var keyCache = {};
+  function sortKeys(col, numeric) {
+    if (!keyCache[col]) {
+      keyCache[col] = groups.map(function (body) {
+        return Array.prototype.map.call(body.rows, function (tr) {
+          var raw = value(tr, col);
+          return { tr: tr, empty: raw === "", v: numeric ? parseFloat(raw) : raw.toLowerCase(), o: +tr.getAttribute("data-order") };
+        });
+      });
+    }
+    return keyCache[col];
+  }
+
   function sortRows(v) {
     var col = keys.indexOf(v.sort);
     var sign = v.dir === "asc" ? 1 : -1;
     var numeric = !(v.sort === "company" || v.sort === "agm");
-    groups.forEach(function (body) {
-      var list = Array.prototype.slice.call(body.rows);
-      var keyed = list.map(function (tr) {
-        var raw = value(tr, col);
-        return { tr: tr, empty: raw === "", v: numeric ? parseFloat(raw) : raw.toLowerCase(), o: +tr.getAttribute("data-order") };
-      });
-      keyed.sort(function (a, b) {
+    sortKeys(col, numeric).forEach(function (keyed, g) {
+      var sorted = keyed.slice().sort(function (a, b) {
         if (a.empty !== b.empty) { return a.empty ? 1 : -1; }  // no value: last either way
         if (!a.empty && a.v !== b.v) { return (a.v < b.v ? -1 : 1) * sign; }
         return a.o - b.o;
       });
-      var frag = document.createDocumentFragment();
-      keyed.forEach(function (k) { frag.appendChild(k.tr); });
-      body.appendChild(frag);
+      // One call moves the whole group: the rows stay the table's own, in reading order.
+      groups[g].replaceChildren.apply(groups[g], sorted.map(function (k) { return k.tr; }));
     });
     heads.forEach(function (th, i) {
       if (i === col) { th.setAttribute("aria-sort", v.dir === "asc" ? "ascending" : "descending"); }
@@ -142,11 +150,53 @@
     if (v.due !== undefined) { form.elements.days.value = v.due; }
   }
 
+  // Why a company is due in a window of `days` (as engage.documents.dashboard.due_reasons words it).
+  function reasons(d, state, days) {
+    var out = [];
+    if (d !== "" && +d >= 0 && +d <= days) { out.push("AGM in " + d + " day" + (+d === 1 ? "" : "s")); }
+    if (state === "overdue") { out.push("reply overdue"); }
+    if (state === "escalate") { out.push("escalation due"); }
+    return out.join(", ");
+  }
+
+  // The page is written for the default window; another (due=N) rewords the list and the rows.
+  var defaultDays = +table.getAttribute("data-due-days");
+  var shownWindow = defaultDays;
+  var dueList = document.getElementById("due");
+  function showWindow(days) {
+    if (days === shownWindow) { return; }
+    shownWindow = days;
+    var listed = 0;
+    if (dueList) {
+      Array.prototype.forEach.call(dueList.querySelectorAll("li[data-state]"), function (li) {
+        var why = reasons(li.getAttribute("data-days"), li.getAttribute("data-state"), days);
+        li.hidden = !why;
+        if (why) { li.querySelector(".why").textContent = why; listed += 1; }
+      });
+      Array.prototype.forEach.call(dueList.querySelectorAll(".window"), function (span) { span.textContent = String(days); });
+      dueList.querySelector(".note.some").hidden = listed === 0;
+      dueList.querySelector(".note.none").hidden = listed > 0;
+    }
+    rows.forEach(function (tr) {
+      var span = tr.querySelector("td.engagement .due");
+      if (!span) { return; }
+      var why = reasons(tr.getAttribute("data-days"), tr.getAttribute("data-state"), days);
+      span.hidden = !why;
+      span.textContent = why ? "Due: " + why : "";
+    });
+  }
+
+  var filtered = null;
   function apply(v, write) {
     // Moving rows is the costly part: only when the order asked for changed.
     if (v.sort !== view.sort || v.dir !== view.dir) { sortRows(v); }
     view = v;
-    filterRows(v);
+    var filters = fragment({ sort: "", dir: "", area: v.area, band: v.band, country: v.country, state: v.state, q: v.q, due: v.due });
+    if (filters !== filtered) {
+      filtered = filters;
+      filterRows(v);
+      showWindow(v.due !== undefined ? +v.due : defaultDays);
+    }
     syncForm(v);
     if (write) {
       var f = fragment(v);
