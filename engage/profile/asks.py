@@ -26,6 +26,7 @@ from ..agm import next_agm
 from ..records import Allegation, Commitment, Company, Policy
 from ..taxonomy import Taxonomy
 from .model import OPEN_STATUSES, Profile, Question
+from .questions import commitment_noun
 from .rules import (
     PEOPLE_AREAS,
     is_association,
@@ -488,11 +489,10 @@ def _deliver(
     for c in company.commitments:
         if c not in slipped[:2]:
             continue
-        state = c.status if c.status in ("missed", "withdrawn") else f"past its {c.target_year} target year"
-        target = " ".join((c.target or c.title).split()).rstrip(". ")
-        facts.append(
-            f"{possessive(name)} {_lower(shorts.get(c.areas[0], c.areas[0]))} commitment ({target}) is {state}"
-        )
+        noun = commitment_noun(c).replace("your ", f"{possessive(name)} ", 1).replace(" you ", f" {name} ", 1)
+        year = "" if str(c.target_year) in noun else f"{c.target_year} "
+        state = c.status if c.status in ("missed", "withdrawn") else f"past its {year}target year"
+        facts.append(f"{noun} is {state}")
     parts = [
         f"On the record, {join_words(facts)}.",
         f"We ask {name} to publish, {by}, a revised plan with a quantified target and date, what caused the delay, "
