@@ -28,8 +28,8 @@ from ..profile import (
     AreaScore,
     Profile,
     is_json_field,
-    to_plain,
     leaderboard,
+    to_plain,
 )
 from ..profile.asks import Ask
 from ..records import Source
@@ -400,7 +400,7 @@ def profile_json_schema() -> dict[str, Any]:
 
 
 def profile_document(profile: Profile, asks: Sequence[Ask]) -> str:
-    """Return ``engage profile --json``: the profile's JSON with its numbered asks, as the brief and letter word them."""
+    """Return ``engage profile --json``: the profile as JSON with its numbered asks, in the letter's words."""
     doc = profile.to_dict()
     doc["asks"] = [to_plain(a) for a in asks]
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
