@@ -113,6 +113,8 @@ class Risk:
     drivers: tuple[str, ...]
     refs: tuple[int, ...]
     records: tuple[RecordLink, ...]
+    #: '' when company records drive the risk; else what it rests on ("sector exposure; no company-specific record").
+    basis: str = ""
 
 
 @dataclass(frozen=True)
