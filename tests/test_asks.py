@@ -142,7 +142,8 @@ def test_asks_are_distinct_fair_and_grounded(ws: Workspace, cid: str) -> None:
     assert len({a.id for a in asks}) == len(asks) and len({a.text for a in asks}) == len(asks)
     led: list[str] = []
     for ask in asks:
-        assert ask.record_ids, (cid, ask.id)
+        # One ask may rest on the sector's exposure alone, and then says so in its own words.
+        assert ask.record_ids or "rests on the exposure every automaker shares" in ask.text, (cid, ask.id)
         assert " by " in ask.text or "before its" in ask.text, (cid, ask.id)  # by when
         if "remedy where harm" in ask.text:
             assert any(reports_harm(allegations[r]) for r in ask.record_ids if r in allegations), (cid, ask.id)
@@ -197,3 +198,32 @@ def test_a_summary_reads_as_its_first_sentence_and_a_publisherless_source_is_a_r
         == "In 2023, a report described the river pollution"
     )
     assert record_noun("IF Metall strike at Tesla's workshops") == "the IF Metall strike at Tesla's workshops"
+
+
+@pytest.mark.parametrize(
+    "cid, expected",
+    [
+        ("gac", True),
+        ("geely", True),
+        ("renault", True),
+        ("volvo-cars", False),
+        ("nissan", False),
+        ("volkswagen", False),
+    ],
+)
+def test_a_company_with_few_asks_is_asked_to_disclose_its_steel_only_on_exposure_alone(
+    ws: Workspace, cid: str, expected: bool
+) -> None:
+    """Renault and Volvo Cars had one ask, GAC, Geely and Nissan two (issue 15: three to six, no filler).
+
+    Steel carries the sector's highest baseline; where nothing on record touches steel or aluminium
+    and no benchmark note speaks of them (Lead the Charge calls Volvo Cars a leader on steel), the
+    company is asked to disclose the steel it buys, and the ask says it rests on sector exposure.
+    Nissan holds a steel commitment; Volkswagen has an allegation on steel.
+    """
+    asks = ws.asks(cid, as_of=AS_OF)
+    steel = [a for a in asks if a.title == "Disclose the steel it buys"]
+    assert bool(steel) == expected, (cid, [a.title for a in asks])
+    if steel:
+        assert steel[0].record_ids == () and "rests on the exposure every automaker shares" in steel[0].text
+        assert 2 <= len(asks) <= 6 and "failed" not in steel[0].text

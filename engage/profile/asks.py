@@ -291,6 +291,10 @@ def build_asks(profile: Profile, taxonomy: Taxonomy) -> tuple[Ask, ...]:
     deliver = _deliver(name, company, profile.as_of, nets, shorts, by_soon)
     if deliver is not None:
         drafts.append(deliver)
+    if len(drafts) < 3 and not any(d.id == "materials" for d in drafts):
+        sector = _sector_steel(name, company, taxonomy, nets, by_year)
+        if sector is not None:
+            drafts.append(sector)
     if not drafts and (company.allegations or company.commitments or company.policies):
         drafts.append(_fallback(name, company, nets, by_year))
     drafts.sort(key=lambda d: (-d.priority, list(LEVERAGE).index(d.id) if d.id in LEVERAGE else 99))
@@ -501,6 +505,34 @@ def _deliver(
     areas = [k for r in slipped for k in r.areas]
     risk = max((nets.get(k, 0.0) for k in areas), default=0.0) * LEVERAGE["deliver"]
     return _Draft("deliver", "Deliver or replace the commitments that have slipped", parts, areas, slipped, risk)
+
+
+def _sector_steel(name: str, company: Company, taxonomy: Taxonomy, nets: dict[str, float], by: str) -> _Draft | None:
+    """Return the ask to disclose the steel it buys, where the sector's exposure is all there is to go on, or None.
+
+    Steel carries the sector's highest baseline (most of a vehicle's mass, mostly from coal-fired
+    blast furnaces). A company with no record of any kind on steel and aluminium, and no benchmark
+    note about them (a benchmark may credit it there), is asked for disclosure, the one fair ask on
+    exposure alone: where its steel comes from and how it is made, never a failure it is not shown
+    to have. Added only to a company with fewer than three asks and none on materials.
+    """
+    keys = ("steel", "aluminum")
+    records: list[Allegation | Commitment | Policy] = [*company.allegations, *company.commitments, *company.policies]
+    if not records or any(set(keys) & set(r.areas) for r in records) or nets.get("steel", 0.0) <= 0.0:
+        return None
+    notes = " ".join(n for b in company.benchmarks for n in b.notes).lower()
+    if "steel" in notes or "alumin" in notes:
+        return None
+    why = " ".join(taxonomy.area("steel").baseline_why.split())
+    parts = [
+        f"{why}" if why else "",
+        f"The records we hold include no target, policy or disclosure by {name} on the steel it buys, and no "
+        "allegation about it: this ask rests on the exposure every automaker shares.",
+        f"We ask {name} to publish, {by}, which steelmakers supply it and by which production route (blast "
+        "furnace, electric arc furnace, direct reduction), the emissions intensity of the steel it buys, and "
+        "whether it will set a time-bound target for near-zero-emission steel.",
+    ]
+    return _Draft("materials", "Disclose the steel it buys", parts, ["steel"], [], nets["steel"] * 0.5)
 
 
 def _fallback(name: str, company: Company, nets: dict[str, float], by: str) -> _Draft:
