@@ -166,4 +166,5 @@ def test_no_shipped_annex_question_pastes_a_title_or_a_machine_status(shipped_an
 def test_no_shipped_question_on_union_charges_or_a_strike_asks_for_remedy(shipped_annexes, cid: str) -> None:  # type: ignore[no-untyped-def]
     for t in shipped_annexes[cid]:
         if re.search(r"unfair-labour-practice|union-busting|strike", t):
-            assert "remedy" not in t and "organise and bargain collectively" in t, t
+            assert "remedy" not in t, t
+            assert "organise and bargain collectively" in t or "good-faith bargaining" in t, t

@@ -227,3 +227,20 @@ def test_a_company_with_few_asks_is_asked_to_disclose_its_steel_only_on_exposure
     if steel:
         assert steel[0].record_ids == () and "rests on the exposure every automaker shares" in steel[0].text
         assert 2 <= len(asks) <= 6 and "failed" not in steel[0].text
+
+
+def test_a_union_vote_and_first_contract_are_credited_not_asked_for_again(ws: Workspace) -> None:
+    """Volkswagen's letter told a company that had reached a first contract with the UAW that it had made no
+    public response and asked it to recognise the union and bargain in good faith; an IR officer would stop there."""
+    vw = next(a for a in ws.asks("volkswagen", as_of=AS_OF) if a.id == "association")
+    assert "We recognise this progress" in vw.text and "wherever its workers organise" in vw.text
+    assert "no public response from Volkswagen" not in vw.text
+    assert "recognise the union its workers choose" not in vw.text
+    annex = [
+        q.text for q in ws.profile("volkswagen", as_of=AS_OF).questions if q.record_ids == ("uaw-nlrb-charges-2023",)
+    ]
+    assert annex and all("progress since" in t and "We find no public response" not in t for t in annex), annex
+    # A vote against the union (Mercedes-Benz) and a refusal to sign (Tesla) are no progress.
+    for cid in ("mercedes-benz", "tesla"):
+        ask = next(a for a in ws.asks(cid, as_of=AS_OF) if a.id == "association")
+        assert "progress" not in ask.text, cid

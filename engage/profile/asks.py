@@ -26,7 +26,7 @@ from ..agm import next_agm
 from ..records import Allegation, Commitment, Company, Policy
 from ..taxonomy import Taxonomy
 from .model import OPEN_STATUSES, Profile, Question
-from .questions import commitment_noun
+from .questions import commitment_noun, shows_progress
 from .rules import (
     PEOPLE_AREAS,
     is_association,
@@ -341,13 +341,27 @@ def _remedy(name: str, harmed: Sequence[Allegation], nets: dict[str, float], by:
 
 def _association(name: str, allegations: Sequence[Allegation], nets: dict[str, float], by: str) -> _Draft:
     """Return the ask to respect freedom of association and collective bargaining (a strike, union charges)."""
+    developed = [a for a in allegations if shows_progress(a)]
     parts = [s for a in allegations for s in (_describe(a), *_developments(a))]
-    parts.append(_response(name, allegations))
-    parts.append(
-        f"We ask {name} to state publicly, {by}, that it will not retaliate against workers who organise or take "
-        "industrial action, that it will recognise the union its workers choose and bargain with it in good faith, "
-        "and to report each year how it applies these commitments at its own sites and expects them of its suppliers."
-    )
+    if developed:
+        # A vote to unionise or a first contract is the company's answer in deeds: the ask credits it and
+        # asks for the same rights elsewhere, not for what it has already done (recognise, bargain).
+        if any(a.company_response for a in allegations):
+            parts.append(_response(name, allegations))
+        parts.append(
+            f"We recognise this progress. We ask {name} to state publicly, {by}, that it will respect the same "
+            "rights wherever its workers organise: that it will not retaliate against workers who organise or take "
+            "industrial action, will recognise the union they choose and will bargain with it in good faith, and to "
+            "report each year how it applies these commitments at its own sites and expects them of its suppliers."
+        )
+    else:
+        parts.append(_response(name, allegations))
+        parts.append(
+            f"We ask {name} to state publicly, {by}, that it will not retaliate against workers who organise or take "
+            "industrial action, that it will recognise the union its workers choose and bargain with it in good "
+            "faith, and to report each year how it applies these commitments at its own sites and expects them of "
+            "its suppliers."
+        )
     areas = [k for a in allegations for k in a.areas]
     risk = max(nets.get(k, 0.0) for k in areas) * LEVERAGE["association"]
     title = "Respect freedom of association and collective bargaining"

@@ -31,6 +31,7 @@ from .wording import (
     STATUS_WORDS,
     VERIFICATION_WORDS,
     count_words,
+    first_sentence,
     fix_possessives,
     join_words,
     month_year,
@@ -108,6 +109,27 @@ ASSOCIATION_QUESTIONS: dict[str, str] = {
     "was resolved, and how you make sure that workers can organise and bargain collectively without "
     "interference or retaliation?",
 }
+
+
+#: A union-rights allegation whose summary records progress since (a vote to join a union, a first contract).
+ASSOCIATION_PROGRESS_QUESTION = (
+    "{reported}; the record shows progress since. Will you apply the same principles (no retaliation, recognition "
+    "of the union workers choose, good-faith bargaining) at your other sites, and what do you expect of your suppliers?"
+)
+#: Words of a development that show workers' rights now respected: a vote to join a union, a first contract.
+PROGRESS_WORDS = re.compile(
+    r"\b(voted to (?:join|unionise|unionize)|(?:first|collective) (?:contract|agreement)|recogni[sz]ed the union)\b",
+    re.IGNORECASE,
+)
+
+
+def shows_progress(a: Allegation) -> bool:
+    """Return whether a later sentence of a summary records workers' rights now respected (a union vote, a contract).
+
+    The first sentence states the allegation ("after Tesla refused to sign a collective agreement").
+    """
+    text = " ".join((a.summary or "").split())
+    return bool(PROGRESS_WORDS.search(text[len(first_sentence(text)) :]))
 
 
 def commitment_noun(c: Commitment) -> str:
@@ -369,7 +391,8 @@ def build_questions(
             templates = _without_remedy(templates, kind)
         if kind in ("allegation", "no-response") and record_ids and is_association(allegations[record_ids[0]]):
             # A strike or union charges: asked about freedom of association, never about remedy.
-            templates = (ASSOCIATION_QUESTIONS[kind],)
+            progress = shows_progress(allegations[record_ids[0]])
+            templates = (ASSOCIATION_PROGRESS_QUESTION if progress else ASSOCIATION_QUESTIONS[kind],)
         for _ in range(max(0, w.max_questions_per_gap)):
             # The area's least-used fitting template (first in the bank on a tie), so that
             # questions vary even when some records rule templates out.
