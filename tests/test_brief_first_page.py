@@ -63,3 +63,14 @@ def test_every_shipped_summary_ends_on_page_two_with_its_last_ask(tmp_path: Path
             assert "page 2" in cover, cid
         if cid == "gac":
             assert _squeezed(SECTOR_ONLY) in _squeezed(cover), cover
+
+
+def test_an_unranked_newest_benchmark_names_the_latest_rank_beside_it(views) -> None:  # type: ignore[no-untyped-def]
+    """Hyundai's cover said 'Lead the Charge Leaderboard 2025: rank not stated' while the sentence below it cited
+    the 2024 rank, 10 of 18; a portfolio manager saw a rank appear from nowhere."""
+    (line,) = [b for b in views["hyundai"].first_page.benchmarks if b.startswith("Lead the Charge")]
+    assert line == "Lead the Charge Leaderboard 2025: rank not stated (18 assessed); 2024: rank 10 of 18", line
+    for cid, view in views.items():
+        for gap in view.benchmark_gaps:
+            year, rank = gap.split(" ranks ")[0].rsplit(" ", 1)[1], gap.split(" ranks ")[1].split(",")[0]
+            assert any(year in b and " ".join(rank.split()[-3:]) in b for b in view.first_page.benchmarks), (cid, gap)
