@@ -244,3 +244,15 @@ def test_a_union_vote_and_first_contract_are_credited_not_asked_for_again(ws: Wo
     for cid in ("mercedes-benz", "tesla"):
         ask = next(a for a in ws.asks(cid, as_of=AS_OF) if a.id == "association")
         assert "progress" not in ask.text, cid
+
+
+@pytest.mark.parametrize("cid", ["tesla", "bmw", "general-motors", "mercedes-benz"])
+def test_a_company_holding_an_fpic_policy_is_not_asked_to_include_fpic_as_if_it_had_none(
+    ws: Workspace, cid: str
+) -> None:
+    """Tesla's minerals ask recognised its FPIC policy, then asked for audits 'including free, prior and informed
+    consent' as though it held none; the audits now cover the consent its policy requires."""
+    ask = next(a for a in ws.asks(cid, as_of=AS_OF) if a.id == "minerals")
+    assert "a policy requiring the free, prior and informed consent" in ask.text.split("We ask")[0]
+    assert "including free, prior and informed consent" not in ask.text
+    assert "covering the free, prior and informed consent its policy requires" in ask.text

@@ -212,8 +212,13 @@ def _policy_phrase(p: Policy, shorts: dict[str, str]) -> str:
     return f"a policy on {_lower(shorts.get(p.areas[0], p.areas[0]))}"
 
 
-def _request(theme: str, name: str, adopt: Sequence[Policy], by: str, materials: Sequence[str]) -> str:
-    """Return the request of a theme ask: what, by when and how it will be shown."""
+def _request(
+    theme: str, name: str, adopt: Sequence[Policy], by: str, materials: Sequence[str], held: Sequence[Policy] = ()
+) -> str:
+    """Return the request of a theme ask: what, by when and how it will be shown.
+
+    ``held``: the policies it holds, acknowledged before the request, so it is not asked again for one of them.
+    """
     lead = f"We ask {name} "
     if adopt:
         phrases = list(dict.fromkeys(POLICY_PHRASES.get(p.kind, POLICY_PHRASES["other"]) for p in adopt))
@@ -223,7 +228,13 @@ def _request(theme: str, name: str, adopt: Sequence[Policy], by: str, materials:
         return (
             lead + f"to map its {what} supply chains to the mine, publish its smelters and refiners, and require "
             "independent audits against a multi-stakeholder standard such as IRMA"
-            + ("" if any(p.kind == "fpic-policy" for p in adopt) else ", including free, prior and informed consent")
+            + (
+                ""
+                if any(p.kind == "fpic-policy" for p in adopt)
+                else ", covering the free, prior and informed consent its policy requires"
+                if any(p.kind == "fpic-policy" for p in held)
+                else ", including free, prior and informed consent"
+            )
             + f", with the first list published {by} and progress reported each year."
         )
     if theme == "materials":
@@ -431,7 +442,7 @@ def _theme_ask(
         named = join_words([_lower(shorts[k]) for k in bare])
         parts.append(f"The records we hold include no policy or commitment by {name} for {named}.")
     materials = _materials(theme, [*homed, *related])
-    parts.append(_request(theme, name, none_found, by, materials))
+    parts.append(_request(theme, name, none_found, by, materials, held))
     # Allegations led by another ask are cited here only when they are this ask's whole basis.
     basis = [] if homed else related
     records: list[Allegation | Commitment | Policy] = [*homed, *none_found, *held, *commitments, *basis]
