@@ -279,7 +279,7 @@ SECTOR_ONLY = "sector exposure; no company-specific record"
 
 
 def _top_risks(profile: Profile, book: _RecordBook, refs: References, asks: Sequence[Ask]) -> tuple[Risk, ...]:
-    """Return the executive summary's three highest risks, each with the records that drive it.
+    """Return the three highest risks the cover shows, each with the records that drive it.
 
     Where the asks covering an area rest on records that add to its risk, those are the
     drivers shown, so that the risk and the ask on it name the same records.

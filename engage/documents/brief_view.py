@@ -105,7 +105,7 @@ class Chart:
 
 @dataclass(frozen=True)
 class Risk:
-    """One of the highest risks in the executive summary."""
+    """One of the three highest risks on the cover."""
 
     area: str
     net: float
