@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .aum import AUM_HINT, parse_aum
 from .errors import DataError, Problem
 from .records import display_path
 from .spec import Context, Field, convert
@@ -86,6 +87,11 @@ def _load_yaml(path: Path, label: str) -> tuple[Signatory, ...]:
         where = "signatories"
     ctx = Context(label)
     values = convert(_LIST_FIELD, node, where, ctx)
+    for i, v in enumerate(values or []):
+        # The same check as engage.yaml's signatories: an AUM the letter cannot add up is an error here too.
+        if v.get("aum") and parse_aum(v["aum"]) is None:
+            at = f"{where}[{i}].aum"
+            ctx.error(ctx.nodes.get(at), at, f"'{v['aum']}' is not {AUM_HINT}")
     if ctx.problems or values is None:
         raise DataError(sorted(ctx.problems, key=lambda p: (p.line, p.column)))
     if len(values) > MAX_SIGNATORIES:
@@ -190,6 +196,10 @@ def parse_signatories_csv(raw: bytes, label: str) -> tuple[Signatory, ...]:
         empty = [c for c in REQUIRED_COLUMNS if not values.get(c)]
         for name in empty:
             problems.append(Problem(f"{label}:{line}", 0, 0, "", f"column '{name}' is empty"))
+        aum = values.get("aum")
+        if aum and parse_aum(aum) is None:
+            problems.append(Problem(f"{label}:{line}", 0, 0, "", f"column 'aum': '{aum}' is not {AUM_HINT}"))
+            continue
         if empty:
             continue
         signatories.append(

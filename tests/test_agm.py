@@ -247,20 +247,24 @@ def test_first_letter_with_an_expected_agm_states_no_date(tmp_path: Path) -> Non
     assert "annual general meeting is expected in May 2027" in text and "12 May 2027" not in text
 
 
+SIX_WEEKS = {"respond_within_days": 42}
+
+
 def test_deadline_counts_an_expected_agm_from_the_first_day_of_its_month() -> None:
+    # The rule with a six-week window set in engage.yaml (the default is eight weeks).
     # Letter on 1 March, AGM expected 12 May: 21 days before 1 May is 10 April (Saturday) -> Friday 9 April.
-    deadline = response_deadline(D(2027, 3, 1), None, {}, expected_agm=D(2027, 5, 12))
+    deadline = response_deadline(D(2027, 3, 1), None, SIX_WEEKS, expected_agm=D(2027, 5, 12))
     assert (deadline.date, deadline.rule) == (D(2027, 4, 9), "before-agm")
     assert "start of May 2027" in deadline.explanation
     # Letter on 1 April: 9 April leaves too little time and six weeks fall in May: the last working day of April.
-    deadline = response_deadline(D(2027, 4, 1), None, {}, expected_agm=D(2027, 5, 12))
+    deadline = response_deadline(D(2027, 4, 1), None, SIX_WEEKS, expected_agm=D(2027, 5, 12))
     assert (deadline.date, deadline.rule) == (D(2027, 4, 30), "before-agm")
     # Letter on 15 April: six weeks later falls in May, so the last working day of April instead.
-    deadline = response_deadline(D(2027, 4, 15), None, {}, expected_agm=D(2027, 5, 12))
+    deadline = response_deadline(D(2027, 4, 15), None, SIX_WEEKS, expected_agm=D(2027, 5, 12))
     assert (deadline.date, deadline.rule) == (D(2027, 4, 30), "before-agm")
     # Letter in May, the month of the expected AGM: no AGM bound is left, 28 days after the letter.
-    deadline = response_deadline(D(2027, 5, 3), None, {}, expected_agm=D(2027, 5, 12))
+    deadline = response_deadline(D(2027, 5, 3), None, SIX_WEEKS, expected_agm=D(2027, 5, 12))
     assert deadline.rule == "after-letter"
     # An announced AGM is used as before; the estimate does not matter then.
-    announced = response_deadline(D(2027, 3, 1), D(2027, 5, 12), {}, expected_agm=D(2027, 5, 12))
+    announced = response_deadline(D(2027, 3, 1), D(2027, 5, 12), SIX_WEEKS, expected_agm=D(2027, 5, 12))
     assert announced.date == D(2027, 4, 12)  # six weeks, well before 21 days ahead of the AGM

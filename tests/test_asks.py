@@ -142,7 +142,8 @@ def test_asks_are_distinct_fair_and_grounded(ws: Workspace, cid: str) -> None:
     assert len({a.id for a in asks}) == len(asks) and len({a.text for a in asks}) == len(asks)
     led: list[str] = []
     for ask in asks:
-        assert ask.record_ids, (cid, ask.id)
+        # One ask may rest on the sector's exposure alone, and then says so in its own words.
+        assert ask.record_ids or "rests on the exposure every automaker shares" in ask.text, (cid, ask.id)
         assert " by " in ask.text or "before its" in ask.text, (cid, ask.id)  # by when
         if "remedy where harm" in ask.text:
             assert any(reports_harm(allegations[r]) for r in ask.record_ids if r in allegations), (cid, ask.id)
@@ -197,3 +198,61 @@ def test_a_summary_reads_as_its_first_sentence_and_a_publisherless_source_is_a_r
         == "In 2023, a report described the river pollution"
     )
     assert record_noun("IF Metall strike at Tesla's workshops") == "the IF Metall strike at Tesla's workshops"
+
+
+@pytest.mark.parametrize(
+    "cid, expected",
+    [
+        ("gac", True),
+        ("geely", True),
+        ("renault", True),
+        ("volvo-cars", False),
+        ("nissan", False),
+        ("volkswagen", False),
+    ],
+)
+def test_a_company_with_few_asks_is_asked_to_disclose_its_steel_only_on_exposure_alone(
+    ws: Workspace, cid: str, expected: bool
+) -> None:
+    """Renault and Volvo Cars had one ask, GAC, Geely and Nissan two (issue 15: three to six, no filler).
+
+    Steel carries the sector's highest baseline; where nothing on record touches steel or aluminium
+    and no benchmark note speaks of them (Lead the Charge calls Volvo Cars a leader on steel), the
+    company is asked to disclose the steel it buys, and the ask says it rests on sector exposure.
+    Nissan holds a steel commitment; Volkswagen has an allegation on steel.
+    """
+    asks = ws.asks(cid, as_of=AS_OF)
+    steel = [a for a in asks if a.title == "Disclose the steel it buys"]
+    assert bool(steel) == expected, (cid, [a.title for a in asks])
+    if steel:
+        assert steel[0].record_ids == () and "rests on the exposure every automaker shares" in steel[0].text
+        assert 2 <= len(asks) <= 6 and "failed" not in steel[0].text
+
+
+def test_a_union_vote_and_first_contract_are_credited_not_asked_for_again(ws: Workspace) -> None:
+    """Volkswagen's letter told a company that had reached a first contract with the UAW that it had made no
+    public response and asked it to recognise the union and bargain in good faith; an IR officer would stop there."""
+    vw = next(a for a in ws.asks("volkswagen", as_of=AS_OF) if a.id == "association")
+    assert "We recognise this progress" in vw.text and "wherever its workers organise" in vw.text
+    assert "no public response from Volkswagen" not in vw.text
+    assert "recognise the union its workers choose" not in vw.text
+    annex = [
+        q.text for q in ws.profile("volkswagen", as_of=AS_OF).questions if q.record_ids == ("uaw-nlrb-charges-2023",)
+    ]
+    assert annex and all("progress since" in t and "We find no public response" not in t for t in annex), annex
+    # A vote against the union (Mercedes-Benz) and a refusal to sign (Tesla) are no progress.
+    for cid in ("mercedes-benz", "tesla"):
+        ask = next(a for a in ws.asks(cid, as_of=AS_OF) if a.id == "association")
+        assert "progress" not in ask.text, cid
+
+
+@pytest.mark.parametrize("cid", ["tesla", "bmw", "general-motors", "mercedes-benz"])
+def test_a_company_holding_an_fpic_policy_is_not_asked_to_include_fpic_as_if_it_had_none(
+    ws: Workspace, cid: str
+) -> None:
+    """Tesla's minerals ask recognised its FPIC policy, then asked for audits 'including free, prior and informed
+    consent' as though it held none; the audits now cover the consent its policy requires."""
+    ask = next(a for a in ws.asks(cid, as_of=AS_OF) if a.id == "minerals")
+    assert "a policy requiring the free, prior and informed consent" in ask.text.split("We ask")[0]
+    assert "including free, prior and informed consent" not in ask.text
+    assert "covering the free, prior and informed consent its policy requires" in ask.text

@@ -162,15 +162,18 @@ def test_deadline_rule_explicit_date_wins() -> None:
     assert (got.date, got.rule) == (dt.date(2026, 12, 1), "respond-by")
 
 
-def test_deadline_is_six_weeks_moved_forward_off_closed_days() -> None:
-    """The rule: --respond-by; else respond_within_days (default 42) after the letter, moved forward to a working
-    day, but no later than respond_before_agm_days (default 21) before a recorded AGM."""
-    got = response_deadline(AS_OF, AGM, {})  # 42 days after Sunday 1 November is Sunday 13 December
-    assert (got.date, got.rule) == (dt.date(2026, 12, 14), "after-letter")
-    assert (got.date - AS_OF).days >= 42
-    # 42 days after 20 November is 1 January; the nine break days in the window add nine more (a Sunday).
+def test_deadline_is_eight_weeks_moved_forward_off_closed_days() -> None:
+    """The rule: --respond-by; else respond_within_days (default 56) after the letter, moved forward to a working
+    day, but no later than respond_before_agm_days (default 21) before a recorded AGM. Readers compared the old
+    six weeks (22 January 2027 for a letter of 1 December 2026) with the about ten weeks of the 2020 letters."""
+    got = response_deadline(AS_OF, AGM, {})  # 56 days after Sunday 1 November is Sunday 27 December, in the break
+    assert (got.date, got.rule) == (dt.date(2027, 1, 4), "after-letter")  # 65 days: plus 3 break days, then Monday
+    assert (got.date - AS_OF).days >= 56
+    # 56 days after 1 December is 26 January; the ten break days in the window add ten more (Friday 5 February).
+    december = response_deadline(dt.date(2026, 12, 1), None, {})
+    assert december.date == dt.date(2027, 2, 5) and "plus 10 days of the year-end break" in december.explanation
     late = response_deadline(dt.date(2026, 11, 20), None, {})
-    assert late.date == dt.date(2027, 1, 11) and "plus 9 days of the year-end break" in late.explanation
+    assert (late.date - dt.date(2026, 11, 20)).days >= 56 + 10
     no_agm = response_deadline(AS_OF, None, {"respond_within_days": 40})
     assert (no_agm.date, no_agm.rule) == (AS_OF + dt.timedelta(days=40), "after-letter")
 
@@ -574,8 +577,9 @@ def test_workspace_template_overrides_and_extends_the_packaged_letter(tmp_path: 
 
 
 def test_a_computed_deadline_is_a_working_day_and_never_after_the_agm() -> None:
-    # 42 days after 15 November 2026 is 27 December, plus 4 break days: 31 December, closed: Monday 4 January.
-    got = response_deadline(dt.date(2026, 11, 15), None, {})
+    # With a six-week window: 42 days after 15 November 2026 is 27 December, plus 4 break days: 31 December,
+    # closed: Monday 4 January.
+    got = response_deadline(dt.date(2026, 11, 15), None, {"respond_within_days": 42})
     assert (got.date, got.rule) == (dt.date(2027, 1, 4), "after-letter")
     assert "plus 4 days of the year-end break, moved forward from Thursday 2026-12-31" in got.explanation
     # An AGM 20 days away: 21 days before it is too soon, and 28 days after the letter is after it.
@@ -589,7 +593,7 @@ def test_a_computed_deadline_is_a_working_day_and_never_after_the_agm() -> None:
             squeezed = agm is not None and (agm - letter_date).days <= 10 and agm.month == 1 and agm.day <= 5
             assert deadline.weekday() < 5 if squeezed else is_working_day(deadline), (letter_date, agm)
             assert deadline > letter_date, (letter_date, agm)
-            assert agm is not None or (deadline - letter_date).days >= 42, letter_date
+            assert agm is not None or (deadline - letter_date).days >= 56, letter_date
             assert agm is None or deadline < agm, (letter_date, agm)
 
 

@@ -208,3 +208,24 @@ def test_opportunities_are_listed_under_their_area_name_not_their_kind() -> None
     block = result.stdout.split("Opportunities", 1)[1]
     lines = [line.strip() for line in block.splitlines() if line.strip().startswith("- ")]
     assert lines and not any(line.startswith(("- area:", "- commitment:", "- peer:")) for line in lines)
+
+
+@pytest.mark.parametrize("cid", ["volkswagen", "honda", "gac"])
+def test_profile_json_and_text_carry_the_asks_in_the_letters_words(cid: str) -> None:
+    """Issue 15: `engage profile --json` had no asks; the same words lead the brief, the letter and the text output."""
+    import datetime as dt
+
+    from engage.api import Workspace
+
+    asks = Workspace.open(REPO).asks(cid, as_of=dt.date(2026, 12, 1))
+    code, out, _ = run("profile", cid, "-w", str(REPO), "--as-of", "2026-12-01", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert [a["number"] for a in doc["asks"]] == list(range(1, len(asks) + 1)) and asks
+    for ask, plain in zip(asks, doc["asks"], strict=True):
+        assert plain["text"] == ask.text and plain["title"] == ask.title
+        assert plain["record_ids"] == list(ask.record_ids) and plain["areas"] == list(ask.areas)
+    code, text, _ = run("profile", cid, "-w", str(REPO), "--as-of", "2026-12-01")
+    flat = " ".join(text.split())
+    for ask in asks:
+        assert f"{ask.number}. {ask.title}. {ask.text}" in flat

@@ -103,3 +103,13 @@ def test_other_file_types_and_missing_files() -> None:
     ]
     (problem,) = problems_of("no-such-file.csv")
     assert problem.startswith("no-such-file.csv: cannot read the signatories file")
+
+
+def test_an_aum_the_letter_cannot_add_up_is_named_by_file_line_and_field() -> None:
+    """engage.yaml's signatories were checked ('USD 12 bn'), a --signatories file was not."""
+    (problem,) = problems_of("aum-not-an-amount.yaml")
+    assert problem.startswith("aum-not-an-amount.yaml:6:8: [1].aum: 'ten billion' is not a currency and an amount")
+    assert problems_of("aum-not-an-amount.csv") == [
+        "aum-not-an-amount.csv:3: column 'aum': 'about 4bn' is not a currency and an amount, e.g. 'USD 12 bn', "
+        "'EUR 250 m', 'US$4.5 trillion'"
+    ]

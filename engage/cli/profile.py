@@ -78,7 +78,9 @@ def profile(company: str, as_json: bool, explain: str | None, as_of: dt.date, wo
     if explain is not None:
         explain = ws.area_key(explain)
     if as_json:
-        click.echo(p.to_json(), nl=False)
+        from ..documents.export import profile_document  # the JSON writer, only for --json
+
+        click.echo(profile_document(p, ws.asks(company, as_of=as_of)), nl=False)
         return
     if explain is not None:
         _print_explain(app, p, explain)

@@ -274,8 +274,12 @@ def _cover(company: Company, profile: Profile, settings: Settings, top_risks: Se
     }
 
 
+#: How a top risk that rests on no company record reads, on the first page and in the summary.
+SECTOR_ONLY = "sector exposure; no company-specific record"
+
+
 def _top_risks(profile: Profile, book: _RecordBook, refs: References, asks: Sequence[Ask]) -> tuple[Risk, ...]:
-    """Return the executive summary's three highest risks, each with the records that drive it.
+    """Return the three highest risks the cover shows, each with the records that drive it.
 
     Where the asks covering an area rest on records that add to its risk, those are the
     drivers shown, so that the risk and the ask on it name the same records.
@@ -303,6 +307,8 @@ def _top_risks(profile: Profile, book: _RecordBook, refs: References, asks: Sequ
                 drivers=tuple(_driver(c, score) for c in drivers),
                 refs=tuple(sorted(risk_refs)),
                 records=book.record_links((c.record_kind, c.record_id) for c in drivers),
+                # A risk resting on the sector baseline alone is said to be one, not passed off as a finding.
+                basis="" if any(c.record_kind != "baseline" for c in drivers) else SECTOR_ONLY,
             )
         )
     return tuple(top_risks)

@@ -158,7 +158,13 @@ def first_page(profile: Profile, company: Company) -> FirstPage:
         if b.rank is not None and b.of:
             editions.append(f"{b.name} {b.year}: rank {b.rank} of {b.of}")
         elif b.of:
-            editions.append(f"{b.name} {b.year}: rank not stated ({b.of} assessed)")
+            # The newest edition states no rank: the latest that does is named beside it, so the rank the
+            # benchmark-gap sentence cites is on the page too (Hyundai: 2025 unranked, 2024 10 of 18).
+            ranked = next(
+                (e for e in profile.benchmarks if e.name.casefold() == b.name.casefold() and e.rank and e.of), None
+            )
+            also = f"; {ranked.year}: rank {ranked.rank} of {ranked.of}" if ranked is not None else ""
+            editions.append(f"{b.name} {b.year}: rank not stated ({b.of} assessed){also}")
     ours = profile.rank(OVERALL)
     engage_rank = (
         f"engage: rank {ours.rank} of {ours.of} (1 = lowest unmanaged risk)"

@@ -105,7 +105,7 @@ class Chart:
 
 @dataclass(frozen=True)
 class Risk:
-    """One of the highest risks in the executive summary."""
+    """One of the three highest risks on the cover."""
 
     area: str
     net: float
@@ -113,6 +113,8 @@ class Risk:
     drivers: tuple[str, ...]
     refs: tuple[int, ...]
     records: tuple[RecordLink, ...]
+    #: '' when company records drive the risk; else what it rests on ("sector exposure; no company-specific record").
+    basis: str = ""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,9 @@ from ..profile import (
     Profile,
     is_json_field,
     leaderboard,
+    to_plain,
 )
+from ..profile.asks import Ask
 from ..records import Source
 
 BAND_FILLS = {"low": "C6EFCE", "moderate": "FFEB9C", "elevated": "F8CBAD", "high": "FFC7CE"}
@@ -321,6 +323,7 @@ _DESCRIPTIONS = {
     "PeerRank": "Rank among the workspace's companies: 1 = lowest net risk.",
     "Source": "A dated source (title, publisher, url, date) cited by a question.",
     "Benchmark": "An external benchmark from the records, shown beside, never blended.",
+    "Ask": "A numbered ask, in the words of the brief and the letter; record_ids are the records it rests on.",
 }
 
 
@@ -377,6 +380,8 @@ def profile_json_schema() -> dict[str, Any]:
     assert root["$ref"] == "#/$defs/Profile"
     body = defs.pop("Profile")
     body["properties"] = {"schema_version": {"const": SCHEMA_VERSION}, **body["properties"]}
+    # `engage profile --json` adds the asks (profile_document); Profile.to_dict() alone has none.
+    body["properties"]["asks"] = {"type": "array", "items": of(Ask)}
     body["required"] = ["schema_version", *body["required"]]
     for name in ("AreaScore",):
         defs[name]["properties"]["band"] = {"enum": list(BANDS)}
@@ -392,6 +397,13 @@ def profile_json_schema() -> dict[str, Any]:
         **body,
         "$defs": defs,
     }
+
+
+def profile_document(profile: Profile, asks: Sequence[Ask]) -> str:
+    """Return ``engage profile --json``: the profile as JSON with its numbered asks, in the letter's words."""
+    doc = profile.to_dict()
+    doc["asks"] = [to_plain(a) for a in asks]
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def profile_json_schema_text() -> str:

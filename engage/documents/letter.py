@@ -446,7 +446,7 @@ def _asks_intro(name: str, asks: int, annex: int, has_records: bool) -> str:
     steps = "the following step" if asks == 1 else f"the following {words[asks] if asks < 7 else asks} steps"
     annexed = " An annex sets out more detailed questions we would like to discuss at a meeting." if annex else ""
     return (
-        f"We ask the Board to take {steps}. Each rests on the public record cited; the sources are listed at the end "
+        f"We ask the Board to take {steps}. Each says what it rests on; the sources cited are listed at the end "
         f"of this letter.{annexed}"
     )
 

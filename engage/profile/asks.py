@@ -26,6 +26,7 @@ from ..agm import next_agm
 from ..records import Allegation, Commitment, Company, Policy
 from ..taxonomy import Taxonomy
 from .model import OPEN_STATUSES, Profile, Question
+from .questions import commitment_noun, shows_progress
 from .rules import (
     PEOPLE_AREAS,
     is_association,
@@ -211,8 +212,13 @@ def _policy_phrase(p: Policy, shorts: dict[str, str]) -> str:
     return f"a policy on {_lower(shorts.get(p.areas[0], p.areas[0]))}"
 
 
-def _request(theme: str, name: str, adopt: Sequence[Policy], by: str, materials: Sequence[str]) -> str:
-    """Return the request of a theme ask: what, by when and how it will be shown."""
+def _request(
+    theme: str, name: str, adopt: Sequence[Policy], by: str, materials: Sequence[str], held: Sequence[Policy] = ()
+) -> str:
+    """Return the request of a theme ask: what, by when and how it will be shown.
+
+    ``held``: the policies it holds, acknowledged before the request, so it is not asked again for one of them.
+    """
     lead = f"We ask {name} "
     if adopt:
         phrases = list(dict.fromkeys(POLICY_PHRASES.get(p.kind, POLICY_PHRASES["other"]) for p in adopt))
@@ -222,7 +228,13 @@ def _request(theme: str, name: str, adopt: Sequence[Policy], by: str, materials:
         return (
             lead + f"to map its {what} supply chains to the mine, publish its smelters and refiners, and require "
             "independent audits against a multi-stakeholder standard such as IRMA"
-            + ("" if any(p.kind == "fpic-policy" for p in adopt) else ", including free, prior and informed consent")
+            + (
+                ""
+                if any(p.kind == "fpic-policy" for p in adopt)
+                else ", covering the free, prior and informed consent its policy requires"
+                if any(p.kind == "fpic-policy" for p in held)
+                else ", including free, prior and informed consent"
+            )
             + f", with the first list published {by} and progress reported each year."
         )
     if theme == "materials":
@@ -290,6 +302,10 @@ def build_asks(profile: Profile, taxonomy: Taxonomy) -> tuple[Ask, ...]:
     deliver = _deliver(name, company, profile.as_of, nets, shorts, by_soon)
     if deliver is not None:
         drafts.append(deliver)
+    if len(drafts) < 3 and not any(d.id == "materials" for d in drafts):
+        sector = _sector_steel(name, company, taxonomy, nets, by_year)
+        if sector is not None:
+            drafts.append(sector)
     if not drafts and (company.allegations or company.commitments or company.policies):
         drafts.append(_fallback(name, company, nets, by_year))
     drafts.sort(key=lambda d: (-d.priority, list(LEVERAGE).index(d.id) if d.id in LEVERAGE else 99))
@@ -336,13 +352,27 @@ def _remedy(name: str, harmed: Sequence[Allegation], nets: dict[str, float], by:
 
 def _association(name: str, allegations: Sequence[Allegation], nets: dict[str, float], by: str) -> _Draft:
     """Return the ask to respect freedom of association and collective bargaining (a strike, union charges)."""
+    developed = [a for a in allegations if shows_progress(a)]
     parts = [s for a in allegations for s in (_describe(a), *_developments(a))]
-    parts.append(_response(name, allegations))
-    parts.append(
-        f"We ask {name} to state publicly, {by}, that it will not retaliate against workers who organise or take "
-        "industrial action, that it will recognise the union its workers choose and bargain with it in good faith, "
-        "and to report each year how it applies these commitments at its own sites and expects them of its suppliers."
-    )
+    if developed:
+        # A vote to unionise or a first contract is the company's answer in deeds: the ask credits it and
+        # asks for the same rights elsewhere, not for what it has already done (recognise, bargain).
+        if any(a.company_response for a in allegations):
+            parts.append(_response(name, allegations))
+        parts.append(
+            f"We recognise this progress. We ask {name} to state publicly, {by}, that it will respect the same "
+            "rights wherever its workers organise: that it will not retaliate against workers who organise or take "
+            "industrial action, will recognise the union they choose and will bargain with it in good faith, and to "
+            "report each year how it applies these commitments at its own sites and expects them of its suppliers."
+        )
+    else:
+        parts.append(_response(name, allegations))
+        parts.append(
+            f"We ask {name} to state publicly, {by}, that it will not retaliate against workers who organise or take "
+            "industrial action, that it will recognise the union its workers choose and bargain with it in good "
+            "faith, and to report each year how it applies these commitments at its own sites and expects them of "
+            "its suppliers."
+        )
     areas = [k for a in allegations for k in a.areas]
     risk = max(nets.get(k, 0.0) for k in areas) * LEVERAGE["association"]
     title = "Respect freedom of association and collective bargaining"
@@ -412,7 +442,7 @@ def _theme_ask(
         named = join_words([_lower(shorts[k]) for k in bare])
         parts.append(f"The records we hold include no policy or commitment by {name} for {named}.")
     materials = _materials(theme, [*homed, *related])
-    parts.append(_request(theme, name, none_found, by, materials))
+    parts.append(_request(theme, name, none_found, by, materials, held))
     # Allegations led by another ask are cited here only when they are this ask's whole basis.
     basis = [] if homed else related
     records: list[Allegation | Commitment | Policy] = [*homed, *none_found, *held, *commitments, *basis]
@@ -488,11 +518,10 @@ def _deliver(
     for c in company.commitments:
         if c not in slipped[:2]:
             continue
-        state = c.status if c.status in ("missed", "withdrawn") else f"past its {c.target_year} target year"
-        target = " ".join((c.target or c.title).split()).rstrip(". ")
-        facts.append(
-            f"{possessive(name)} {_lower(shorts.get(c.areas[0], c.areas[0]))} commitment ({target}) is {state}"
-        )
+        noun = commitment_noun(c).replace("your ", f"{possessive(name)} ", 1).replace(" you ", f" {name} ", 1)
+        year = "" if str(c.target_year) in noun else f"{c.target_year} "
+        state = c.status if c.status in ("missed", "withdrawn") else f"past its {year}target year"
+        facts.append(f"{noun} is {state}")
     parts = [
         f"On the record, {join_words(facts)}.",
         f"We ask {name} to publish, {by}, a revised plan with a quantified target and date, what caused the delay, "
@@ -501,6 +530,34 @@ def _deliver(
     areas = [k for r in slipped for k in r.areas]
     risk = max((nets.get(k, 0.0) for k in areas), default=0.0) * LEVERAGE["deliver"]
     return _Draft("deliver", "Deliver or replace the commitments that have slipped", parts, areas, slipped, risk)
+
+
+def _sector_steel(name: str, company: Company, taxonomy: Taxonomy, nets: dict[str, float], by: str) -> _Draft | None:
+    """Return the ask to disclose the steel it buys, where the sector's exposure is all there is to go on, or None.
+
+    Steel carries the sector's highest baseline (most of a vehicle's mass, mostly from coal-fired
+    blast furnaces). A company with no record of any kind on steel and aluminium, and no benchmark
+    note about them (a benchmark may credit it there), is asked for disclosure, the one fair ask on
+    exposure alone: where its steel comes from and how it is made, never a failure it is not shown
+    to have. Added only to a company with fewer than three asks and none on materials.
+    """
+    keys = ("steel", "aluminum")
+    records: list[Allegation | Commitment | Policy] = [*company.allegations, *company.commitments, *company.policies]
+    if not records or any(set(keys) & set(r.areas) for r in records) or nets.get("steel", 0.0) <= 0.0:
+        return None
+    notes = " ".join(n for b in company.benchmarks for n in b.notes).lower()
+    if "steel" in notes or "alumin" in notes:
+        return None
+    why = " ".join(taxonomy.area("steel").baseline_why.split())
+    parts = [
+        f"{why}" if why else "",
+        f"The records we hold include no target, policy or disclosure by {name} on the steel it buys, and no "
+        "allegation about it: this ask rests on the exposure every automaker shares.",
+        f"We ask {name} to publish, {by}, which steelmakers supply it and by which production route (blast "
+        "furnace, electric arc furnace, direct reduction), the emissions intensity of the steel it buys, and "
+        "whether it will set a time-bound target for near-zero-emission steel.",
+    ]
+    return _Draft("materials", "Disclose the steel it buys", parts, ["steel"], [], nets["steel"] * 0.5)
 
 
 def _fallback(name: str, company: Company, nets: dict[str, float], by: str) -> _Draft:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import string
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -24,12 +25,13 @@ from ..errors import DataError
 from ..records import Allegation, Commitment, Company, Policy
 from ..taxonomy import QUESTION_KINDS, Area, Taxonomy
 from .model import Gap, Question, ScoredRecord, SourceRef, new_question
-from .rules import date_key, first_ordinal, is_deal, is_linked_only, reports_harm
+from .rules import date_key, first_ordinal, is_association, is_deal, is_linked_only, reports_harm
 from .weights import Weights
 from .wording import (
     STATUS_WORDS,
     VERIFICATION_WORDS,
     count_words,
+    first_sentence,
     fix_possessives,
     join_words,
     month_year,
@@ -53,7 +55,9 @@ _ALLEGATION = frozenset(
         "materials",
     }
 )
-_COMMITMENT = frozenset({"title", "target", "target_year", "month_year", "status", "verification", "materials"})
+_COMMITMENT = frozenset(
+    {"commitment", "title", "target", "target_year", "month_year", "status", "verification", "materials"}
+)
 
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     "allegation": _COMMON | _ALLEGATION,
@@ -77,11 +81,11 @@ FALLBACK_QUESTIONS: dict[str, str] = {
     "Will you publish one, with what your review found and what you have changed since?",
     "no-commitment": "{company} faces {allegations} on {area}, {including}{top_title} ({top_month_year}), "
     "but has no credible commitment in this area. What time-bound, verifiable commitment will you make?",
-    "overdue": "Your commitment ({title}) targeted {target_year} and is still {status}. "
+    "overdue": "The target year has passed for {commitment}, which is still {status}. "
     "What is the revised date, and what caused the delay?",
-    "missed": "Your commitment ({title}) is recorded as {status}. What will replace it, and by when?",
-    "unverified": "Your commitment ({title}) is {verification}. "
-    "Will you have progress verified by an independent third party?",
+    "missed": "The record shows {commitment} as {status}. What will replace it, and by when?",
+    "unverified": "Progress against {commitment} is {verification}. "
+    "Will you have it verified by an independent third party?",
     "stale": "We find no public information on {company} and {area} since {newest_month_year}. "
     "What has changed since then?",
     "general": "How do you identify, prevent and account for risks in {area}, and how do you report on them?",
@@ -94,6 +98,57 @@ NO_REMEDY_QUESTIONS: dict[str, str] = {
     "no-response": "{reported}. We find no public response from {company}. "
     "Will you publish one, with what your review found and what you have changed since?",
 }
+
+
+#: The questions of an allegation about organising and bargaining (a strike, union charges):
+#: nobody is asked for "remedy"; the company is asked how it respects freedom of association.
+ASSOCIATION_QUESTIONS: dict[str, str] = {
+    "allegation": "{reported}. How was the matter resolved, and how do you make sure that workers at your "
+    "sites and your suppliers' can organise and bargain collectively without interference or retaliation?",
+    "no-response": "{reported}. We find no public response from {company}. Will you publish how the matter "
+    "was resolved, and how you make sure that workers can organise and bargain collectively without "
+    "interference or retaliation?",
+}
+
+
+#: A union-rights allegation whose summary records progress since (a vote to join a union, a first contract).
+ASSOCIATION_PROGRESS_QUESTION = (
+    "{reported}; the record shows progress since. Will you apply the same principles (no retaliation, recognition "
+    "of the union workers choose, good-faith bargaining) at your other sites, and what do you expect of your suppliers?"
+)
+#: Words of a development that show workers' rights now respected: a vote to join a union, a first contract.
+PROGRESS_WORDS = re.compile(
+    r"\b(voted to (?:join|unionise|unionize)|(?:first|collective) (?:contract|agreement)|recogni[sz]ed the union)\b",
+    re.IGNORECASE,
+)
+
+
+def shows_progress(a: Allegation) -> bool:
+    """Return whether a later sentence of a summary records workers' rights now respected (a union vote, a contract).
+
+    The first sentence states the allegation ("after Tesla refused to sign a collective agreement").
+    """
+    text = " ".join((a.summary or "").split())
+    return bool(PROGRESS_WORDS.search(text[len(first_sentence(text)) :]))
+
+
+def commitment_noun(c: Commitment) -> str:
+    """Return a commitment as a person names it mid-sentence, by what it promises, never by pasting its title.
+
+    'your target of at least 10% of primary steel and aluminium purchases near-zero carbon by
+    2030'; with no stated target, 'the commitment on steel and aluminum you announced in December
+    2022' (the annex heading names the area).
+    """
+    if c.target:
+        what = " ".join(c.target.split()).split(";")[0].strip().rstrip(". ")
+        what = re.sub(r",\s+\w+ing\b.*$", "", what)  # ", cutting about ...": a gloss, not the target
+        what = re.sub(r"\s*\([^()]*\)$", "", what)  # a closing aside "(the Polestar 0 project)"
+        if what[:1].isupper() and what[1:2].islower():
+            what = what[:1].lower() + what[1:]
+        year = f" by {c.target_year}" if c.target_year and str(c.target_year) not in what else ""
+        return f"your target of {what}{year}"
+    on = f" on {join_words(list(c.materials))}" if 0 < len(c.materials) <= 2 else ""
+    return f"the commitment{on} you announced in {month_year(c.date)}"
 
 
 def placeholders_of(template: str) -> list[str]:
@@ -204,6 +259,7 @@ _ALLEGATION_VALUES: dict[str, Callable[[Allegation, dt.date], str]] = {
 
 # The placeholders of a commitment's questions, beyond {company} and {area}: commitment -> text.
 _COMMITMENT_VALUES: dict[str, Callable[[Commitment], str]] = {
+    "commitment": commitment_noun,
     "title": lambda c: " ".join(c.title.split()).rstrip(". "),
     "target": lambda c: (c.target or c.title).rstrip(". "),
     "target_year": lambda c: str(c.target_year) if c.target_year else "its target date",
@@ -333,6 +389,10 @@ def build_questions(
             # Remedy is asked only where people were reported harmed (rules.reports_harm), and
             # not of a company a report only links to harm in its supply chain (its leverage is asked).
             templates = _without_remedy(templates, kind)
+        if kind in ("allegation", "no-response") and record_ids and is_association(allegations[record_ids[0]]):
+            # A strike or union charges: asked about freedom of association, never about remedy.
+            progress = shows_progress(allegations[record_ids[0]])
+            templates = (ASSOCIATION_PROGRESS_QUESTION if progress else ASSOCIATION_QUESTIONS[kind],)
         for _ in range(max(0, w.max_questions_per_gap)):
             # The area's least-used fitting template (first in the bank on a tie), so that
             # questions vary even when some records rule templates out.

@@ -200,6 +200,10 @@ def reported_sentence(title: str, publisher: str | None, when: PartialDate) -> s
     clause = _loose_clause(title)
     if clause is not None:
         return f"{lead}, {clause}"
+    owner, _, named = title.partition("'s ")
+    if named and owner[:1].isupper() and set(named.split()) & _REPORT_NOUNS and _loose_clause(named) is None:
+        # "Climate Rights International's "Nickel Unearthed" report on ...": the owner published it.
+        return f"{lead}, {_with_article(owner)} published its {named}"
     # Our own title of a record is our prose, never a quotation: a noun phrase after "reported on".
     if publisher:
         return f"{lead}, {_with_article(publisher)} reported on {record_noun(title)}"
@@ -225,7 +229,9 @@ def _lower_first(text: str) -> str:
 def _loose_clause(title: str) -> str | None:
     """Return a headline that is a sentence ("Civil-society groups questioned ...") as a clause, else None."""
     words = title.split()
-    for i, w in enumerate(words[:8]):
+    if words[0] == "No" and len(words) > 2 and words[2] in _LOOSE_VERBS:  # "No response reported to ..."
+        return " ".join(["no", words[1], "was", *words[2:]])
+    for i, w in enumerate(words[:16]):
         if w in _NOT_BEFORE_VERB:
             return None
         if i and w in _LOOSE_VERBS:
@@ -236,6 +242,22 @@ def _loose_clause(title: str) -> str | None:
                 return f"{_indefinite(first)} {title}"  # "a US federal raid ... detained ..."
             return _lower_first(title)
     return None
+
+
+def _clause_noun(clause: str) -> str:
+    """Return a clause as a noun phrase: 'the BHRRC report that linked ...', never 'the report that a ... report'."""
+    words = clause.split()
+    if clause.startswith("a report said that "):
+        return "the report that " + clause[len("a report said that ") :]
+    if clause.startswith("there were reports "):
+        return "the reports " + clause[len("there were reports ") :]
+    # "a BHRRC report linked ...", "reports alleged ...", "a Reuters investigation found ...": the
+    # subject is itself a report, so the verb joins it ("the BHRRC report that linked ...").
+    for i, w in enumerate(words[:8]):
+        if w in _REPORT_NOUNS and i + 1 < len(words) and words[i + 1] in _REPORT_VERBS:
+            head = words[1 : i + 1] if words[0] in ("a", "an") else words[: i + 1]
+            return " ".join(["the", *head, "that", *words[i + 1 :]])
+    return "the report that " + clause
 
 
 @functools.lru_cache(maxsize=4096)
@@ -249,9 +271,7 @@ def record_noun(title: str) -> str:
     title = " ".join(title.split()).rstrip(". ")
     clause = _as_clause(title) or _loose_clause(title)
     if clause is not None:
-        if clause.startswith(("a report ", "reports ")):
-            return "the report that " + clause.split(" ", 2 if clause.startswith("a ") else 1)[-1]
-        return "the report that " + clause
+        return _clause_noun(clause)
     first, _, rest = title.partition(" ")
     if rest[:1].islower() and first[1:].islower() and not first.endswith(_KEEP_CASE_ENDINGS):
         return "the " + first[:1].lower() + title[1:]  # "River pollution at ..." -> "the river pollution at ..."
