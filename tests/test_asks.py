@@ -227,6 +227,8 @@ def test_a_company_with_few_asks_is_asked_to_disclose_its_steel_only_on_exposure
     if steel:
         assert steel[0].record_ids == () and "rests on the exposure every automaker shares" in steel[0].text
         assert 2 <= len(asks) <= 6 and "failed" not in steel[0].text
+        # It cites no record, so it states no figure a record would have to carry (only its deadline's year).
+        assert re.findall(r"\d+", steel[0].text) == [re.search(r"\d{4}", steel[0].text).group()], steel[0].text  # type: ignore[union-attr]
 
 
 def test_a_union_vote_and_first_contract_are_credited_not_asked_for_again(ws: Workspace) -> None:

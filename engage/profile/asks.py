@@ -548,9 +548,10 @@ def _sector_steel(name: str, company: Company, taxonomy: Taxonomy, nets: dict[st
     notes = " ".join(n for b in company.benchmarks for n in b.notes).lower()
     if "steel" in notes or "alumin" in notes:
         return None
-    why = " ".join(taxonomy.area("steel").baseline_why.split())
+    # No figure about the sector here: a letter states only what its cited records carry, and
+    # this ask cites none. The baseline and its reasons are in the methodology.
     parts = [
-        f"{why}" if why else "",
+        "In our method steel carries one of the two highest sector exposures (with transition minerals). "
         f"The records we hold include no target, policy or disclosure by {name} on the steel it buys, and no "
         "allegation about it: this ask rests on the exposure every automaker shares.",
         f"We ask {name} to publish, {by}, which steelmakers supply it and by which production route (blast "
