@@ -224,3 +224,31 @@ def test_an_ask_names_aluminium_one_way() -> None:
     html = golden_html("acme")
     asks = re.findall(r"<li><strong>Near-zero-emission.*?</li>", html)
     assert asks and all("aluminum" not in a.lower() for a in asks), asks
+
+
+# --------------------------------------------------------------------------- the third reading (session 23)
+
+
+def test_an_ask_says_what_the_company_answered_not_only_that_it_answered(ws: Workspace) -> None:
+    """Hyundai's aluminium ask led with the Adaro MoU and never said it had ended, though the record's response does."""
+    asks = {a.id: a for a in ws.asks("hyundai", as_of=AS_OF)}
+    assert "the MoU had ended at the end of 2023" in asks["materials"].text
+    for cid in ("volkswagen", "tesla", "hyundai", "honda"):
+        for a in ws.asks(cid, as_of=AS_OF):
+            assert "response on record." not in a.text, (cid, a.id)  # one or two responses are told, not noted
+
+
+@pytest.mark.parametrize("cid", ["volkswagen", "tesla", "gac"])
+def test_an_assessment_that_found_no_policy_is_not_read_as_proof_of_none(ws: Workspace, cid: str) -> None:
+    """'found no responsible-minerals sourcing policy' misread a report that judged all policies insufficient."""
+    texts = " ".join(a.text for a in ws.asks(cid, as_of=AS_OF))
+    found = re.findall(r"found no [^.]*?(?= at )[^.]*\.", texts)
+    assert found, texts
+    assert all("that met its criteria" in f for f in found), found
+
+
+def test_no_question_presumes_a_dispute_was_resolved(ws: Workspace) -> None:
+    """Tesla's IF Metall dispute was still running; 'How was the matter resolved' presumed an end."""
+    for cid in ("tesla", "honda", "hyundai", "volkswagen"):
+        for q in ws.profile(cid, as_of=AS_OF).questions:
+            assert "matter resolved" not in q.text and "matter was resolved" not in q.text, (cid, q.text)

@@ -165,6 +165,10 @@ def _developments(a: Allegation) -> list[str]:
 def _response(name: str, allegations: Sequence[Allegation]) -> str:
     """Return what is on record of the company's response to these allegations, saying which when it answered some."""
     answered = [a for a in allegations if a.company_response]
+    if answered and len(answered) == len(allegations) <= 2:
+        # The record's response is our paraphrase ("Hyundai said in April 2024 that the MoU had
+        # ended"): the company is told what we hold, not that we hold something.
+        return " ".join(_sentence(a.company_response or "") for a in answered)
     if len(answered) == len(allegations):
         return f"We note {possessive(name)} response{'s' if len(answered) > 1 else ''} on record."
     if not answered:
@@ -175,6 +179,12 @@ def _response(name: str, allegations: Sequence[Allegation]) -> str:
     return (
         f"{name} has responded publicly to the report of {said}; we have found no response to the report of {unsaid}."
     )
+
+
+def _sentence(text: str) -> str:
+    """Return ``text`` on one line, as a sentence ending in a full stop."""
+    text = " ".join(text.split())
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _deadlines(company: Company, as_of: dt.date) -> tuple[str, str]:
@@ -427,11 +437,15 @@ def _theme_ask(
     parts: list[str] = []
     if homed:
         parts.extend([_describe(homed[0]), *_developments(homed[0])])
+        if homed[0].company_response:  # what the company said (a deal ended, a review) comes before the ask
+            parts.append(_response(name, homed[:1]))
     for p in none_found:
         who = p.assessed_by or "An assessment"
+        # An assessment finds no policy that meets its criteria: a score of 0%, or "no company had
+        # sufficient policies", is not proof that the company has no document of the kind at all.
         parts.append(
             f"{who} found no {POLICY_PHRASES.get(p.kind, POLICY_PHRASES['other']).split(' ', 1)[1]} "
-            f"at {name} in {month_year(p.date)}."
+            f"at {name} that met its criteria ({month_year(p.date)})."
         )
     # What the company holds is acknowledged first; the gap is said only of areas where nothing
     # it holds earns points (no mitigation, no policy or commitment touching the area).

@@ -103,10 +103,10 @@ NO_REMEDY_QUESTIONS: dict[str, str] = {
 #: The questions of an allegation about organising and bargaining (a strike, union charges):
 #: nobody is asked for "remedy"; the company is asked how it respects freedom of association.
 ASSOCIATION_QUESTIONS: dict[str, str] = {
-    "allegation": "{reported}. How was the matter resolved, and how do you make sure that workers at your "
+    "allegation": "{reported}. Where does the matter stand now, and how do you make sure that workers at your "
     "sites and your suppliers' can organise and bargain collectively without interference or retaliation?",
-    "no-response": "{reported}. We find no public response from {company}. Will you publish how the matter "
-    "was resolved, and how you make sure that workers can organise and bargain collectively without "
+    "no-response": "{reported}. We find no public response from {company}. Will you publish where the matter "
+    "stands now, and how you make sure that workers can organise and bargain collectively without "
     "interference or retaliation?",
 }
 
