@@ -14,7 +14,7 @@ from ..engagement.state import ReplyStats
 from ..errors import UsageError
 from ..output import write_atomic
 from ..profile import OVERALL, Profile
-from ..profile.asks import Ask, annex_questions
+from ..profile.asks import Ask, annex_questions, told_in_asks
 from ..profile.rules import DAYS_PER_MONTH
 from ..taxonomy import Taxonomy
 from .main import App, as_of_option, escape, get_app, open_workspace, workspace_option
@@ -157,7 +157,7 @@ def _print_profile(app: App, p: Profile, taxonomy: Taxonomy, asks: Sequence[Ask]
         app.out.print("\n[bold]Asks[/bold] (as the brief and the letter make them)")
         for ask in asks:
             app.out.print(f"  {ask.number}. [bold]{escape(ask.title)}.[/bold] {escape(ask.text)}")
-    meeting = annex_questions(p.questions, limit=5)
+    meeting = annex_questions(p.questions, limit=5, told=told_in_asks(asks))
     if meeting:
         app.out.print("\n[bold]Questions for a meeting[/bold] (the letter's annex)")
         for i, q in enumerate(meeting, 1):

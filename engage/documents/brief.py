@@ -30,7 +30,7 @@ from ..profile import (
     is_quantified,
     months_before,
 )
-from ..profile.asks import Ask, annex_questions, build_asks
+from ..profile.asks import Ask, annex_questions, build_asks, told_in_asks
 from ..records import Allegation, Commitment, Company, Policy, Source
 from ..regulations import TABLE_REVIEWED, TOPIC_LABELS, Exposure, regulatory_exposure, table_is_stale
 from ..taxonomy import Taxonomy
@@ -106,7 +106,7 @@ def build_brief(
     allegation_rows = _allegation_rows(book, refs)
     commitment_rows = _commitment_rows(book, refs, as_of)
     policy_table = policy_rows(book.policies, dict(book.links), {a.key: a.short for a in taxonomy.areas}, refs)
-    annex = annex_questions(profile.questions, limit=len(profile.questions))
+    annex = annex_questions(profile.questions, limit=len(profile.questions), told=told_in_asks(asks))
     questions = tuple(
         dataclasses.replace(_question_row(q, book, refs), rank=i) for i, q in enumerate(annex[:MAX_QUESTIONS], 1)
     )

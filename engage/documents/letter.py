@@ -21,7 +21,7 @@ from ..dates import PartialDate
 from ..engagement.history import LetterHistory
 from ..errors import DataError, UsageError
 from ..profile import Profile
-from ..profile.asks import annex_questions, build_asks
+from ..profile.asks import Ask, annex_questions, build_asks, told_in_asks
 from ..profile.questions import FALLBACK_QUESTIONS, fill
 from ..profile.rules import months_before
 from ..records import Allegation, Commitment, Company
@@ -280,7 +280,12 @@ def _addressee(company: Company) -> tuple[tuple[str, ...], str, str]:
 
 
 def _annex_sections(
-    company: Company, profile: ProfileLike, taxonomy: Taxonomy, options: LetterOptions, notes: SourceNotes
+    company: Company,
+    profile: ProfileLike,
+    taxonomy: Taxonomy,
+    options: LetterOptions,
+    notes: SourceNotes,
+    asks: Sequence[Ask] = (),
 ) -> tuple[tuple[LetterSection, ...], int]:
     """Return the annex: detailed questions for a meeting, by area, and how many were left out.
 
@@ -289,7 +294,7 @@ def _annex_sections(
     with no such question and no record gets the general questions on disclosure first.
     """
     limit = options.max_questions if options.max_questions > 0 else len(profile.questions)
-    every = annex_questions(profile.questions, limit=len(profile.questions))
+    every = annex_questions(profile.questions, limit=len(profile.questions), told=told_in_asks(asks))
     chosen = every[:limit]
     grouped: dict[str, list[Any]] = {}
     for q in chosen:
@@ -546,8 +551,9 @@ def build_letter(
     late = after_agm_warning(options.respond_by, agm, expected) if options.respond_by is not None else None
     notes = SourceNotes()
     opening = _opening(company, as_of, options.stage, agm, signatories, notes, expected, settings.letter)
-    asks = letter_asks(build_asks(profile, taxonomy), company, notes)
-    sections, omitted = _annex_sections(company, profile, taxonomy, options, notes)
+    built = build_asks(profile, taxonomy)
+    asks = letter_asks(built, company, notes)
+    sections, omitted = _annex_sections(company, profile, taxonomy, options, notes, built)
     total = sum(len(s.questions) for s in sections)
     subject = _subject(name, options.stage, agm, expected)
     org = settings.organisation

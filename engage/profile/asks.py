@@ -586,17 +586,41 @@ def _fallback(name: str, company: Company, nets: dict[str, float], by: str) -> _
     return _Draft("disclosure", THEMES["disclosure"][1], parts, areas, records, max(nets.values(), default=0.0))
 
 
-def annex_questions(questions: Sequence[Question], limit: int = 15) -> tuple[Question, ...]:
+#: The asks about an incident itself, which put its record's own question (see ``told_in_asks``).
+INCIDENT_ASKS = frozenset({"remedy", "association", "leverage"})
+
+
+def told_in_asks(asks: Sequence[Ask]) -> frozenset[str]:
+    """Return the ids of the allegations an incident ask already asks about (remedy, association, leverage).
+
+    Those asks put the record's own question (what the investigation found and the remedy,
+    where the dispute stands, how leverage is used): the annex question on the same record
+    would restate it a page later. The asks for a policy or a target (materials, minerals, due
+    diligence) cite an incident as evidence and leave its detailed question to the annex.
+    """
+    return frozenset(
+        rid
+        for ask in asks
+        if ask.id in INCIDENT_ASKS
+        for rid, kind in zip(ask.record_ids, ask.kinds, strict=True)
+        if kind == "allegation"
+    )
+
+
+def annex_questions(
+    questions: Sequence[Question], limit: int = 15, told: frozenset[str] = frozenset()
+) -> tuple[Question, ...]:
     """Return the annex's detailed meeting questions: one per record and area, on a record, none of the stale kind.
 
     An area-wide question (no credible commitment) is what the asks already press, and a
     "what has changed since" question asks nothing: a record with no development is a fact
-    in the evidence. Order: the profile's rank.
+    in the evidence. A record whose story an ask tells (``told``, from ``told_in_asks``) has
+    its question there already. Order: the profile's rank.
     """
     seen: set[tuple[str, str]] = set()
     out: list[Question] = []
     for q in questions:
-        if q.kind in ("stale", "no-commitment") or len(q.record_ids) != 1:
+        if q.kind in ("stale", "no-commitment") or len(q.record_ids) != 1 or q.record_ids[0] in told:
             continue
         key = (q.record_ids[0], q.area)
         if key in seen:
