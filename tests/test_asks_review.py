@@ -269,3 +269,15 @@ def test_the_annex_does_not_restate_an_incident_ask(ws: Workspace, letters, cid:
     for q in p.questions:
         if q.record_ids and q.record_ids[0] in told:
             assert q.text[:60] not in annex, (cid, q.text)
+
+
+def test_a_benchmark_note_of_progress_is_said_beside_the_gap(ws: Workspace) -> None:
+    """Volkswagen's ask said only 'no policy or commitment ... for human rights due diligence' while its brief
+    shows the 2025 Leaderboard's 'General HRDD up 21 points'; a note of no progress is never read as progress."""
+    dd = next(a for a in ws.asks("volkswagen", as_of=AS_OF) if a.id == "due-diligence")
+    assert (
+        "for human rights due diligence that we can cite, though the Lead the Charge Leaderboard 2025 records "
+        "progress (General HRDD up 21 points)." in dd.text
+    )
+    hyundai = " ".join(a.text for a in ws.asks("hyundai", as_of=AS_OF))
+    assert "records progress" not in hyundai  # its note: 'No improvement on steel and aluminium for two years'

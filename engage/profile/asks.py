@@ -452,9 +452,13 @@ def _theme_ask(
     parts.append(_acknowledge(name, held, commitments, shorts))
     managed = {k for r in held for k in r.areas} | {k for c in commitments for k in c.areas}
     bare = [k for k in unmanaged if k not in managed and mitigation.get(k, 0.0) <= 0.0]
+    noted = {k: found for k in bare if (found := _progress_noted(company, k))}
     if bare:
         named = join_words([_lower(shorts[k]) for k in bare])
-        parts.append(f"The records we hold include no policy or commitment by {name} for {named}.")
+        # A benchmark's note of progress is said with the gap, so that it is not read as "nothing there".
+        beside = "".join(f", though the {edition} records progress ({words})" for edition, words in noted.values())
+        cite = " that we can cite" if noted else ""
+        parts.append(f"The records we hold include no policy or commitment by {name} for {named}{cite}{beside}.")
     materials = _materials(theme, [*homed, *related])
     parts.append(_request(theme, name, none_found, by, materials, held))
     # Allegations led by another ask are cited here only when they are this ask's whole basis.
@@ -468,6 +472,38 @@ def _theme_ask(
         which = materials or [m for m, k in (("steel", "steel"), ("aluminium", "aluminum")) if k in covered]
         title = f"Near-zero-emission {join_words(which)}" if which else title
     return _Draft(theme, title, parts, covered, records, risk)
+
+
+#: What a benchmark note names for an area (lower case), and the words of a note that records progress.
+_AREA_WORDS: dict[str, tuple[str, ...]] = {
+    "hrdd": ("hrdd", "human-rights due diligence", "human rights due diligence"),
+    "workers-rights": ("workers' rights", "labour rights", "labor rights"),
+    "minerals": ("mineral",),
+    "fpic": ("indigenous", "fpic"),
+    "steel": ("steel",),
+    "aluminum": ("alumin",),
+    "batteries": ("batter",),
+}
+_PROGRESS = re.compile(r"\b(up \d|improved|improvement|improver|leader|leads|top)", re.IGNORECASE)
+_NO_PROGRESS = re.compile(r"\b(no|not|without)\b[^.;]*\b(improv|progress)|\bdrop|\bfell|\bdown \d", re.IGNORECASE)
+
+
+def _progress_noted(company: Company, area: str) -> tuple[str, str] | None:
+    """Return (edition, note) of the newest benchmark edition whose note records progress in ``area``, or None.
+
+    'General HRDD up 21 points' in the Lead the Charge Leaderboard 2025: the brief shows it, and
+    a letter that said only "no policy on record" beside it would read as not having looked.
+    """
+    words = _AREA_WORDS.get(area, ())
+    for b in sorted(company.benchmarks, key=lambda b: -b.year):
+        for note in b.notes:
+            low = note.lower()
+            if any(w in low for w in words) and _PROGRESS.search(note) and not _NO_PROGRESS.search(note):
+                # Its first clause: the rest may compare with other companies, which a letter to one does not.
+                return f"{b.name} {b.year}", " ".join(note.split(";")[0].split()).rstrip(".")
+        if b.notes:
+            return None  # the newest edition with notes speaks for the company now
+    return None
 
 
 def _materials(theme: str, allegations: Iterable[Allegation]) -> list[str]:
