@@ -176,18 +176,22 @@ def compose_text(text: str) -> Node | None:
     return node
 
 
-def compose_file(path: Path) -> Node | None:
-    """Read and compose a YAML file; raises YamlProblem for size, encoding and syntax errors."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise YamlProblem(f"cannot read file: {exc.strerror}") from None
-    if size > MAX_BYTES:
-        raise YamlProblem(f"file is {size // 1024} KB, over the {MAX_BYTES // (1024 * 1024)} MB limit; split it")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise YamlProblem(f"cannot read file: {exc.strerror}") from None
+def compose_file(path: Path, raw: bytes | None = None) -> Node | None:
+    """Read and compose a YAML file (``raw``: its bytes, already read); raises YamlProblem for size, encoding
+    and syntax errors."""
+    if raw is None:
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise YamlProblem(f"cannot read file: {exc.strerror}") from None
+        if size > MAX_BYTES:
+            raise YamlProblem(f"file is {size // 1024} KB, over the {MAX_BYTES // (1024 * 1024)} MB limit; split it")
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise YamlProblem(f"cannot read file: {exc.strerror}") from None
+    elif len(raw) > MAX_BYTES:
+        raise YamlProblem(f"file is {len(raw) // 1024} KB, over the {MAX_BYTES // (1024 * 1024)} MB limit; split it")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
