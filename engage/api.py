@@ -41,7 +41,7 @@ from .batch import (
 )
 from .batch.index import write_dashboard
 from .batch.kinds import letter_history_of
-from .cache import PeerFacts, WorkspaceCache, peer_facts_of, rank_facts
+from .cache import PeerFacts, WorkspaceCache, board_profile, peer_facts_of, rank_facts, with_ranks
 from .documents.brief_writer import BriefOutcome, write_briefs
 from .documents.letter import Letter, LetterOptions, build_letter, options_from_settings
 from .documents.letter_files import letter_event, letter_request, write_company_letter
@@ -54,7 +54,16 @@ from .engagement.report import StewardshipReport, build_report
 from .engagement.state import NO_LOG, EngagementState, ReplyStats, engagement_state, reply_stats
 from .errors import DataError, EngageError, Problem, UsageError
 from .glyphs import missing_glyph_problems
-from .profile import OVERALL, Profile, Weights, compile_profile, compile_profiles, load_weights, weights_problems
+from .profile import (
+    OVERALL,
+    Profile,
+    Weights,
+    compile_profile,
+    compile_profiles,
+    load_weights,
+    rank_peers,
+    weights_problems,
+)
 from .profile.asks import Ask, build_asks
 from .profile.compile import place_among
 from .profile.opportunities import peer_holders
@@ -96,7 +105,8 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Every valid company's profile as of a date, for a leaderboard of ``area``; ``skipped`` had errors."""
+    """Every valid company's profile as of a date as a leaderboard of ``area`` shows it (``board_profile``: no gaps,
+    questions or opportunities; ``Workspace.profiles`` has them); ``skipped`` had errors."""
 
     as_of: dt.date
     area: str
@@ -234,7 +244,7 @@ class Workspace:
                 out[path] = (problems, tuple(warned))
             return out
 
-        checked = self.records.checked(list(paths), as_of, compute)
+        checked = self.records.checked(list(paths), as_of, compute, complete=not ids)
         problems = [p for path in paths for p in checked[path][0]]
         warnings = [w for path in paths for w in checked[path][1]]
         logs, log_problems = self.engagement_logs()
@@ -348,14 +358,14 @@ class Workspace:
             skipped = tuple(sorted({Path(p.path).stem for p in problems}))
             profiles = compile_profiles(companies, self.taxonomy, as_of, self.weights)
             self._profiles[as_of] = (profiles, skipped)
-            if self.records.enabled:  # what a single profile needs of its peers at this date, for next time
+            if self.records.enabled:  # what a single profile and a leaderboard need at this date, for next time
                 facts: dict[Path, PeerFacts | None] = {}
+                boards: dict[Path, Profile | None] = {}
                 for i in self.company_ids():
-                    c = self._loaded[i][0]
-                    facts[self.folder.company_path(i)] = (
-                        None if c is None else peer_facts_of(profiles[i], c, self.taxonomy, self.weights)
-                    )
-                self.records.remember_peers(facts, as_of, self.weights)
+                    c, path = self._loaded[i][0], self.folder.company_path(i)
+                    facts[path] = None if c is None else peer_facts_of(profiles[i], c, self.taxonomy, self.weights)
+                    boards[path] = None if c is None else board_profile(dataclasses.replace(profiles[i], ranks=()))
+                self.records.remember(facts, boards, as_of, self.weights)
         return self._profiles[as_of]
 
     def profile(self, company_id: str, *, as_of: dt.date) -> Profile:
@@ -411,10 +421,34 @@ class Workspace:
     def compare(self, *, as_of: dt.date, area: str | None = None) -> Comparison:
         """Return the leaderboard material for ``area`` (None: overall); raises UsageError on an unknown area."""
         key = self.area_key(area or OVERALL)
-        profiles, skipped = self.profiles(as_of=as_of)
+        profiles, skipped = self.boards(as_of=as_of)
         if not profiles:
             raise UsageError(f"no valid company records in {self.label(self.folder.companies_dir)}/")
         return Comparison(as_of, key, profiles, skipped, self.taxonomy)
+
+    def boards(self, *, as_of: dt.date) -> tuple[dict[str, Profile], tuple[str, ...]]:
+        """Return every valid company's profile as a leaderboard shows it (``engage.cache.board_profile``),
+        ranked, and the ids skipped for errors; with the cache, only changed companies are compiled."""
+        if as_of in self._profiles or not self.records.enabled:
+            full, skipped = self.profiles(as_of=as_of)
+            return {i: board_profile(p) for i, p in full.items()}, skipped
+        paths = {self.folder.company_path(i): i for i in self.company_ids()}
+
+        def compute(missing: list[Path]) -> dict[Path, Profile | None]:
+            self.load([paths[p] for p in missing])
+            out: dict[Path, Profile | None] = {}
+            for path in missing:
+                c = self._loaded[paths[path]][0]
+                out[path] = None if c is None else board_profile(compile_profile(c, self.taxonomy, as_of, self.weights))
+            return out
+
+        found = self.records.boards(list(paths), as_of, self.weights, compute)
+        unranked = {i: b for path, i in paths.items() if (b := found[path]) is not None}
+        skipped = tuple(sorted(i for path, i in paths.items() if found[path] is None))
+        if not unranked:
+            return {}, skipped
+        peers = rank_peers(unranked.values())
+        return {i: with_ranks(b, peers) for i, b in unranked.items()}, skipped
 
     def area_key(self, value: str) -> str:
         """Return a valid area key (or 'overall') for ``value``; raises UsageError with a suggestion."""

@@ -8,6 +8,16 @@
 from __future__ import annotations
 
 from .store import CACHE_DIR, cache_key_path
-from .views import PeerFacts, WorkspaceCache, load_one, peer_facts_of, rank_facts
+from .views import PeerFacts, WorkspaceCache, board_profile, load_one, peer_facts_of, rank_facts, with_ranks
 
-__all__ = ["CACHE_DIR", "PeerFacts", "WorkspaceCache", "cache_key_path", "load_one", "peer_facts_of", "rank_facts"]
+__all__ = [
+    "CACHE_DIR",
+    "PeerFacts",
+    "WorkspaceCache",
+    "board_profile",
+    "cache_key_path",
+    "load_one",
+    "peer_facts_of",
+    "rank_facts",
+    "with_ranks",
+]

@@ -50,6 +50,7 @@ _ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
     "engage.errors": frozenset({"Problem"}),
+    "engage.profile.model": frozenset({"Profile", "AreaScore", "Contribution", "Evidence", "PeerRank"}),
     "engage.dates": frozenset({"PartialDate"}),
     "engage.cache.store": frozenset({"mapping_proxy"}),
     "engage.cache.views": frozenset({"PeerFacts"}),

@@ -9,7 +9,11 @@ entry live in ``<workspace>/.engage-cache/<context>/``:
 - ``check-<as-of>``: per file, its problems and the warnings ``check`` gives at that date;
 - ``peers-<as-of>-<weights>``: per file, what a profile needs of it as a peer (its area
   nets, whether it is rated, its peer-practice commitments), so that one profile does not
-  compile every company. A new as-of date or new weights is a cold compile for them.
+  compile every company;
+- ``board-<as-of>-<weights>``: per file, its profile as a leaderboard shows it
+  (``board_profile``), so that ``compare`` compiles only the companies that changed.
+
+A new as-of date or new weights is a cold compile for the views of that date.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any, cast
 
 from ..digest import sha256_hex
 from ..errors import DataError, Problem
-from ..profile import OVERALL, Peers, Profile, Weights, rank_peers
+from ..profile import OVERALL, AreaScore, Peers, Profile, Weights, rank_peers
 from ..profile.opportunities import peer_holders
 from ..records import Company, display_path, load_company
 from ..taxonomy import Taxonomy
@@ -65,6 +69,40 @@ def code_digest() -> str:
                 data = child.read_bytes()
                 h.update(f"{name}\0{len(data)}\0".encode() + data)
     return h.hexdigest()
+
+
+#: How many records ``engage.documents.export.top_reasons`` names per area: all a leaderboard shows of them.
+BOARD_REASONS = 3
+
+
+def board_profile(profile: Profile) -> Profile:
+    """Return ``profile`` as a leaderboard shows it: scores, evidence, benchmarks and ranks, each area's
+    baseline and top ``BOARD_REASONS`` contributions; no gaps, questions, opportunities, history or known view."""
+
+    def trim(area: AreaScore) -> AreaScore:
+        records = [c for c in area.contributions if c.record_kind != "baseline"]
+        top = {id(c) for c in sorted(records, key=lambda c: (-abs(c.net), c.record_id))[:BOARD_REASONS]}
+        kept = tuple(c for c in area.contributions if c.record_kind == "baseline" or id(c) in top)
+        return dataclasses.replace(area, contributions=kept)
+
+    return dataclasses.replace(
+        profile,
+        overall=trim(profile.overall),
+        areas=tuple(trim(a) for a in profile.areas),
+        gaps=(),
+        questions=(),
+        opportunities=(),
+        history=(),
+        known=None,
+    )
+
+
+def with_ranks(profile: Profile, peers: Peers) -> Profile:
+    """Return ``profile`` with its ranks among ``peers`` (none when it is not rated)."""
+    cid = profile.company_id
+    return dataclasses.replace(
+        profile, ranks=tuple(peers.ranks[cid][k] for k in peers.areas) if cid in peers.ranks else ()
+    )
 
 
 def load_one(path: Path, taxonomy: Taxonomy, root: Path | None, raw: bytes | None = None) -> Loaded:
@@ -171,8 +209,12 @@ class WorkspaceCache:
         paths: Sequence[Path],
         compute: Callable[[list[Path]], dict[Path, Any]],
         valid: Callable[[Any], bool],
+        complete: bool = True,
     ) -> dict[Path, Any]:
-        """Return per file the value of view ``kind`` (one cache file), computing the files missing from it."""
+        """Return per file the value of view ``kind`` (one cache file), computing the files missing from it.
+
+        ``complete``: ``paths`` are every company file, so entries no file uses any more can go.
+        """
         if not self.enabled:
             return compute(list(paths))
         stored = self.store.read(kind)
@@ -193,13 +235,19 @@ class WorkspaceCache:
             merged = {n: e for n, e in known.items() if (folder / n).exists()}  # a deleted file's entry goes
             merged.update({p.name: (k, fresh[p]) for p in missing if (k := self.key(p)) is not None})
             self.store.write(kind, merged)
+            if complete and self.missed:
+                self.prune()
         return out
 
     def checked(
-        self, paths: Sequence[Path], as_of: dt.date, compute: Callable[[list[Path]], dict[Path, Checked]]
+        self,
+        paths: Sequence[Path],
+        as_of: dt.date,
+        compute: Callable[[list[Path]], dict[Path, Checked]],
+        complete: bool = True,
     ) -> dict[Path, Checked]:
-        """Return per file its problems and its ``check`` warnings at ``as_of``."""
-        return self.view(f"check-{as_of.isoformat()}", paths, compute, _is_checked)
+        """Return per file its problems and its ``check`` warnings at ``as_of`` (``complete``: every file)."""
+        return self.view(f"check-{as_of.isoformat()}", paths, compute, _is_checked, complete)
 
     def peers(
         self,
@@ -209,14 +257,27 @@ class WorkspaceCache:
         compute: Callable[[list[Path]], dict[Path, PeerFacts | None]],
     ) -> dict[Path, PeerFacts | None]:
         """Return per file its peer facts at ``as_of`` with ``weights`` (None: the file has errors)."""
-        # Every number of the weights is in their repr (frozen dataclasses and read-only mappings).
-        kind = f"peers-{as_of.isoformat()}-{sha256_hex(repr(weights).encode())[:16]}"
+        kind = f"peers-{as_of.isoformat()}-{_weights_digest(weights)}"
         return self.view(kind, paths, compute, lambda v: v is None or isinstance(v, PeerFacts))
 
-    def remember_peers(self, facts: dict[Path, PeerFacts | None], as_of: dt.date, weights: Weights) -> None:
-        """Store peer facts computed elsewhere (a full compile), so that a later single profile finds them."""
+    def boards(
+        self,
+        paths: Sequence[Path],
+        as_of: dt.date,
+        weights: Weights,
+        compute: Callable[[list[Path]], dict[Path, Profile | None]],
+    ) -> dict[Path, Profile | None]:
+        """Return per file its unranked board profile at ``as_of`` with ``weights`` (None: the file has errors)."""
+        kind = f"board-{as_of.isoformat()}-{_weights_digest(weights)}"
+        return self.view(kind, paths, compute, lambda v: v is None or isinstance(v, Profile))
+
+    def remember(
+        self, facts: dict[Path, PeerFacts | None], boards: dict[Path, Profile | None], as_of: dt.date, weights: Weights
+    ) -> None:
+        """Store peer facts and board profiles computed elsewhere (a full compile), for later commands."""
         if self.enabled:
             self.peers(list(facts), as_of, weights, lambda missing: {p: facts[p] for p in missing})
+            self.boards(list(boards), as_of, weights, lambda missing: {p: boards[p] for p in missing})
 
     # ------------------------------------------------------------------ housekeeping
 
@@ -235,6 +296,11 @@ class WorkspaceCache:
                 if entry.name not in used and not entry.name.startswith("."):
                     with contextlib.suppress(OSError):
                         entry.unlink()
+
+
+def _weights_digest(weights: Weights) -> str:
+    # Every number of the weights is in their repr (frozen dataclasses and read-only mappings).
+    return sha256_hex(repr(weights).encode("utf-8"))[:16]
 
 
 def _is_problems(value: Any) -> bool:
