@@ -8,10 +8,11 @@
 from __future__ import annotations
 
 from .store import CACHE_DIR, cache_key_path
-from .views import PeerFacts, WorkspaceCache, board_profile, load_one, peer_facts_of, rank_facts, with_ranks
+from .views import CacheState, PeerFacts, WorkspaceCache, board_profile, load_one, peer_facts_of, rank_facts, with_ranks
 
 __all__ = [
     "CACHE_DIR",
+    "CacheState",
     "PeerFacts",
     "WorkspaceCache",
     "board_profile",

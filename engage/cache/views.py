@@ -36,7 +36,7 @@ from ..profile import OVERALL, AreaScore, Peers, Profile, Weights, rank_peers
 from ..profile.opportunities import peer_holders
 from ..records import Company, display_path, load_company
 from ..taxonomy import Taxonomy
-from .store import CACHE_DIR, Store, cache_key, context_digest
+from .store import CACHE_DIR, Store, cache_key, cache_key_path, context_digest
 
 Loaded = tuple[Company | None, tuple[Problem, ...]]
 Checked = tuple[tuple[Problem, ...], tuple[Problem, ...]]  # (problems, warnings)
@@ -131,6 +131,23 @@ def peer_facts_of(profile: Profile, company: Company, taxonomy: Taxonomy, weight
     )
     nets = ((OVERALL, profile.overall.net), *((a.key, a.net) for a in profile.areas))
     return PeerFacts(profile.company_id, profile.rated, nets, holder)
+
+
+@dataclass(frozen=True)
+class CacheState:
+    """What ``engage doctor`` says of a workspace's cache: where, how big, whether it fits this engage."""
+
+    folder: Path
+    files: int
+    size: int  # bytes
+    current: bool  # holds entries made by this engage with this taxonomy
+    stale_contexts: int  # folders of another engage or taxonomy (removed on the next full run)
+    key_path: Path
+    key_ok: bool  # the per-user key could be kept; without it nothing is cached
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the state as JSON-ready data."""
+        return {**dataclasses.asdict(self), "folder": str(self.folder), "key_path": str(self.key_path)}
 
 
 class WorkspaceCache:
@@ -280,6 +297,24 @@ class WorkspaceCache:
             self.boards(list(boards), as_of, weights, lambda missing: {p: boards[p] for p in missing})
 
     # ------------------------------------------------------------------ housekeeping
+
+    def state(self) -> CacheState:
+        """Return the cache's size and whether its entries fit this engage and taxonomy (reads nothing else)."""
+        files = size = stale = 0
+        current = False
+        with contextlib.suppress(OSError):
+            for child in self.base.iterdir() if self.base.is_dir() else ():
+                if child.is_dir():
+                    if child == self.store.folder:
+                        current = True
+                    else:
+                        stale += 1
+                for f in child.rglob("*") if child.is_dir() else (child,):
+                    with contextlib.suppress(OSError):
+                        if f.is_file():
+                            files += 1
+                            size += f.stat().st_size
+        return CacheState(self.base, files, size, current, stale, cache_key_path(), cache_key() is not None)
 
     def prune(self) -> None:
         """Remove the folders of other contexts (an older engage, another taxonomy) and unused record entries."""
