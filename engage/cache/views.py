@@ -22,9 +22,10 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import gc
 import hashlib
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -103,6 +104,23 @@ def with_ranks(profile: Profile, peers: Peers) -> Profile:
     return dataclasses.replace(
         profile, ranks=tuple(peers.ranks[cid][k] for k in peers.areas) if cid in peers.ranks else ()
     )
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a workspace's records are built.
+
+    Records, node trees and profiles hold no reference cycles, so its passes find nothing, and
+    with thousands of live objects growing they cost as much as parsing itself: half the time of
+    a cold ``check`` of 1,000 companies. (``compile_profiles`` pauses it for the same reason.)
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def load_one(path: Path, taxonomy: Taxonomy, root: Path | None, raw: bytes | None = None) -> Loaded:
@@ -200,7 +218,8 @@ class WorkspaceCache:
 
     def load(self, paths: Sequence[Path]) -> list[Loaded]:
         """Return what loading each file gives (company or problems), from the cache when its content is known."""
-        return [self._load(path) for path in paths]
+        with gc_paused():
+            return [self._load(path) for path in paths]
 
     def _load(self, path: Path) -> Loaded:
         key = self.key(path) if self.enabled else None
@@ -246,7 +265,8 @@ class WorkspaceCache:
             else:
                 missing.append(path)
         if missing:
-            fresh = compute(missing)
+            with gc_paused():
+                fresh = compute(missing)
             out.update(fresh)
             folder = paths[0].parent
             merged = {n: e for n, e in known.items() if (folder / n).exists()}  # a deleted file's entry goes
