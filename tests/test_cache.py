@@ -233,3 +233,28 @@ def test_two_commands_at_once_are_safe(synthetic: Path) -> None:
         assert all(out.decode() == expected for out, _ in results)
         if _ == 1:
             shutil.rmtree(synthetic / CACHE_DIR, ignore_errors=True)
+
+
+def test_a_cache_path_that_is_a_file_or_a_damaged_key_is_no_error(synthetic: Path, tmp_path: Path) -> None:
+    expected = run(synthetic, "check", "--json", cache=False)
+    (synthetic / CACHE_DIR).write_bytes(b"not a folder")
+    assert run(synthetic, "check", "--json") == expected
+    (synthetic / CACHE_DIR).unlink()
+    key = Path(os.environ["XDG_CACHE_HOME"]) / "engage" / "cache.key"
+    run(synthetic, "check", "--json")
+    key.write_bytes(b"short")
+    cache_key.cache_clear()
+    assert run(synthetic, "check", "--json") == expected
+    assert len(key.read_bytes()) == 32
+
+
+def test_doctor_reports_the_cache_and_init_ignores_it(synthetic: Path, tmp_path: Path) -> None:
+    run(synthetic, "check")
+    result = CliRunner().invoke(cli, ["doctor", "--no-render", "--json", "--workspace", str(synthetic)])
+    state = json.loads(result.stdout)["cache"]
+    assert state["files"] > 0 and state["size"] > 0 and state["current"] and state["key_ok"]
+    result = CliRunner().invoke(cli, ["doctor", "--no-render", "--workspace", str(synthetic)])
+    assert "Record cache:" in result.stdout and "fits this engage" in result.stdout
+    new = tmp_path / "new"
+    assert CliRunner().invoke(cli, ["init", str(new)]).exit_code == 0
+    assert ".engage-cache/" in (new / ".gitignore").read_text(encoding="utf-8").splitlines()

@@ -90,10 +90,12 @@ def cache_key_path() -> Path:
 def cache_key() -> bytes | None:
     """Return this user's secret cache key, made on first use; None when it cannot be kept (no cache then)."""
     path = cache_key_path()
+    damaged = False
     try:
         data = path.read_bytes()
         if len(data) == _DIGEST:
             return data
+        damaged = True
     except OSError:
         pass
     try:
@@ -102,9 +104,12 @@ def cache_key() -> bytes | None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cache.key.")
         with os.fdopen(fd, "wb") as handle:
             handle.write(fresh)
-        with contextlib.suppress(FileExistsError):
-            os.link(tmp, path)  # first writer wins; a second command reads the winner's key
-        os.unlink(tmp)
+        if damaged:  # a key cut short: replace it (every cache signed with it is rebuilt)
+            os.replace(tmp, path)
+        else:
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)  # first writer wins; a second command reads the winner's key
+            os.unlink(tmp)
         data = path.read_bytes()
     except OSError:
         return None
