@@ -82,8 +82,13 @@ class _SafeUnpickler(pickle.Unpickler):
 
 def cache_key_path() -> Path:
     """Return the file holding this user's cache key ($XDG_CACHE_HOME/engage/cache.key, else ~/.cache/...)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "engage" / "cache.key"
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except (RuntimeError, KeyError):  # no home folder known: a key that cannot be kept means no cache
+            base = ""
+    return Path(base or os.devnull) / "engage" / "cache.key"
 
 
 @functools.lru_cache(maxsize=1)
