@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -60,6 +60,21 @@ class App:
         """Print a warning to stderr unless --quiet."""
         if not self.quiet:
             self.err.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False)
+
+    def problems(self, found: Iterable[Problem]) -> None:
+        """Print errors and warnings about data files to stderr as ``problem`` does, in one write.
+
+        Rich costs some 0.1 ms a call: a check of 1,000 companies has some 17,000 warnings.
+        """
+        lines = [
+            f"[yellow]warning:[/yellow] {escape(str(p))}"
+            if p.level == "warning"
+            else f"[red]error:[/red] {escape(str(p))}"
+            for p in found
+            if not (p.level == "warning" and self.quiet)
+        ]
+        if lines:
+            self.err.print("\n".join(lines), highlight=False)
 
     def problem(self, p: Problem) -> None:
         """Print one error or warning about a data file to stderr."""

@@ -47,10 +47,7 @@ def check(companies: tuple[str, ...], strict: bool, as_json: bool, as_of: dt.dat
             raise click.exceptions.Exit(1)
         return
     problems, warnings, ids = result.errors, result.warnings, result.ids
-    for p in problems:
-        app.problem(p)
-    for w in warnings:
-        app.problem(w)
+    app.problems((*problems, *warnings))
     errors = len(problems)
     kinds = Counter(w.kind for w in warnings)
     detail = f" ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})" if kinds else ""
