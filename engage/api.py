@@ -401,18 +401,32 @@ class Workspace:
         paths = {self.folder.company_path(i): i for i in self.company_ids()}
 
         def compute(missing: list[Path]) -> dict[Path, PeerFacts | None]:
-            self.load([paths[p] for p in missing])
-            out: dict[Path, PeerFacts | None] = {}
-            for path in missing:
-                c = self._loaded[paths[path]][0]
-                if c is not None:
-                    c_profile = compile_profile(c, self.taxonomy, as_of, self.weights)
-                out[path] = None if c is None else peer_facts_of(c_profile, c, self.taxonomy, self.weights)
-            return out
+            facts, boards = self._compile_views(missing, paths, as_of)
+            self.records.boards(missing, as_of, self.weights, lambda m: {p: boards[p] for p in m})  # for compare
+            return facts
 
         facts = self.records.peers(list(paths), as_of, self.weights, compute)
         self._skipped[as_of] = tuple(sorted(i for path, i in paths.items() if facts[path] is None))
         return [facts[path] for path in paths]
+
+    def _compile_views(
+        self, missing: list[Path], paths: dict[Path, str], as_of: dt.date
+    ) -> tuple[dict[Path, PeerFacts | None], dict[Path, Profile | None]]:
+        """Return the peer facts and unranked board profiles of the files ``missing`` from the cache (None: errors).
+
+        One ``compile_profiles`` over them shares its scorer; their ranks among themselves are dropped.
+        """
+        ids = [paths[p] for p in missing]
+        self.load(ids)
+        valid = [c for i in ids if (c := self._loaded[i][0]) is not None]
+        compiled = compile_profiles(valid, self.taxonomy, as_of, self.weights) if valid else {}
+        facts: dict[Path, PeerFacts | None] = {}
+        boards: dict[Path, Profile | None] = {}
+        for path, i in zip(missing, ids, strict=True):
+            c, p = self._loaded[i][0], compiled.get(i)
+            facts[path] = None if c is None or p is None else peer_facts_of(p, c, self.taxonomy, self.weights)
+            boards[path] = None if p is None else board_profile(dataclasses.replace(p, ranks=()))
+        return facts, boards
 
     def asks(self, company_id: str, *, as_of: dt.date) -> tuple[Ask, ...]:
         """Return ``company_id``'s numbered asks, as its brief and letter word them; raises UsageError or DataError."""
@@ -435,12 +449,9 @@ class Workspace:
         paths = {self.folder.company_path(i): i for i in self.company_ids()}
 
         def compute(missing: list[Path]) -> dict[Path, Profile | None]:
-            self.load([paths[p] for p in missing])
-            out: dict[Path, Profile | None] = {}
-            for path in missing:
-                c = self._loaded[paths[path]][0]
-                out[path] = None if c is None else board_profile(compile_profile(c, self.taxonomy, as_of, self.weights))
-            return out
+            facts, boards = self._compile_views(missing, paths, as_of)
+            self.records.peers(missing, as_of, self.weights, lambda m: {p: facts[p] for p in m})  # for profile ID
+            return boards
 
         found = self.records.boards(list(paths), as_of, self.weights, compute)
         unranked = {i: b for path, i in paths.items() if (b := found[path]) is not None}
