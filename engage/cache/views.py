@@ -228,11 +228,12 @@ class WorkspaceCache:
         name = self._entry_name(key)
         hit = self.store.read(name)
         if _is_loaded(hit):
+            self._raw.pop(path, None)
             company, problems = hit
             if company is not None and company.path != path:  # the workspace moved: same content, new place
                 company = dataclasses.replace(company, path=path)
             return company, problems
-        loaded = load_one(path, self.taxonomy, self.root, self._raw.get(path))
+        loaded = load_one(path, self.taxonomy, self.root, self._raw.pop(path, None))
         self.missed = True
         self.store.write(name, loaded)
         return loaded
@@ -262,6 +263,7 @@ class WorkspaceCache:
             entry = known.get(path.name)
             if key is not None and isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key and valid(entry[1]):
                 out[path] = entry[1]
+                self._raw.pop(path, None)  # its bytes are needed only to parse it
             else:
                 missing.append(path)
         if missing:
