@@ -233,7 +233,15 @@ class WorkspaceCache:
             if company is not None and company.path != path:  # the workspace moved: same content, new place
                 company = dataclasses.replace(company, path=path)
             return company, problems
-        loaded = load_one(path, self.taxonomy, self.root, self._raw.pop(path, None))
+        raw = self._raw.pop(path, None)
+        if raw is None:  # read again: its bytes were let go after a view had it
+            try:
+                raw = path.read_bytes()
+            except OSError:
+                return load_one(path, self.taxonomy, self.root)
+            if f"{path.name}\0{sha256_hex(raw)}" != key:  # changed during this command: parse, do not store
+                return load_one(path, self.taxonomy, self.root, raw)
+        loaded = load_one(path, self.taxonomy, self.root, raw)
         self.missed = True
         self.store.write(name, loaded)
         return loaded
