@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -402,7 +402,8 @@ class Workspace:
 
         def compute(missing: list[Path]) -> dict[Path, PeerFacts | None]:
             facts, boards = self._compile_views(missing, paths, as_of)
-            self.records.boards(missing, as_of, self.weights, lambda m: {p: boards[p] for p in m})  # for compare
+            if _many(missing, paths):  # a new date: compare will want the same compile
+                self.records.boards(missing, as_of, self.weights, lambda m: {p: boards[p] for p in m})
             return facts
 
         facts = self.records.peers(list(paths), as_of, self.weights, compute)
@@ -450,7 +451,8 @@ class Workspace:
 
         def compute(missing: list[Path]) -> dict[Path, Profile | None]:
             facts, boards = self._compile_views(missing, paths, as_of)
-            self.records.peers(missing, as_of, self.weights, lambda m: {p: facts[p] for p in m})  # for profile ID
+            if _many(missing, paths):  # a new date: a profile will want the same compile
+                self.records.peers(missing, as_of, self.weights, lambda m: {p: facts[p] for p in m})
             return boards
 
         found = self.records.boards(list(paths), as_of, self.weights, compute)
@@ -716,6 +718,12 @@ def _check_deadline(company: Company, options: LetterOptions, as_of: dt.date) ->
             f"--respond-by {respond_by.isoformat()} is not before {company.name}'s AGM on {agm.isoformat()}; "
             "a pre-AGM letter must ask for a reply before the meeting"
         )
+
+
+def _many(missing: Sequence[Path], paths: Mapping[Path, str]) -> bool:
+    """Return whether a tenth or more of the files missed a view: worth filling the other view from the same compile
+    (for one changed file, rewriting the other view would cost more than compiling it there later)."""
+    return len(missing) * 10 >= len(paths)
 
 
 def _last_line(log: EngagementLog) -> int:
