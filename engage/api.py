@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from .batch import (
 )
 from .batch.index import write_dashboard
 from .batch.kinds import letter_history_of
+from .cache import PeerFacts, WorkspaceCache, board_profile, peer_facts_of, rank_facts, with_ranks
 from .documents.brief_writer import BriefOutcome, write_briefs
 from .documents.letter import Letter, LetterOptions, build_letter, options_from_settings
 from .documents.letter_files import letter_event, letter_request, write_company_letter
@@ -53,9 +54,20 @@ from .engagement.report import StewardshipReport, build_report
 from .engagement.state import NO_LOG, EngagementState, ReplyStats, engagement_state, reply_stats
 from .errors import DataError, EngageError, Problem, UsageError
 from .glyphs import missing_glyph_problems
-from .profile import OVERALL, Profile, Weights, compile_profile, compile_profiles, load_weights, weights_problems
+from .profile import (
+    OVERALL,
+    Profile,
+    Weights,
+    compile_profile,
+    compile_profiles,
+    load_weights,
+    rank_peers,
+    weights_problems,
+)
 from .profile.asks import Ask, build_asks
-from .records import Company, check_company, display_path, load_companies, suggest_id
+from .profile.compile import place_among
+from .profile.opportunities import peer_holders
+from .records import Company, check_company, display_path, suggest_id
 from .signatories import load_signatories
 from .taxonomy import Taxonomy, load_taxonomy
 from .workspace import Settings, SettingsError, find_workspace, load_settings
@@ -93,7 +105,8 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Every valid company's profile as of a date, for a leaderboard of ``area``; ``skipped`` had errors."""
+    """Every valid company's profile as of a date as a leaderboard of ``area`` shows it (``board_profile``: no gaps,
+    questions or opportunities; ``Workspace.profiles`` has them); ``skipped`` had errors."""
 
     as_of: dt.date
     area: str
@@ -135,16 +148,31 @@ class Workspace:
     _loaded: dict[str, tuple[Company | None, tuple[Problem, ...]]] = field(default_factory=dict, repr=False)
     _profiles: dict[dt.date, tuple[dict[str, Profile], tuple[str, ...]]] = field(default_factory=dict, repr=False)
     _logs: tuple[dict[str, EngagementLog], tuple[Problem, ...]] | None = field(default=None, repr=False)
+    #: The validated-record cache (``.engage-cache/``); off for ``Workspace.open(..., cache=False)``.
+    cache: WorkspaceCache | None = field(default=None, repr=False)
+    _skipped: dict[dt.date, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def open(cls, path: str | Path | None = None) -> Workspace:
-        """Return the workspace at ``path`` (None: ENGAGE_WORKSPACE, else the current folder); raises EngageError."""
+    def open(cls, path: str | Path | None = None, *, cache: bool = True) -> Workspace:
+        """Return the workspace at ``path`` (None: ENGAGE_WORKSPACE, else the current folder); raises EngageError.
+
+        ``cache=False`` parses and validates every file it needs and leaves ``.engage-cache/`` alone.
+        """
         folder = find_workspace(None if path is None else str(path))
         try:
             settings = load_settings(folder)
         except SettingsError as exc:  # name the weights' problems in the same run
             raise DataError([*exc.problems, *weights_problems(exc.weights, exc.label, exc.weights_lines)]) from None
-        return cls(folder, settings, load_taxonomy(folder.root), _checked_weights(settings))
+        taxonomy = load_taxonomy(folder.root)
+        records = WorkspaceCache(folder.root, taxonomy, enabled=cache)
+        return cls(folder, settings, taxonomy, _checked_weights(settings), cache=records)
+
+    @property
+    def records(self) -> WorkspaceCache:
+        """Return the record loader: the cache, or a pass-through when the workspace was built without one."""
+        if self.cache is None:
+            self.cache = WorkspaceCache(self.root, self.taxonomy, enabled=False)
+        return self.cache
 
     # ------------------------------------------------------------------ where things are
 
@@ -190,13 +218,10 @@ class Workspace:
         wanted = self.company_ids() if ids is None else list(ids)
         missing = [i for i in wanted if i not in self._loaded]
         if missing:
-            companies, problems = load_companies(
-                [self.folder.company_path(i) for i in missing], self.taxonomy, self.root
-            )
-            by_id = {c.id: c for c in companies}
-            for i in missing:
-                mine = tuple(p for p in problems if Path(p.path).stem == i)
-                self._loaded[i] = (by_id.get(i), mine)
+            loaded = self.records.load([self.folder.company_path(i) for i in missing])
+            self._loaded.update(zip(missing, loaded, strict=True))
+            if ids is None and self.records.missed:
+                self.records.prune()
         out_companies = [c for i in wanted if (c := self._loaded[i][0]) is not None]
         out_problems = [p for i in wanted for p in self._loaded[i][1]]
         return out_companies, out_problems
@@ -207,18 +232,27 @@ class Workspace:
         Without ``ids``, logs in engagements/ that name no company are errors too.
         """
         chosen = self.select(ids, all_=not ids, need_some=False)
-        companies, problems = self.load(chosen)
-        warnings = [
-            w
-            for c in companies
-            for w in (*check_company(c, as_of, self.root), *missing_glyph_problems(c, display_path(c.path, self.root)))
-        ]
+        paths = {self.folder.company_path(i): i for i in chosen}
+
+        def compute(missing: list[Path]) -> dict[Path, tuple[tuple[Problem, ...], tuple[Problem, ...]]]:
+            self.load([paths[p] for p in missing])
+            out = {}
+            for path in missing:
+                c, problems = self._loaded[paths[path]]
+                label = display_path(path, self.root)
+                warned = () if c is None else (*check_company(c, as_of, self.root), *missing_glyph_problems(c, label))
+                out[path] = (problems, tuple(warned))
+            return out
+
+        checked = self.records.checked(list(paths), as_of, compute, complete=not ids)
+        problems = [p for path in paths for p in checked[path][0]]
+        warnings = [w for path in paths for w in checked[path][1]]
         logs, log_problems = self.engagement_logs()
         wanted = set(chosen)
         problems += [p for p in log_problems if not ids or Path(p.path).stem in wanted]
         warnings += [w for i, log in logs.items() if i in wanted for w in check_log(log, as_of)]
-        loaded = {c.id for c in companies}
-        return CheckResult(tuple(chosen), tuple(problems), tuple(warnings), tuple(i for i in chosen if i not in loaded))
+        broken = tuple(i for path, i in paths.items() if checked[path][0])
+        return CheckResult(tuple(chosen), tuple(problems), tuple(warnings), broken)
 
     def listing(self, *, as_of: dt.date) -> list[dict[str, Any]]:
         """Return one row per company file: id, name, country, next agm, counts, newest record; ``errors`` if broken.
@@ -322,17 +356,78 @@ class Workspace:
         if as_of not in self._profiles:
             companies, problems = self.load()
             skipped = tuple(sorted({Path(p.path).stem for p in problems}))
-            self._profiles[as_of] = (compile_profiles(companies, self.taxonomy, as_of, self.weights), skipped)
+            profiles = compile_profiles(companies, self.taxonomy, as_of, self.weights)
+            self._profiles[as_of] = (profiles, skipped)
+            if self.records.enabled:  # what a single profile and a leaderboard need at this date, for next time
+                facts: dict[Path, PeerFacts | None] = {}
+                boards: dict[Path, Profile | None] = {}
+                for i in self.company_ids():
+                    c, path = self._loaded[i][0], self.folder.company_path(i)
+                    facts[path] = None if c is None else peer_facts_of(profiles[i], c, self.taxonomy, self.weights)
+                    boards[path] = None if c is None else board_profile(dataclasses.replace(profiles[i], ranks=()))
+                self.records.remember(facts, boards, as_of, self.weights)
         return self._profiles[as_of]
 
     def profile(self, company_id: str, *, as_of: dt.date) -> Profile:
-        """Return ``company_id``'s profile, ranked against its peers; raises UsageError or DataError."""
+        """Return ``company_id``'s profile, ranked against its peers; raises UsageError or DataError.
+
+        With the cache, the peers are their cached values at ``as_of`` (ranks, peer practice): only
+        ``company_id`` and the peers whose files changed are compiled.
+        """
         self.select((company_id,))
         _, problems = self.load((company_id,))
-        if problems:
+        company = self._loaded[company_id][0]
+        if problems or company is None:
             raise DataError(list(problems))
-        profiles, _ = self.profiles(as_of=as_of)
-        return profiles[company_id]
+        if as_of in self._profiles or not self.records.enabled:
+            return self.profiles(as_of=as_of)[0][company_id]
+        peers = [f for f in self._peer_facts(as_of) if f is not None]
+        mine = compile_profile(company, self.taxonomy, as_of, self.weights)
+        holders = peer_holders([f.holder for f in peers], self.taxonomy, as_of, self.weights)
+        ranks = rank_facts(peers, as_of)
+        return place_among(mine, mine.known or company, ranks, holders, self.taxonomy, self.weights)
+
+    def skipped(self, *, as_of: dt.date) -> tuple[str, ...]:
+        """Return the ids left out of profiles and ranks at ``as_of`` because their files have errors, sorted."""
+        if as_of not in self._skipped:
+            if as_of in self._profiles or not self.records.enabled:
+                self._skipped[as_of] = self.profiles(as_of=as_of)[1]
+            else:
+                self._peer_facts(as_of)
+        return self._skipped[as_of]
+
+    def _peer_facts(self, as_of: dt.date) -> list[PeerFacts | None]:
+        """Return every company file's peer facts at ``as_of`` (None: errors), compiling only those not cached."""
+        paths = {self.folder.company_path(i): i for i in self.company_ids()}
+
+        def compute(missing: list[Path]) -> dict[Path, PeerFacts | None]:
+            facts, boards = self._compile_views(missing, paths, as_of)
+            if _many(missing, paths):  # a new date: compare will want the same compile
+                self.records.boards(missing, as_of, self.weights, lambda m: {p: boards[p] for p in m})
+            return facts
+
+        facts = self.records.peers(list(paths), as_of, self.weights, compute)
+        self._skipped[as_of] = tuple(sorted(i for path, i in paths.items() if facts[path] is None))
+        return [facts[path] for path in paths]
+
+    def _compile_views(
+        self, missing: list[Path], paths: dict[Path, str], as_of: dt.date
+    ) -> tuple[dict[Path, PeerFacts | None], dict[Path, Profile | None]]:
+        """Return the peer facts and unranked board profiles of the files ``missing`` from the cache (None: errors).
+
+        One ``compile_profiles`` over them shares its scorer; their ranks among themselves are dropped.
+        """
+        ids = [paths[p] for p in missing]
+        self.load(ids)
+        valid = [c for i in ids if (c := self._loaded[i][0]) is not None]
+        compiled = compile_profiles(valid, self.taxonomy, as_of, self.weights) if valid else {}
+        facts: dict[Path, PeerFacts | None] = {}
+        boards: dict[Path, Profile | None] = {}
+        for path, i in zip(missing, ids, strict=True):
+            c, p = self._loaded[i][0], compiled.get(i)
+            facts[path] = None if c is None or p is None else peer_facts_of(p, c, self.taxonomy, self.weights)
+            boards[path] = None if p is None else board_profile(dataclasses.replace(p, ranks=()))
+        return facts, boards
 
     def asks(self, company_id: str, *, as_of: dt.date) -> tuple[Ask, ...]:
         """Return ``company_id``'s numbered asks, as its brief and letter word them; raises UsageError or DataError."""
@@ -341,10 +436,32 @@ class Workspace:
     def compare(self, *, as_of: dt.date, area: str | None = None) -> Comparison:
         """Return the leaderboard material for ``area`` (None: overall); raises UsageError on an unknown area."""
         key = self.area_key(area or OVERALL)
-        profiles, skipped = self.profiles(as_of=as_of)
+        profiles, skipped = self.boards(as_of=as_of)
         if not profiles:
             raise UsageError(f"no valid company records in {self.label(self.folder.companies_dir)}/")
         return Comparison(as_of, key, profiles, skipped, self.taxonomy)
+
+    def boards(self, *, as_of: dt.date) -> tuple[dict[str, Profile], tuple[str, ...]]:
+        """Return every valid company's profile as a leaderboard shows it (``engage.cache.board_profile``),
+        ranked, and the ids skipped for errors; with the cache, only changed companies are compiled."""
+        if as_of in self._profiles or not self.records.enabled:
+            full, skipped = self.profiles(as_of=as_of)
+            return {i: board_profile(p) for i, p in full.items()}, skipped
+        paths = {self.folder.company_path(i): i for i in self.company_ids()}
+
+        def compute(missing: list[Path]) -> dict[Path, Profile | None]:
+            facts, boards = self._compile_views(missing, paths, as_of)
+            if _many(missing, paths):  # a new date: a profile will want the same compile
+                self.records.peers(missing, as_of, self.weights, lambda m: {p: facts[p] for p in m})
+            return boards
+
+        found = self.records.boards(list(paths), as_of, self.weights, compute)
+        unranked = {i: b for path, i in paths.items() if (b := found[path]) is not None}
+        skipped = tuple(sorted(i for path, i in paths.items() if found[path] is None))
+        if not unranked:
+            return {}, skipped
+        peers = rank_peers(unranked.values())
+        return {i: with_ranks(b, peers) for i, b in unranked.items()}, skipped
 
     def area_key(self, value: str) -> str:
         """Return a valid area key (or 'overall') for ``value``; raises UsageError with a suggestion."""
@@ -604,6 +721,12 @@ def _check_deadline(company: Company, options: LetterOptions, as_of: dt.date) ->
             f"--respond-by {respond_by.isoformat()} is not before {company.name}'s AGM on {agm.isoformat()}; "
             "a pre-AGM letter must ask for a reply before the meeting"
         )
+
+
+def _many(missing: Sequence[Path], paths: Mapping[Path, str]) -> bool:
+    """Return whether a tenth or more of the files missed a view: worth filling the other view from the same compile
+    (for one changed file, rewriting the other view would cost more than compiling it there later)."""
+    return len(missing) * 10 >= len(paths)
 
 
 def _last_line(log: EngagementLog) -> int:

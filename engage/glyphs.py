@@ -99,9 +99,20 @@ def text_fields(value: Any, where: str = "") -> Iterator[tuple[str, str]]:
         for i, item in enumerate(value):
             yield from text_fields(item, f"{where}[{i}]")
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            if f.name not in _SKIPPED_FIELDS:
-                yield from text_fields(getattr(value, f.name), f"{where}.{f.name}" if where else f.name)
+        for name in _field_names(type(value)):
+            yield from text_fields(getattr(value, name), f"{where}.{name}" if where else name)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """Return the names of ``cls``'s fields that may hold record text (looked up once per class)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields if f.name not in _SKIPPED_FIELDS)
+    return names
 
 
 def _name(char: str) -> str:
@@ -112,6 +123,8 @@ def _places(company: Company) -> dict[str, list[str]]:
     """Return, per character no bundled font has, the fields of ``company`` holding it, in file order."""
     found: dict[str, list[str]] = {}
     for where, text in text_fields(company):
+        if text.isascii():  # every ASCII character is in the bundled fonts; most text is ASCII
+            continue
         for char in uncovered(text):
             found.setdefault(char, []).append(where)
     return found

@@ -580,8 +580,9 @@ def company_id_of(path: Path) -> str:
     return path.stem
 
 
-def load_company(path: Path, taxonomy: Taxonomy, root: Path | None = None) -> Company:
-    """Return the validated company in ``path``; raises DataError listing every problem in the file."""
+def load_company(path: Path, taxonomy: Taxonomy, root: Path | None = None, data: bytes | None = None) -> Company:
+    """Return the validated company in ``path`` (``data``: its bytes, already read); raises DataError listing
+    every problem in the file."""
     label = display_path(path, root)
     ctx = Context(label, {"areas": taxonomy.keys, "materials": taxonomy.materials})
     company_id = company_id_of(path)
@@ -606,7 +607,7 @@ def load_company(path: Path, taxonomy: Taxonomy, root: Path | None = None) -> Co
             ]
         )
     try:
-        node: Node | None = compose_file(path)
+        node: Node | None = compose_file(path, data)
     except YamlProblem as exc:
         raise DataError([*ctx.problems, Problem(label, exc.line, exc.column, "", exc.message)]) from None
     if node is None:

@@ -102,6 +102,10 @@ def is_null(node: Node) -> bool:
 _HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+#: An http(s) address urlsplit accepts as one (scheme http or https, a host, no whitespace): most are.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][!-~]*)?\Z")
+
+
 def _scalar_text(node: Node, where: str, ctx: Context, what: str) -> str | None:
     if not isinstance(node, ScalarNode):
         ctx.error(node, where, f"expected {what}, got {_kind(node)}")
@@ -151,6 +155,8 @@ def _convert_scalar(f: Field, node: Node, where: str, ctx: Context) -> Any:
                 return None
             return text
         if t == "url":
+            if _PLAIN_URL.match(text):  # the usual address needs no parsing to be accepted
+                return text
             parts = urllib.parse.urlsplit(text)
             if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
                 ctx.error(node, where, f"'{text}' is not an http(s) address; expected https://...")

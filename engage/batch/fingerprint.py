@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import metadata, resources
@@ -18,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .. import __version__
+from ..digest import digest_json, sha256_hex
 from ..errors import DataError
 from ..records import company_id_of
 from ..workspace import Workspace
@@ -26,16 +26,6 @@ from ..workspace import Workspace
 FINGERPRINT_RECIPE = 1
 #: Distributions whose versions change the bytes of a document.
 RENDERER_DISTRIBUTIONS = ("weasyprint", "pydyf", "fonttools", "python-docx", "jinja2")
-
-
-def sha256_hex(data: bytes) -> str:
-    """Return the SHA-256 of ``data`` in hex."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def digest_json(value: Any) -> str:
-    """Return the SHA-256 of ``value`` as canonical JSON (sorted keys, no spaces)."""
-    return sha256_hex(json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8"))
 
 
 def _hash_tree(h: Any, files: Iterable[tuple[str, bytes]]) -> None:

@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -26,6 +26,8 @@ from ..dates import parse_as_of
 from ..errors import EngageError, Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+NO_CACHE_HELP = "Parse and validate every record file; neither read nor write .engage-cache/."
 
 # Command modules register themselves by defining `register(cli)`; add yours here.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -45,6 +47,7 @@ class App:
 
     quiet: bool = False
     verbose: bool = False
+    no_cache: bool = False  # --no-cache: parse and validate every file, leave .engage-cache/ alone
     out: Console = field(default_factory=lambda: make_console(sys.stdout))
     err: Console = field(default_factory=lambda: make_console(sys.stderr))
 
@@ -57,6 +60,26 @@ class App:
         """Print a warning to stderr unless --quiet."""
         if not self.quiet:
             self.err.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False)
+
+    def problems(self, found: Iterable[Problem]) -> None:
+        """Print errors and warnings about data files to stderr as ``problem`` does, in one write.
+
+        Rich costs some 0.1 ms a call: a check of 1,000 companies has some 17,000 warnings.
+        """
+        shown = [p for p in found if not (p.level == "warning" and self.quiet)]
+        if not shown:
+            return
+        if self.err.no_color:  # nothing to style: skip markup and wrapping, which cost most of a warm check
+            text = "\n".join(f"{'warning' if p.level == 'warning' else 'error'}: {p}" for p in shown)
+            self.err.out(text, highlight=False)
+            return
+        lines = [
+            f"[yellow]warning:[/yellow] {escape(str(p))}"
+            if p.level == "warning"
+            else f"[red]error:[/red] {escape(str(p))}"
+            for p in shown
+        ]
+        self.err.print("\n".join(lines), highlight=False)
 
     def problem(self, p: Problem) -> None:
         """Print one error or warning about a data file to stderr."""
@@ -188,7 +211,9 @@ def out_option(f: F) -> F:
 
 def open_workspace(workspace: str | None) -> Workspace:
     """Return the library workspace for ``--workspace`` (settings and weights checked); raises EngageError."""
-    return Workspace.open(workspace)
+    ctx = click.get_current_context(silent=True)
+    app = ctx.find_object(App) if ctx is not None else None
+    return Workspace.open(workspace, cache=not (app is not None and app.no_cache))
 
 
 @click.group(
@@ -198,8 +223,9 @@ def open_workspace(workspace: str | None) -> Workspace:
 @click.version_option(__version__, "--version", prog_name="engage")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and results.")
 @click.option("-v", "--verbose", is_flag=True, help="Print more detail (and tracebacks of internal errors).")
+@click.option("--no-cache", is_flag=True, envvar="ENGAGE_NO_CACHE", help=NO_CACHE_HELP)
 @click.pass_context
-def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
+def cli(ctx: click.Context, quiet: bool, verbose: bool, no_cache: bool) -> None:
     """engage: investor engagement on automotive supply chains, from sourced records to documents.
 
     Records live in companies/<id>.yaml of a workspace (the current folder, --workspace DIR
@@ -214,7 +240,7 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
       engage brief volkswagen           an investor briefing PDF in briefs/
       engage batch --agm-within 60d     briefs and letters before AGM season
     """
-    ctx.obj = App(quiet=quiet, verbose=verbose)
+    ctx.obj = App(quiet=quiet, verbose=verbose, no_cache=no_cache)
 
 
 #: The shells `engage completion` writes a script for (click's own completion support).
@@ -274,6 +300,16 @@ def _register_commands() -> None:
                     expose_value=False,
                     callback=_set_flag("quiet"),
                     help="Print only errors and results.",
+                )
+            )
+        if "--no-cache" not in names:
+            command.params.append(
+                click.Option(
+                    ["--no-cache"],
+                    is_flag=True,
+                    expose_value=False,
+                    callback=_set_flag("no_cache"),
+                    help=NO_CACHE_HELP,
                 )
             )
         if "-v" not in names:

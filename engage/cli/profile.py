@@ -74,7 +74,7 @@ def profile(company: str, as_json: bool, explain: str | None, as_of: dt.date, wo
     app = get_app()
     ws = open_workspace(workspace)
     p = ws.profile(company, as_of=as_of)
-    _warn_skipped(app, ws.profiles(as_of=as_of)[1])
+    _warn_skipped(app, ws.skipped(as_of=as_of))
     if explain is not None:
         explain = ws.area_key(explain)
     if as_json:

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from ..cache import CACHE_DIR
 from ..errors import UsageError
 from ..schema import log_schema, record_schema
 from ..taxonomy import load_taxonomy
@@ -46,10 +47,7 @@ def check(companies: tuple[str, ...], strict: bool, as_json: bool, as_of: dt.dat
             raise click.exceptions.Exit(1)
         return
     problems, warnings, ids = result.errors, result.warnings, result.ids
-    for p in problems:
-        app.problem(p)
-    for w in warnings:
-        app.problem(w)
+    app.problems((*problems, *warnings))
     errors = len(problems)
     kinds = Counter(w.kind for w in warnings)
     detail = f" ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})" if kinds else ""
@@ -146,6 +144,7 @@ def init(directory: Path) -> None:
             (directory / sub).mkdir(parents=True, exist_ok=True)
         for path, text in targets.items():
             path.write_text(text, encoding="utf-8")
+        _ignore_cache(directory / ".gitignore")
     except OSError as exc:
         raise UsageError(f"cannot create workspace in {directory}: {exc.strerror}") from None
     app.info(
@@ -153,6 +152,14 @@ def init(directory: Path) -> None:
         f"{CONFIG_NAME}, templates/"
     )
     app.info(f"next: edit the example record, then run: engage check --workspace {directory}")
+
+
+def _ignore_cache(path: Path) -> None:
+    """Make git ignore the record cache (.engage-cache/): add the line to .gitignore unless it is there."""
+    line = f"{CACHE_DIR}/"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if line not in text.splitlines():
+        path.write_text(text + ("\n" if text and not text.endswith("\n") else "") + line + "\n", encoding="utf-8")
 
 
 @click.command()

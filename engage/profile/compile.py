@@ -21,8 +21,8 @@ from .areas import area_score, overall_score
 from .causes import counterfactuals, overall_counterfactual
 from .gaps import build_gaps
 from .history import history_nets
-from .model import Evidence, Profile, ScoredRecord
-from .opportunities import build_opportunities, peer_holders, peer_opportunities
+from .model import Evidence, Peers, Profile, ScoredRecord
+from .opportunities import PeerHolders, build_opportunities, peer_holders, peer_opportunities
 from .peers import rank_peers
 from .questions import build_questions
 from .rules import DAYS_PER_MONTH, date_key, months_before
@@ -188,12 +188,22 @@ def _compile_all(
     peers = rank_peers(profiles)
     known = [p.known or c for c, p in zip(companies, profiles, strict=True)]
     holders = peer_holders(known, taxonomy, as_of, weights)
-    out: dict[str, Profile] = {}
-    for c, p in zip(known, profiles, strict=True):
-        extra = peer_opportunities(c, holders, taxonomy, as_of, weights, p)
-        out[p.company_id] = dataclasses.replace(
-            p,
-            ranks=tuple(peers.ranks[p.company_id][k] for k in peers.areas) if p.company_id in peers.ranks else (),
-            opportunities=p.opportunities + extra,
-        )
-    return out
+    return {
+        p.company_id: place_among(p, c, peers, holders, taxonomy, weights) for c, p in zip(known, profiles, strict=True)
+    }
+
+
+def place_among(
+    profile: Profile, known: Company, peers: Peers, holders: PeerHolders, taxonomy: Taxonomy, weights: Weights
+) -> Profile:
+    """Return ``profile`` with its peer ranks and peer-practice opportunities (``known``: the company as known).
+
+    ``compile_profiles`` calls it for every company; ``engage.cache`` for one, from its peers' cached values.
+    """
+    extra = peer_opportunities(known, holders, taxonomy, profile.as_of, weights, profile)
+    cid = profile.company_id
+    return dataclasses.replace(
+        profile,
+        ranks=tuple(peers.ranks[cid][k] for k in peers.areas) if cid in peers.ranks else (),
+        opportunities=profile.opportunities + extra,
+    )
