@@ -60,6 +60,7 @@ from .profile import (
     Weights,
     compile_profile,
     compile_profiles,
+    compile_scores,
     load_weights,
     rank_peers,
     weights_problems,
@@ -245,6 +246,8 @@ class Workspace:
             return out
 
         checked = self.records.checked(list(paths), as_of, compute, complete=not ids)
+        if not ids:
+            self._warm_peers(as_of)
         problems = [p for path in paths for p in checked[path][0]]
         warnings = [w for path in paths for w in checked[path][1]]
         logs, log_problems = self.engagement_logs()
@@ -409,6 +412,24 @@ class Workspace:
         facts = self.records.peers(list(paths), as_of, self.weights, compute)
         self._skipped[as_of] = tuple(sorted(i for path, i in paths.items() if facts[path] is None))
         return [facts[path] for path in paths]
+
+    def _warm_peers(self, as_of: dt.date) -> None:
+        """Fill the cache's peer values at ``as_of`` when it has none, so that the next ``profile ID`` is warm.
+
+        ``check`` has every company loaded: their scores alone (``compile_scores``, no history,
+        questions or opportunities) cost a fraction of the full compile a first ``profile`` would make.
+        """
+        if not self.records.enabled or self.records.has_peers(as_of, self.weights):
+            return
+        paths = {self.folder.company_path(i): i for i in self.company_ids()}
+        self.load(list(paths.values()))
+        valid = [c for i in paths.values() if (c := self._loaded[i][0]) is not None]
+        scores = compile_scores(valid, self.taxonomy, as_of, self.weights) if valid else {}
+        facts: dict[Path, PeerFacts | None] = {}
+        for path, i in paths.items():
+            c, p = self._loaded[i][0], scores.get(i)
+            facts[path] = None if c is None or p is None else peer_facts_of(p, c, self.taxonomy, self.weights)
+        self.records.peers(list(paths), as_of, self.weights, lambda m: {p: facts[p] for p in m})
 
     def _compile_views(
         self, missing: list[Path], paths: dict[Path, str], as_of: dt.date

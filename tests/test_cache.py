@@ -258,3 +258,39 @@ def test_doctor_reports_the_cache_and_init_ignores_it(synthetic: Path, tmp_path:
     new = tmp_path / "new"
     assert CliRunner().invoke(cli, ["init", str(new)]).exit_code == 0
     assert ".engage-cache/" in (new / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_scores_alone_give_the_full_compiles_nets(synthetic: Path) -> None:
+    """compile_scores (what check stores for peers) skips history and questions, never a net."""
+    import datetime as dt
+
+    from engage.api import Workspace
+    from engage.profile import compile_profiles, compile_scores
+
+    for root in (synthetic, REPO):
+        ws = Workspace.open(root, cache=False)
+        companies, _ = ws.load()
+        as_of = dt.date.fromisoformat(AS_OF)
+        full = compile_profiles(companies, ws.taxonomy, as_of, ws.weights)
+        quick = compile_scores(companies, ws.taxonomy, as_of, ws.weights)
+        for cid, p in full.items():
+            q = quick[cid]
+            assert q.rated == p.rated
+            assert [(a.key, a.net) for a in (q.overall, *q.areas)] == [(a.key, a.net) for a in (p.overall, *p.areas)]
+
+
+def test_a_profile_after_check_compiles_only_its_company(synthetic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first `profile ID` after `check` at the same date reads its peers from what check stored."""
+    import engage.api
+
+    code, _, _ = run(synthetic, "check")
+    assert code in (0, 1)
+
+    def no_workspace_compile(*args: object, **kwargs: object) -> None:
+        raise AssertionError("profile compiled the whole workspace")
+
+    with monkeypatch.context() as m:
+        m.setattr(engage.api, "compile_profiles", no_workspace_compile)
+        warm = run(synthetic, "profile", "synthetic-0007", "--json")
+    assert warm == run(synthetic, "profile", "synthetic-0007", "--json", cache=False)
+    assert warm[0] == 0 and json.loads(warm[1])["company_id"] == "synthetic-0007"

@@ -307,6 +307,10 @@ class WorkspaceCache:
         kind = f"peers-{as_of.isoformat()}-{_weights_digest(weights)}"
         return self.view(kind, paths, compute, lambda v: v is None or isinstance(v, PeerFacts))
 
+    def has_peers(self, as_of: dt.date, weights: Weights) -> bool:
+        """Return whether peer values at ``as_of`` with ``weights`` are stored (a later read refreshes stale ones)."""
+        return (self.store.folder / f"peers-{as_of.isoformat()}-{_weights_digest(weights)}").is_file()
+
     def boards(
         self,
         paths: Sequence[Path],
@@ -396,13 +400,14 @@ class _Net:
 
 
 class _Ranked:
-    """The part of a profile ``rank_peers`` reads (company id, rated, as-of date, area nets), from peer facts."""
+    """What ``rank_peers`` reads of a profile (id, rated, as-of date, overall and area nets), from peer facts."""
 
-    __slots__ = ("_nets", "areas", "as_of", "company_id", "rated")
+    __slots__ = ("_nets", "areas", "as_of", "company_id", "overall", "rated")
 
     def __init__(self, facts: PeerFacts, as_of: dt.date):
         self.company_id, self.rated, self.as_of = facts.company_id, facts.rated, as_of
         self._nets = {key: _Net(key, net) for key, net in facts.nets}
+        self.overall = self._nets[facts.nets[0][0]]  # the nets hold the overall first
         self.areas = tuple(self._nets[key] for key, _ in facts.nets[1:])
 
     def area(self, key: str) -> _Net:
@@ -411,5 +416,5 @@ class _Ranked:
 
 def rank_facts(facts: Sequence[PeerFacts], as_of: dt.date) -> Peers:
     """Return the peer ranks of the companies behind ``facts``, as ``rank_peers`` gives them for their profiles."""
-    # rank_peers reads only company_id, rated, as_of, areas and area(key).net of a profile.
+    # rank_peers reads only company_id, rated, as_of, overall, areas and area(key).net of a profile.
     return rank_peers(cast(list[Profile], [_Ranked(f, as_of) for f in facts]))

@@ -16,7 +16,7 @@ or a workspace).
 
 from __future__ import annotations
 
-from .compile import compile_profile, compile_profiles
+from .compile import compile_profile, compile_profiles, compile_scores
 from .model import (
     BANDS,
     GAP_KINDS,
@@ -63,6 +63,7 @@ __all__ = [
     "commitment_role",
     "compile_profile",
     "compile_profiles",
+    "compile_scores",
     "has_records",
     "is_json_field",
     "is_overdue",

@@ -40,8 +40,13 @@ def compile_profile(company: Company, taxonomy: Taxonomy, as_of: dt.date, weight
     return _compile(company, taxonomy, Scorer(as_of, weights))
 
 
-def _compile(company: Company, taxonomy: Taxonomy, scorer: Scorer) -> Profile:
-    """Return the profile of ``company``, scored by ``scorer`` (shared by a workspace's companies)."""
+def _compile(company: Company, taxonomy: Taxonomy, scorer: Scorer, full: bool = True) -> Profile:
+    """Return the profile of ``company``, scored by ``scorer`` (shared by a workspace's companies).
+
+    Not ``full``: only the scores as of the date (no history, trend cause, gaps, questions or
+    opportunities), for what peers need of a company; the nets are the full profile's, since
+    no net depends on the history.
+    """
     w, as_of, step = scorer.w, scorer.as_of, scorer.step
     company = known_at(company, as_of)
     keys = taxonomy.keys
@@ -64,7 +69,10 @@ def _compile(company: Company, taxonomy: Taxonomy, scorer: Scorer) -> Profile:
         scorer.baseline(area.key, area.short, w.baseline.get(area.key, area.baseline), adjustments.get(area.key))
         for area in taxonomy.areas
     ]
-    nets, steps = history_nets(fa, fc, fp, keys, scorer, [b.points if b else 0.0 for b in baselines])
+    if full:
+        nets, steps = history_nets(fa, fc, fp, keys, scorer, [b.points if b else 0.0 for b in baselines])
+    else:
+        nets, steps = [[] for _ in keys], ()
     newest = _newest_sources([*fa, *fc, *fp], keys, step)
     # Each area's records, in record order: baseline, exposure and penalties; and credit.
     risk: dict[str, list[ScoredRecord]] = {k: [b] if b else [] for k, b in zip(keys, baselines, strict=True)}
@@ -81,7 +89,7 @@ def _compile(company: Company, taxonomy: Taxonomy, scorer: Scorer) -> Profile:
     for col in zip(*nets, strict=True):
         ranked = sorted(col, reverse=True)
         overall_series.append(sum([x * v for x, v in zip(top, ranked, strict=False)]))
-    counterfactual = counterfactuals((fa, fc, fp), risk, credit, scorer)
+    counterfactual = counterfactuals((fa, fc, fp), risk, credit, scorer) if full else {}
     areas = [
         area_score(
             area.key,
@@ -97,9 +105,9 @@ def _compile(company: Company, taxonomy: Taxonomy, scorer: Scorer) -> Profile:
     ]
     overall_cf = overall_counterfactual({a.key: a.net for a in areas}, counterfactual, w)
     overall = overall_score(areas, w, (overall_series, steps, as_of), overall_cf)
-    gaps = build_gaps(company, taxonomy, as_of, w, tuple(areas), scored)
-    questions = build_questions(company, taxonomy, as_of, w, gaps, scored)
-    opportunities = build_opportunities(company, taxonomy, as_of, w, tuple(areas))
+    gaps = build_gaps(company, taxonomy, as_of, w, tuple(areas), scored) if full else ()
+    questions = build_questions(company, taxonomy, as_of, w, gaps, scored) if full else ()
+    opportunities = build_opportunities(company, taxonomy, as_of, w, tuple(areas)) if full else ()
     return Profile(
         company_id=company.id,
         company_name=company.name,
@@ -157,6 +165,22 @@ def _newest_sources(
                     out[k] = newest
                     newest_key[k] = nk
     return out
+
+
+def compile_scores(
+    companies: Sequence[Company], taxonomy: Taxonomy, as_of: dt.date, weights: Weights
+) -> dict[str, Profile]:
+    """Return each company's unranked scores as of ``as_of``: a profile without history, trend cause, gaps,
+    questions or opportunities, whose nets are those of ``compile_profiles`` (what peer ranks need), at
+    about half the cost. ``engage check`` fills the cache's peer values with it."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        scorer = Scorer(as_of, weights)
+        return {c.id: _compile(c, taxonomy, scorer, full=False) for c in companies}
+    finally:
+        if paused:
+            gc.enable()
 
 
 def compile_profiles(
