@@ -224,10 +224,23 @@ def test_a_past_agm_is_not_named(tricky: Company) -> None:
 # --------------------------------------------------------------------------- what the letter says
 
 
-def test_addressee_defaults_to_the_board_via_the_company_secretary(tricky: Company) -> None:
-    letter = letter_for(tricky)
-    assert letter.addressee == ("The Board of Directors", "c/o the Company Secretary", TRICKY)
+def test_addressee_defaults_to_the_board_via_the_secretary(tricky: Company) -> None:
+    """A US company's board is reached through its Corporate Secretary; elsewhere the Company Secretary."""
+    letter = letter_for(tricky)  # country: US
+    assert letter.addressee == ("The Board of Directors", "c/o the Corporate Secretary", TRICKY)
     assert (letter.salutation, letter.valediction) == ("Dear Members of the Board,", "Yours faithfully,")
+    gb = letter_for(replace(tricky, country="GB"))
+    assert gb.addressee == ("The Board of Directors", "c/o the Company Secretary", TRICKY)
+
+
+@pytest.mark.parametrize("legal_name", ["Example Motors Aktiengesellschaft", "Example Group AG", "Example SE"])
+def test_a_german_stock_corporation_has_two_boards_not_a_board_of_directors(tricky: Company, legal_name: str) -> None:
+    """A reader: Volkswagen is an Aktiengesellschaft, whose boards are management and supervisory."""
+    letter = letter_for(replace(tricky, country="DE", legal_name=legal_name))
+    assert letter.addressee == ("The Board of Management and the Supervisory Board", legal_name)
+    assert letter.salutation == "Dear Members of the Boards,"
+    swiss = letter_for(replace(tricky, country="CH", legal_name=legal_name))  # a Swiss AG has one board
+    assert swiss.addressee[0] == "The Board of Directors"
 
 
 def test_addressee_from_the_recorded_contact() -> None:
@@ -245,7 +258,7 @@ def test_addressee_from_the_recorded_contact() -> None:
 
 def test_addressee_names_the_legal_name_and_the_text_the_short_name(tricky: Company) -> None:
     letter = letter_for(replace(tricky, legal_name="AT&T <Inc> Holdings Ltd."))
-    assert letter.addressee == ("The Board of Directors", "c/o the Company Secretary", "AT&T <Inc> Holdings Ltd.")
+    assert letter.addressee == ("The Board of Directors", "c/o the Corporate Secretary", "AT&T <Inc> Holdings Ltd.")
     assert letter.company_name == TRICKY
     assert "Holdings" not in letter.subject
 

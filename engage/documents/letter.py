@@ -12,6 +12,7 @@ sources for the same record. ``letter_records`` words the records and numbers th
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -254,6 +255,23 @@ def _letterhead(org: Organisation | None, signatories: Sequence[Signatory]) -> t
     return tuple(lines)
 
 
+#: A German or Austrian stock corporation (AG, SE) has two boards: the management board runs
+#: it, the supervisory board oversees it; neither is a "Board of Directors".
+_TWO_TIER = re.compile(r"\b(Aktiengesellschaft|AG|SE|KGaA)\b")
+
+
+def _board(company: Company) -> tuple[str, str | None, str]:
+    """Return (the board addressed, the officer it is sent to, the salutation) for the company's form and country.
+
+    A German stock corporation has no company secretary: its letter goes to the boards themselves.
+    """
+    if company.country in ("DE", "AT") and _TWO_TIER.search(company.legal_name or ""):
+        return "The Board of Management and the Supervisory Board", None, "Dear Members of the Boards,"
+    if company.country == "US":
+        return "The Board of Directors", "Corporate Secretary", "Dear Members of the Board,"
+    return "The Board of Directors", "Company Secretary", "Dear Members of the Board,"
+
+
 def _addressee(company: Company) -> tuple[tuple[str, ...], str, str]:
     """Return (address lines, salutation, valediction); the address names the company by its legal name."""
     contact = company.contact
@@ -261,12 +279,13 @@ def _addressee(company: Company) -> tuple[tuple[str, ...], str, str]:
     # while the subject and text keep the short name the records use (BMW).
     name = clean(company.legal_name or company.name)
     if contact is None or not contact.name:
-        lines = ["The Board of Directors", "c/o the Company Secretary", name]
+        board, secretary, dear = _board(company)
+        lines = [board, *([f"c/o the {secretary}"] if secretary else []), name]
         if contact is not None and contact.role:
-            lines = [f"The Board of Directors, c/o the {clean(contact.role)}", name]
+            lines = [f"{board}, c/o the {clean(contact.role)}", name]
         if contact is not None and contact.address:
             lines.extend(clean(line) for line in contact.address.splitlines() if line.strip())
-        return tuple(lines), "Dear Members of the Board,", "Yours faithfully,"
+        return tuple(lines), dear, "Yours faithfully,"
     lines = [clean(contact.name)]
     if contact.role:
         lines.append(clean(contact.role))
