@@ -209,7 +209,12 @@ def is_association(a: Allegation) -> bool:
     Such an allegation leads an ask on non-retaliation, recognition and bargaining, never one
     on forced-labour tracing or audits.
     """
-    return "workers-rights" in a.areas and bool(ASSOCIATION_WORDS.search(f"{a.title} {a.summary or ''}"))
+    return "workers-rights" in a.areas and _names_association(a.title, a.summary)
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_association(title: str, summary: str | None) -> bool:
+    return bool(ASSOCIATION_WORDS.search(f"{title} {summary or ''}"))
 
 
 def is_deal(c: Commitment) -> bool:

@@ -226,6 +226,7 @@ def _lower_first(text: str) -> str:
     return first[:1].lower() + text[1:]
 
 
+@functools.lru_cache(maxsize=4096)
 def _loose_clause(title: str) -> str | None:
     """Return a headline that is a sentence ("Civil-society groups questioned ...") as a clause, else None."""
     words = title.split()
