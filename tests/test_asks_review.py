@@ -281,3 +281,11 @@ def test_a_benchmark_note_of_progress_is_said_beside_the_gap(ws: Workspace) -> N
     )
     hyundai = " ".join(a.text for a in ws.asks("hyundai", as_of=AS_OF))
     assert "records progress" not in hyundai  # its note: 'No improvement on steel and aluminium for two years'
+
+
+def test_no_question_asks_what_has_changed_for_people_or_why_diligence_missed(ws: Workspace) -> None:
+    """'what has changed since for the workers concerned' (of people detained by the US government) read as
+    machine-made; 'How did your human rights due diligence miss this risk' as an accusation."""
+    for cid in ("hyundai", "volkswagen", "tesla", "honda"):
+        for q in ws.profile(cid, as_of=AS_OF).questions:
+            assert "changed since for" not in q.text and "miss this risk" not in q.text, (cid, q.text)
