@@ -264,6 +264,6 @@ def test_the_brief_words_ageing_flat_lines_and_baseline_only_ranks_honestly(ship
     by_key = {row.key: row for row in gac.areas}
     assert by_key["steel"].peer_rank is None  # nothing of GAC's own in steel: no rank from the baseline
     assert by_key["hrdd"].peer_rank is None  # a none-found policy earns nothing: still the baseline alone
-    # A year-only newest source is "up to" its greatest age, not a day's precision.
-    assert gac.evidence_note.startswith("The newest evidence on record is dated 2025, up to ")
+    # A year-only newest source is as old as the year allows: from its last day to its first, not a day's precision.
+    assert gac.evidence_note.startswith("The newest evidence on record is dated 2025, 11\u201323 months old")
     assert gac.counts["policies"] == 2 and gac.counts["policies_found"] == 0

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from ..agm import next_agm
 from ..profile import OVERALL, Profile
+from ..profile.rules import DAYS_PER_MONTH
 from ..records import Benchmark, Company, Policy
 from .brief_view import FirstPage, PolicyRow, RecordLink
 from .environment import date_label
@@ -68,10 +69,11 @@ def policy_rows(
 
 
 def evidence_age(profile: Profile) -> tuple[str, str]:
-    """Return the newest evidence's date in words and its age ("up to 22 months old" for a month or a year).
+    """Return the newest evidence's date in words and its age ("11–23 months old" for a year).
 
-    A month- or year-precision date is labelled as such, and its age is the greatest it can be,
-    counted from its first day: that is all that is known. Call only when there is evidence.
+    A month- or year-precision date is labelled as such, and its age is the range it can be:
+    from the period's last day to its first (``age_months``, counted from the first day, is the
+    top of it). That is all that is known. Call only when there is evidence.
     """
     ev = profile.evidence
     assert ev.newest is not None
@@ -79,8 +81,11 @@ def evidence_age(profile: Profile) -> tuple[str, str]:
     dated = profile.overall.newest_source
     partial = dated is not None and dated.precision != "day"
     label = date_label(dated) if partial else date_label(ev.newest)
-    age = "this month" if months < 1 else f"{'up to ' if partial else ''}{months} month{'s' if months != 1 else ''} old"
-    return label, age
+    if months < 1:
+        return label, "this month"
+    least = round(max(0, (profile.as_of - dated.last_day()).days) / DAYS_PER_MONTH) if partial and dated else months
+    span = f"{least}\u2013{months}" if least < months else f"{months}"
+    return label, f"{span} month{'s' if months != 1 else ''} old"
 
 
 def evidence_note(profile: Profile) -> str:
