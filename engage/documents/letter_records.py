@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..dates import PartialDate
+from ..profile.wording import as_sentence
 from ..records import Allegation, Commitment
 from .environment import number_runs, safe_url
 
@@ -106,11 +107,6 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _sentence(text: str) -> str:
-    text = clean(text)
-    return text if text.endswith((".", "?", "!", '"', "\u201d")) else text + "."
-
-
 def anchor_text(record: Allegation | Commitment, with_title: bool = True) -> str:
     """Return a record as one dated line: what, when, its status and the company's response."""
     title = quoted(record.title)
@@ -123,7 +119,7 @@ def anchor_text(record: Allegation | Commitment, with_title: bool = True) -> str
             facts.append(f"latest development {record.updated.label()}")
         text = f"{title} ({'; '.join(facts)})." if with_title else _capitalise("; ".join(facts)) + "."
         if record.company_response:
-            text += f" The company's response on record: {_sentence(record.company_response)}"
+            text += f" The company's response on record: {as_sentence(record.company_response)}"
         elif record.status in OPEN_STATUSES:
             text += " We have found no response from the company on record."
         return text
@@ -141,7 +137,7 @@ def anchor_text(record: Allegation | Commitment, with_title: bool = True) -> str
     facts.append(_VERIFICATION_WORDS.get(record.verification, record.verification))
     text = f"Commitment {title} ({'; '.join(facts)})." if with_title else _capitalise("; ".join(facts)) + "."
     if record.progress:
-        text += f" Stated progress: {_sentence(record.progress)}"
+        text += f" Stated progress: {as_sentence(record.progress)}"
     return text
 
 

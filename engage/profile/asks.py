@@ -37,7 +37,16 @@ from .rules import (
     months_before,
     reports_harm,
 )
-from .wording import count_words, first_sentence, fix_possessives, join_words, month_year, possessive, record_sentence
+from .wording import (
+    as_sentence,
+    count_words,
+    first_sentence,
+    fix_possessives,
+    join_words,
+    month_year,
+    possessive,
+    record_sentence,
+)
 
 __all__ = ["LEVERAGE", "MAX_ASKS", "THEMES", "Ask", "annex_questions", "build_asks"]
 
@@ -168,7 +177,7 @@ def _response(name: str, allegations: Sequence[Allegation]) -> str:
     if answered and len(answered) == len(allegations) <= 2:
         # The record's response is our paraphrase ("Hyundai said in April 2024 that the MoU had
         # ended"): the company is told what we hold, not that we hold something.
-        return " ".join(_sentence(a.company_response or "") for a in answered)
+        return " ".join(as_sentence(a.company_response or "") for a in answered)
     if len(answered) == len(allegations):
         return f"We note {possessive(name)} response{'s' if len(answered) > 1 else ''} on record."
     if not answered:
@@ -179,12 +188,6 @@ def _response(name: str, allegations: Sequence[Allegation]) -> str:
     return (
         f"{name} has responded publicly to the report of {said}; we have found no response to the report of {unsaid}."
     )
-
-
-def _sentence(text: str) -> str:
-    """Return ``text`` on one line, as a sentence ending in a full stop."""
-    text = " ".join(text.split())
-    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _deadlines(company: Company, as_of: dt.date) -> tuple[str, str]:

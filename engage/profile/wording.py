@@ -74,6 +74,12 @@ def prose_dates(text: str) -> str:
     return _ISO_DAY.sub(lambda m: f"{int(m.group(3))} {_MONTHS[int(m.group(2))]} {m.group(1)}", text)
 
 
+def as_sentence(text: str) -> str:
+    """Return ``text`` on one line, ending as a sentence: a full stop added unless it ends in one, or in a quote."""
+    text = " ".join(text.split())
+    return text if text.endswith((".", "?", "!", '"', "\u201d")) else text + "."
+
+
 def possessive(name: str) -> str:
     """Return the possessive of a name: "Volkswagen's", but "General Motors'" for a name ending in s."""
     return f"{name}'" if name.endswith("s") else f"{name}'s"
