@@ -22,10 +22,9 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
-import gc
 import hashlib
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Any, cast
 from ..digest import sha256_hex
 from ..errors import DataError, Problem
 from ..profile import OVERALL, AreaScore, Peers, Profile, Weights, rank_peers
+from ..profile.compile import gc_paused
 from ..profile.opportunities import peer_holders
 from ..records import Company, display_path, load_company
 from ..taxonomy import Taxonomy
@@ -104,23 +104,6 @@ def with_ranks(profile: Profile, peers: Peers) -> Profile:
     return dataclasses.replace(
         profile, ranks=tuple(peers.ranks[cid][k] for k in peers.areas) if cid in peers.ranks else ()
     )
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a workspace's records are built.
-
-    Records, node trees and profiles hold no reference cycles, so its passes find nothing, and
-    with thousands of live objects growing they cost as much as parsing itself: half the time of
-    a cold ``check`` of 1,000 companies. (``compile_profiles`` pauses it for the same reason.)
-    """
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def load_one(path: Path, taxonomy: Taxonomy, root: Path | None, raw: bytes | None = None) -> Loaded:
