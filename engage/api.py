@@ -401,7 +401,7 @@ class Workspace:
 
     def _peer_facts(self, as_of: dt.date) -> list[PeerFacts | None]:
         """Return every company file's peer facts at ``as_of`` (None: errors), compiling only those not cached."""
-        paths = {self.folder.company_path(i): i for i in self.company_ids()}
+        paths = self._company_paths()
 
         def compute(missing: list[Path]) -> dict[Path, PeerFacts | None]:
             facts, boards = self._compile_views(missing, paths, as_of)
@@ -413,6 +413,10 @@ class Workspace:
         self._skipped[as_of] = tuple(sorted(i for path, i in paths.items() if facts[path] is None))
         return [facts[path] for path in paths]
 
+    def _company_paths(self) -> dict[Path, str]:
+        """Return every company file's path and its company id, in the workspace's order."""
+        return {self.folder.company_path(i): i for i in self.company_ids()}
+
     def _warm_peers(self, as_of: dt.date) -> None:
         """Fill the cache's peer values at ``as_of`` when it has none, so that the next ``profile ID`` is warm.
 
@@ -421,7 +425,7 @@ class Workspace:
         """
         if not self.records.enabled or self.records.has_peers(as_of, self.weights):
             return
-        paths = {self.folder.company_path(i): i for i in self.company_ids()}
+        paths = self._company_paths()
         self.load(list(paths.values()))
         valid = [c for i in paths.values() if (c := self._loaded[i][0]) is not None]
         scores = compile_scores(valid, self.taxonomy, as_of, self.weights) if valid else {}
@@ -468,7 +472,7 @@ class Workspace:
         if as_of in self._profiles or not self.records.enabled:
             full, skipped = self.profiles(as_of=as_of)
             return {i: board_profile(p) for i, p in full.items()}, skipped
-        paths = {self.folder.company_path(i): i for i in self.company_ids()}
+        paths = self._company_paths()
 
         def compute(missing: list[Path]) -> dict[Path, Profile | None]:
             facts, boards = self._compile_views(missing, paths, as_of)
