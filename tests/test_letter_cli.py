@@ -45,6 +45,17 @@ def test_help_has_examples() -> None:
         assert option in out
 
 
+def test_help_states_the_default_response_window() -> None:
+    """The help's default deadline is the one letter_deadline applies (it once said six weeks after the change to eight)."""
+    from engage.documents.letter_deadline import DEFAULT_RESPOND_WITHIN_DAYS
+
+    _, out, _ = run("--help")
+    words = " ".join(out.split())
+    weeks = {42: "six", 56: "eight"}[DEFAULT_RESPOND_WITHIN_DAYS]
+    assert f"default {DEFAULT_RESPOND_WITHIN_DAYS}," in words
+    assert f"default: {weeks} weeks after the letter" in words
+
+
 def test_writes_every_format_atomically_under_briefs(ws: Path) -> None:
     code, out, err = run("full-record", "-w", str(ws), "--as-of", "2026-11-01")
     assert code == 0, err
@@ -248,3 +259,23 @@ def test_a_pre_agm_letter_cannot_ask_for_a_reply_after_the_agm(ws: Path) -> None
     assert code == 2
     assert "--respond-by 2027-05-20 is not before" in err and "AGM on 2027-05-14" in err
     assert not (ws / "out" / "full-record" / "letter.md").exists()
+
+
+@pytest.mark.parametrize("out", ["letter.pdf", "vw.DOCX", "notes.md"])
+def test_out_named_like_a_document_is_refused_not_made_a_folder(ws: Path, out: str) -> None:
+    """``-o vw.pdf`` once made a folder called vw.pdf; now it is a usage error naming the value, and nothing is made."""
+    target = ws / out
+    code, _, err = run("full-record", "-w", str(ws), "--as-of", "2026-11-01", "-o", str(target))
+    assert code == 2
+    assert f"'{target}' looks like a file name, but --out takes a folder" in " ".join(err.split())
+    assert not target.exists()
+
+
+def test_existing_folder_with_a_suffix_is_still_an_out_folder(ws: Path) -> None:
+    target = ws / "season.md"
+    target.mkdir()
+    code, out, err = run(
+        "full-record", "-w", str(ws), "--as-of", "2026-11-01", "-o", str(target), "--letter-format", "md"
+    )
+    assert code == 0, err
+    assert (target / "full-record" / "letter.md").is_file()

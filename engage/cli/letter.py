@@ -62,7 +62,7 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     "--respond-by",
     metavar="DATE",
     callback=_parse_date,
-    help="Response deadline (YYYY-MM-DD), used as given (a date after the AGM is warned about); default: six "
+    help="Response deadline (YYYY-MM-DD), used as given (a date after the AGM is warned about); default: eight "
     "weeks after the letter (longer by the 24 Dec-2 Jan break), moved forward to a working day, and at least "
     "21 days before a recorded AGM.",
 )
@@ -104,7 +104,7 @@ def letter(
     The letter is dated the --as-of date, addressed to the company's recorded contact (else
     the Board, care of the Company Secretary), signed by the signatories of engage.yaml or
     --signatories FILE, and asks for a response by --respond-by, else by the engage.yaml
-    letter defaults (respond_within_days after the letter, default 42, but no later than
+    letter defaults (respond_within_days after the letter, default 56, but no later than
     respond_before_agm_days before a recorded AGM). Output:
     briefs/<id>/letter.pdf, letter.docx and letter.md (an email body).
 

@@ -14,6 +14,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -197,6 +198,22 @@ def workspace_option(f: F) -> F:
     )(f)
 
 
+#: Suffixes of the documents engage writes: an --out folder named like one is a file name given by mistake.
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".md", ".html", ".htm", ".xlsx", ".csv", ".json", ".txt")
+
+
+def _out_folder(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse an --out that names a document ("vw.pdf") and is not an existing folder: it would become one."""
+    if value is not None and value.lower().endswith(DOCUMENT_SUFFIXES) and not Path(value).is_dir():
+        raise click.BadParameter(
+            f"'{value}' looks like a file name, but --out takes a folder: documents are written into it "
+            "as <company>/brief.pdf, letter.pdf ... (for example: -o briefs-2027)",
+            ctx,
+            param,
+        )
+    return value
+
+
 def out_option(f: F) -> F:
     """Add ``--out DIR`` (env ENGAGE_OUT; default <workspace>/briefs)."""
     return click.option(
@@ -205,6 +222,7 @@ def out_option(f: F) -> F:
         metavar="DIR",
         envvar="ENGAGE_OUT",
         type=click.Path(file_okay=False),
+        callback=_out_folder,
         help="Output folder (default: briefs/ in the workspace).",
     )(f)
 
