@@ -46,7 +46,7 @@ def test_help_has_examples() -> None:
 
 
 def test_help_states_the_default_response_window() -> None:
-    """The help's default deadline is the one letter_deadline applies (it once said six weeks after the change to eight)."""
+    """The help gives the default deadline letter_deadline applies (it said six weeks after the change to eight)."""
     from engage.documents.letter_deadline import DEFAULT_RESPOND_WITHIN_DAYS
 
     _, out, _ = run("--help")
@@ -274,7 +274,7 @@ def test_out_named_like_a_document_is_refused_not_made_a_folder(ws: Path, out: s
 def test_existing_folder_with_a_suffix_is_still_an_out_folder(ws: Path) -> None:
     target = ws / "season.md"
     target.mkdir()
-    code, out, err = run(
+    code, _, err = run(
         "full-record", "-w", str(ws), "--as-of", "2026-11-01", "-o", str(target), "--letter-format", "md"
     )
     assert code == 0, err
