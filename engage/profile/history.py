@@ -206,6 +206,23 @@ def _nets(grid: _Grid, w: Weights, baselines: Sequence[float]) -> list[list[floa
         # saturated exposure (baseline plus evidence) less the manageable share that the
         # saturated credit manages (areas.area_score's formula; no credit: none managed).
         b = baselines[i]
+        c_diff_i = c_diff[i]
+        if not any(c_pts[i]) and not any(c_diff_i[1:n]):
+            # Credit the same at every step (policies and undated-target commitments from before
+            # the window, or none): its managed share is worked out once, not at each step.
+            credit = c_diff_i[0]  # the running sum of [credit, 0.0, ...] is credit at every step
+            managed = 1.0 - exp(-credit / ms) if credit > 1e-12 else 0.0
+            nets.append(
+                [
+                    0.0
+                    if (e := b + x + e_acc) <= 1e-12
+                    else 100.0 * (1.0 - exp(-e / xs)) * (1.0 - managed * (k_in * b + k_ev * (e - b)) / e)
+                    if managed
+                    else 100.0 * (1.0 - exp(-e / xs))
+                    for x, e_acc in zip(e_pts[i], accumulate(e_diff[i][:n]), strict=True)
+                ]
+            )
+            continue
         nets.append(
             [
                 0.0
