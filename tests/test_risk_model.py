@@ -190,6 +190,43 @@ def test_a_new_allegation_is_new_evidence_and_ageing_plus_news_is_mixed(taxonomy
     assert nothing.overall.trend_cause == "none" and nothing.overall.trend_delta == 0
 
 
+def test_a_record_counts_in_the_history_from_its_first_source_as_known_at_says(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    """A commitment dated January but first reported in June gave credit from January in the history."""
+    late = dataclasses.replace(
+        commitment("late", date=PartialDate(2026, 1), areas=("steel",), status="achieved", target_year=None),
+        sources=(source("Company press office", date=PartialDate(2026, 6)),),
+    )
+    hit = allegation("hit", date=PartialDate(2025, 6), areas=("steel",), severity="severe", status="substantiated")
+    c = company(allegations=(hit,), commitments=(late,))
+    p = compile_profile(c, taxonomy, AS_OF, weights)
+    march = compile_profile(c, taxonomy, dt.date(2026, 3, 1), weights)  # the commitment is not known yet
+    assert march.area("steel").credit_points == 0
+    # Profile.history runs oldest first and ends at the as-of date; 1 March 2026 is 9 steps back.
+    assert abs(p.history[-1 - 9] - march.overall.net) <= 0.02
+
+
+def test_the_history_is_the_profile_rescored_at_each_step(taxonomy, weights) -> None:  # type: ignore[no-untyped-def]
+    """Each monthly step of the history equals a full compile as of that day, to the rounding of record points."""
+    import random
+
+    from profile_factories import synthetic_company
+
+    from engage.profile.rules import history_steps
+
+    rng = random.Random(5)
+    as_of = dt.date(2026, 1, 1)
+    steps = history_steps(as_of, weights.peak_months)[0]
+    for i in range(15):
+        c = synthetic_company(rng, i, rng.choice([3, 10, 30, 50]))
+        p = compile_profile(c, taxonomy, as_of, weights)
+        for k, day in enumerate(steps):
+            then = compile_profile(c, taxonomy, day, weights)
+            assert abs(p.history[-2 - k] - then.overall.net) <= 0.05, (c.id, day)
+            if k == weights.trend_months - 1:
+                for now, was in zip(p.areas, then.areas, strict=True):
+                    assert abs(now.year_ago - was.net) <= 0.1, (c.id, now.key)
+
+
 # --------------------------------------------------------------------------- the bars on the shipped data
 
 

@@ -63,7 +63,8 @@ class RecordFacts:
     all need the same ordinals and publisher keys; computing them once per record (rather
     than in each of those passes) removes most of the date arithmetic of a workspace.
 
-    ``start`` is the first day of the record's date. Of its dated developments (its date, an
+    ``start`` is the first day the record is known (``engage.asof``'s rule): its date's first day,
+    or its first source's when every source is dated later. Of its dated developments (its date, an
     allegation's ``updated`` date, its dated sources) ``settled`` is the latest first day (from
     then on every development is known) and ``last`` the latest last day. ``keys`` counts an
     allegation's independent publishers. ``newest`` is the newest source date (in PartialDate's
@@ -88,6 +89,8 @@ class RecordFacts:
                 settled = max(settled, first)
                 last = max(last, end)
         newest, newest_key = None, None
+        # The first day a source is known: an undated source always is (engage.asof's rule).
+        reported = None if r.sources else start
         for src in r.sources:
             dated = src.date
             if dated:
@@ -97,13 +100,18 @@ class RecordFacts:
                     settled = first
                 if end > last:
                     last = end
+                if reported is None or first < reported:
+                    reported = first
             else:
                 dated, key = r.date, own_key
+                reported = start
             if newest_key is None or key > newest_key:
                 newest, newest_key = dated, key
         self.record = r
         self.allegation = allegation
-        self.start = start
+        # Known from its date's first day once one of its sources is (known_at's record rule): a
+        # record dated January but first reported in March counts from March, in every pass.
+        self.start = start if reported is None or reported <= start else reported
         self.settled = settled
         self.last = last
         self.newest = newest or r.date
