@@ -1,14 +1,21 @@
 """Benchmark the risk profile: compile + rank 1,000 synthetic companies x 50 records (in memory),
 and `engage compare` end to end on 300 companies x 40 records written as YAML to a temp workspace.
 
-Run: .venv/bin/python benchmarks/bench_profile.py [--runs 5]
+Run: .venv/bin/python benchmarks/bench_profile.py [--runs 5] [--baseline REV]
 Prints the median of several runs for each; the targets are < 2 s and well under 15 s.
+
+``--baseline REV`` also times the compile of git revision REV, each revision on its own
+benchmark companies (its own tests/profile_factories.py), in fresh processes that take turns,
+and prints the ratio: on a shared, noisy machine the ratio measured in one sitting is what
+compares (baf2ab0 is the 2025 model as it met the 2 s bar, at 1.79 s).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import os
 import random
 import statistics
 import subprocess
@@ -46,6 +53,58 @@ def bench_compile(runs: int, n: int = 1000, records: int = 50) -> list[float]:
         del profiles
     print(f"  (CPU time median {statistics.median(cpu):.2f} s: wall above CPU means other processes shared the cores)")
     return times
+
+
+# One process's compile times, for the tree on sys.path (this one or a baseline's): a warm-up
+# compile, then timed ones, each after the previous run's profiles are freed.
+COMPILE_RUNNER = """
+import datetime as dt, json, random, sys, time
+root = sys.argv[1]
+sys.path[:0] = [root + "/tests", root]
+from profile_factories import synthetic_company
+from engage.profile import compile_profiles, load_weights
+from engage.taxonomy import load_taxonomy
+rng = random.Random(20250101)
+companies = [synthetic_company(rng, i, 50) for i in range(1000)]
+taxonomy, weights = load_taxonomy(), load_weights()
+compile_profiles(companies[:20], taxonomy, dt.date(2026, 1, 1), weights)
+cpu = []
+for _ in range(int(sys.argv[2])):
+    start = time.process_time()
+    profiles = compile_profiles(companies, taxonomy, dt.date(2026, 1, 1), weights)
+    cpu.append(time.process_time() - start)
+    del profiles
+print(json.dumps(cpu))
+"""
+
+
+def _compile_cpu(root: Path, runs: int) -> list[float]:
+    """Return the CPU times of ``runs`` compiles of 1,000 x 50 by the tree at ``root``, in a fresh process."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    cmd = [sys.executable, "-c", COMPILE_RUNNER, str(root), str(runs)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
+    return [float(x) for x in json.loads(out.stdout.splitlines()[-1])]
+
+
+def bench_against(rev: str, rounds: int) -> None:
+    """Print this tree's and revision ``rev``'s compile CPU times, measured in turns, and their ratio."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / f"engage-{rev}"
+        base.mkdir()
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", rev], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        got: dict[str, list[float]] = {"this": [], rev: []}
+        for i in range(rounds):
+            # Take turns, each going first every other round, so a drift in machine speed hits both.
+            order = [("this", REPO), (rev, base)] if i % 2 == 0 else [(rev, base), ("this", REPO)]
+            for label, root in order:
+                got[label] += _compile_cpu(root, 2)
+    this, that = statistics.median(got["this"]), statistics.median(got[rev])
+    print(
+        f"compile 1000 x 50, CPU, {rounds} rounds of 2 runs in turns: this tree median {this:.2f} s "
+        f"(min {min(got['this']):.2f}), {rev} median {that:.2f} s (min {min(got[rev]):.2f}); "
+        f"ratio this/{rev} {this / that:.3f} (of minima {min(got['this']) / min(got[rev]):.3f})"
+    )
 
 
 def _yaml_scalar(text: str) -> str:
@@ -137,13 +196,21 @@ def bench_compare(runs: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--baseline", metavar="REV", help="also time the compile of git revision REV, in turns")
     args = parser.parse_args()
+    if args.baseline:
+        bench_against(args.baseline, args.runs)
+        return
     t = bench_compile(args.runs)
-    print(f"compile+rank 1000 companies x 50 records: median {statistics.median(t):.2f} s "
-          f"(runs: {', '.join(f'{x:.2f}' for x in t)}; target < 2 s)")
+    print(
+        f"compile+rank 1000 companies x 50 records: median {statistics.median(t):.2f} s "
+        f"(runs: {', '.join(f'{x:.2f}' for x in t)}; target < 2 s)"
+    )
     t = bench_compare(args.runs)
-    print(f"engage compare --json, 300 companies x 40 records from YAML: median {statistics.median(t):.2f} s "
-          f"(runs: {', '.join(f'{x:.2f}' for x in t)}; target well under 15 s)")
+    print(
+        f"engage compare --json, 300 companies x 40 records from YAML: median {statistics.median(t):.2f} s "
+        f"(runs: {', '.join(f'{x:.2f}' for x in t)}; target well under 15 s)"
+    )
 
 
 if __name__ == "__main__":
