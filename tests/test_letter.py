@@ -615,6 +615,40 @@ def test_a_computed_deadline_is_a_working_day_and_never_after_the_agm() -> None:
             assert agm is None or deadline < agm, (letter_date, agm)
 
 
+def test_lunar_new_year_is_no_deadline_for_a_company_based_where_it_closes_offices(tricky: Company) -> None:
+    """A reader saw GAC and Hyundai asked to answer on 5 February 2027, the eve of Lunar New Year."""
+    from engage.documents.letter_deadline import LUNAR_NEW_YEAR, closed_for
+
+    december = dt.date(2026, 12, 1)
+    assert response_deadline(december, None, {}, country="DE").date == dt.date(2027, 2, 5)
+    for country in ("CN", "KR", "HK", "TW"):
+        got = response_deadline(december, None, {}, country=country)
+        # The eve (5 Feb) to the seventh day (13 Feb) is closed; Sunday 14th: Monday 15 February.
+        assert got.date == dt.date(2027, 2, 15), country
+        assert "moved forward from Friday 2027-02-05 (in Lunar New Year) to a working day" in got.explanation
+    # Korea's Seollal of 2027 falls a day after China's New Year: the closed week covers both.
+    assert all(closed_for(dt.date(2027, 2, d), "KR") == "Lunar New Year" for d in (6, 7, 8))
+    # A window that spans the week is longer by its nine days.
+    spanning = response_deadline(dt.date(2027, 1, 4), None, {}, country="CN")
+    assert "plus 9 days of Lunar New Year" in spanning.explanation
+    assert spanning.date == dt.date(2027, 3, 10)  # 56 + 9 days after Monday 4 January
+    # Before an AGM, the cap moves back out of the week, not into it.
+    capped = response_deadline(dt.date(2026, 12, 1), dt.date(2027, 3, 3), {}, country="CN")
+    assert capped.rule == "before-agm" and capped.date == dt.date(2027, 2, 4)
+    # A year the table does not hold closes nothing: no guessed dates.
+    assert max(LUNAR_NEW_YEAR) < 2031 and closed_for(dt.date(2031, 1, 23), "CN") is None
+    # Through the letter: the company's country decides.
+    letter = letter_for(replace(tricky, country="CN", agm=None), stage="first")
+    assert letter.deadline.date == response_deadline(AS_OF, None, SETTINGS.letter, country="CN").date
+    eight_weeks = replace(SETTINGS, letter={})
+    korean = build_letter(
+        profile_of(replace(tricky, country="KR", agm=None), december), eight_weeks, TAXONOMY, LetterOptions()
+    )
+    assert korean.deadline.date == dt.date(2027, 2, 15)
+    assert "(in Lunar New Year)" in korean.deadline.explanation
+    assert "15 February 2027" in korean.deadline_text
+
+
 def test_an_explicit_weekend_deadline_is_kept_with_a_warning() -> None:
     got = response_deadline(AS_OF, None, {}, respond_by=dt.date(2026, 12, 27))
     assert (got.date, got.rule) == (dt.date(2026, 12, 27), "respond-by")

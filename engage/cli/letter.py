@@ -63,7 +63,8 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     metavar="DATE",
     callback=_parse_date,
     help="Response deadline (YYYY-MM-DD), used as given (a date after the AGM is warned about); default: eight "
-    "weeks after the letter (longer by the 24 Dec-2 Jan break), moved forward to a working day, and at least "
+    "weeks after the letter (longer by the 24 Dec-2 Jan break, and Lunar New Year for companies in CN, HK, TW "
+    "and KR), moved forward to a working day, and at least "
     "21 days before a recorded AGM.",
 )
 @click.option(

@@ -566,7 +566,9 @@ def build_letter(
     upcoming = next_agm(company, as_of)
     agm = company.agm if company.agm is not None and company.agm > as_of else None
     expected = upcoming.date if upcoming is not None and upcoming.expected else None
-    deadline = response_deadline(as_of, agm, settings.letter, options.respond_by, expected_agm=expected)
+    deadline = response_deadline(
+        as_of, agm, settings.letter, options.respond_by, expected_agm=expected, country=company.country
+    )
     late = after_agm_warning(options.respond_by, agm, expected) if options.respond_by is not None else None
     notes = SourceNotes()
     opening = _opening(company, as_of, options.stage, agm, signatories, notes, expected, settings.letter)

@@ -13,9 +13,12 @@ __all__ = [
     "CLOSED_DAYS",
     "DEFAULT_RESPOND_BEFORE_AGM_DAYS",
     "DEFAULT_RESPOND_WITHIN_DAYS",
+    "LUNAR_NEW_YEAR",
+    "LUNAR_NEW_YEAR_COUNTRIES",
     "MIN_RESPONSE_DAYS",
     "Deadline",
     "after_agm_warning",
+    "closed_for",
     "is_working_day",
     "no_agm_warning",
     "response_deadline",
@@ -30,6 +33,16 @@ DEFAULT_RESPOND_BEFORE_AGM_DAYS = 21
 MIN_RESPONSE_DAYS = 14
 #: The year-end break no deadline falls in, whatever the country: 24 December to 2 January. Weekends neither.
 CLOSED_DAYS: frozenset[tuple[int, int]] = frozenset({(12, d) for d in range(24, 32)} | {(1, 1), (1, 2)})
+#: Lunar New Year's day (the Chinese calendar's) by year, from Fact Monster's table of Chinese New Year
+#: dates (factmonster.com/id/A0192339, "2027 | Feb. 6 |"). A year not listed closes no days.
+LUNAR_NEW_YEAR: dict[int, dt.date] = {
+    y: dt.date(y, m, d)
+    for y, m, d in ((2025, 1, 29), (2026, 2, 17), (2027, 2, 6), (2028, 1, 26), (2029, 2, 13), (2030, 2, 3))
+}
+#: Where Lunar New Year closes offices for days: companies based there get no deadline from its eve
+#: to the seventh day after it. That covers China's Spring Festival holiday and Korea's three days of
+#: Seollal, which can fall a day after China's New Year (as in 2027): longer than some need, never shorter.
+LUNAR_NEW_YEAR_COUNTRIES = frozenset({"CN", "HK", "TW", "KR"})
 
 
 @dataclass(frozen=True)
@@ -61,28 +74,43 @@ def no_agm_warning(
     )
 
 
-def is_working_day(day: dt.date) -> bool:
-    """Return False for Saturdays, Sundays and 24 December to 2 January; True otherwise."""
-    return day.weekday() < 5 and (day.month, day.day) not in CLOSED_DAYS
+def closed_for(day: dt.date, country: str | None = None) -> str | None:
+    """Return the break ``day`` falls in for a company based in ``country`` ('the year-end break',
+    'Lunar New Year'), else None (weekends are not breaks)."""
+    if (day.month, day.day) in CLOSED_DAYS:
+        return "the year-end break"
+    if country in LUNAR_NEW_YEAR_COUNTRIES:
+        new_year = LUNAR_NEW_YEAR.get(day.year)
+        if new_year is not None and -1 <= (day - new_year).days <= 7:
+            return "Lunar New Year"
+    return None
 
 
-def _working_day_on_or_before(day: dt.date) -> dt.date:
-    while not is_working_day(day):
+def is_working_day(day: dt.date, country: str | None = None) -> bool:
+    """Return False for Saturdays, Sundays, 24 December to 2 January and, for a company based in a
+    Lunar New Year country, the eve of Lunar New Year to its seventh day; True otherwise."""
+    return day.weekday() < 5 and closed_for(day, country) is None
+
+
+def _working_day_on_or_before(day: dt.date, country: str | None = None) -> dt.date:
+    while not is_working_day(day, country):
         day -= dt.timedelta(days=1)
     return day
 
 
-def _working_day_on_or_after(day: dt.date) -> dt.date:
-    while not is_working_day(day):
+def _working_day_on_or_after(day: dt.date, country: str | None = None) -> dt.date:
+    while not is_working_day(day, country):
         day += dt.timedelta(days=1)
     return day
 
 
-def _moved(rule_text: str, wanted: dt.date, got: dt.date) -> str:
+def _moved(rule_text: str, wanted: dt.date, got: dt.date, country: str | None = None) -> str:
     if wanted == got:
         return rule_text
     way = "forward" if got > wanted else "back"
-    return f"{rule_text}, moved {way} from {wanted.strftime('%A')} {wanted.isoformat()} to a working day"
+    reason = closed_for(wanted, country)
+    within = f" (in {reason})" if reason else ""
+    return f"{rule_text}, moved {way} from {wanted.strftime('%A')} {wanted.isoformat()}{within} to a working day"
 
 
 def weekend_warning(respond_by: dt.date) -> str | None:
@@ -117,13 +145,15 @@ def response_deadline(
     letter_settings: Mapping[str, Any] | None = None,
     respond_by: dt.date | None = None,
     expected_agm: dt.date | None = None,
+    country: str | None = None,
 ) -> Deadline:
     """Return the response deadline; raises UsageError when ``respond_by`` is not after the letter date.
 
     The rule: an explicit ``respond_by`` wins, as given (``after_agm_warning`` says when it
     falls after the AGM). Otherwise ``respond_within_days`` (default 56, eight weeks) after the
-    letter date, plus the days of the 24 December-2 January break that fall in that window,
-    moved forward off weekends and the break, so a company always has at least that long; but
+    letter date, plus the days of the 24 December-2 January break that fall in that window (and,
+    for a company based in ``LUNAR_NEW_YEAR_COUNTRIES`` (``country``), of the Lunar New Year
+    week), moved forward off weekends and breaks, so a company always has at least that long; but
     no later than ``respond_before_agm_days`` (default 21) before a recorded AGM, moved back
     to a working day, when that still leaves at least ``MIN_RESPONSE_DAYS`` (14); else the
     last working day before the AGM.
@@ -140,11 +170,14 @@ def response_deadline(
         return Deadline(respond_by, "respond-by", f"given explicitly ({respond_by.isoformat()})")
     before = int(cfg.get("respond_before_agm_days", DEFAULT_RESPOND_BEFORE_AGM_DAYS))
     within = int(cfg.get("respond_within_days", DEFAULT_RESPOND_WITHIN_DAYS))
-    # The year-end break is no time to answer in: a window that spans it is longer by its closed days.
-    days = (letter_date + dt.timedelta(days=i) for i in range(1, within + 1))
-    closed = sum(1 for d in days if (d.month, d.day) in CLOSED_DAYS)
-    wanted = letter_date + dt.timedelta(days=within + closed)
-    candidate = _working_day_on_or_after(wanted)
+    # A break is no time to answer in: a window that spans one is longer by its closed days.
+    closed: dict[str, int] = {}
+    for i in range(1, within + 1):
+        reason = closed_for(letter_date + dt.timedelta(days=i), country)
+        if reason is not None:
+            closed[reason] = closed.get(reason, 0) + 1
+    wanted = letter_date + dt.timedelta(days=within + sum(closed.values()))
+    candidate = _working_day_on_or_after(wanted, country)
     meeting, what = None, ""
     if agm is not None and agm > letter_date:
         meeting, what = agm, f"the AGM on {agm.isoformat()}"
@@ -153,10 +186,10 @@ def response_deadline(
         what = f"the start of {expected_agm.strftime('%B %Y')}, when the AGM is expected from past meetings"
     if meeting is not None and candidate > meeting - dt.timedelta(days=before):
         cap_wanted = meeting - dt.timedelta(days=before)
-        cap = _working_day_on_or_before(cap_wanted)
+        cap = _working_day_on_or_before(cap_wanted, country)
         if cap >= letter_date + dt.timedelta(days=MIN_RESPONSE_DAYS):
-            return Deadline(cap, "before-agm", _moved(f"{before} days before {what}", cap_wanted, cap))
-        last = _working_day_on_or_before(meeting - dt.timedelta(days=1))
+            return Deadline(cap, "before-agm", _moved(f"{before} days before {what}", cap_wanted, cap, country))
+        last = _working_day_on_or_before(meeting - dt.timedelta(days=1), country)
         if last > letter_date:
             return Deadline(last, "before-agm", f"the last working day before {what}")
         # An AGM just after the year-end break leaves no working day: the last weekday before it.
@@ -165,5 +198,6 @@ def response_deadline(
             day -= dt.timedelta(days=1)
         if day > letter_date:
             return Deadline(day, "before-agm", f"the last weekday before {what} (no working day is left)")
-    rule = f"{within} days after the letter date" + (f", plus {closed} days of the year-end break" if closed else "")
-    return Deadline(candidate, "after-letter", _moved(rule, wanted, candidate))
+    extra = " and ".join(f"{n} days of {reason}" for reason, n in closed.items())
+    rule = f"{within} days after the letter date" + (f", plus {extra}" if extra else "")
+    return Deadline(candidate, "after-letter", _moved(rule, wanted, candidate, country))
