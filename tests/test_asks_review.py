@@ -53,10 +53,11 @@ def test_no_gap_is_claimed_where_the_company_holds_a_policy_or_commitment(ws: Wo
     held = {shorts[a.key].replace(" DD", " due diligence").lower() for a in profile.areas if a.mitigation > 0}
     for ask in _asks(letters[cid]):
         assert "We find no policy or credible commitment" not in ask, (cid, ask)
-        m = re.search(r"The records we hold include no policy or commitment by .+? for (.+?)\.", ask)
+        gap = r"We hold no record of a policy or commitment by .+? on (.+?)(?: that we can cite|, though|\.)"
+        m = re.search(gap, ask)
         if m is None:
             continue
-        named = {w.strip().lower() for w in re.split(r", | and ", m.group(1))}
+        named = {w.strip().lower() for w in re.split(r", | or ", m.group(1))}
         assert not named & held, (cid, named & held, ask)
         if "We recognise" in ask:
             assert ask.index("We recognise") < m.start(), (cid, ask)  # what exists is acknowledged first
@@ -276,7 +277,7 @@ def test_a_benchmark_note_of_progress_is_said_beside_the_gap(ws: Workspace) -> N
     shows the 2025 Leaderboard's 'General HRDD up 21 points'; a note of no progress is never read as progress."""
     dd = next(a for a in ws.asks("volkswagen", as_of=AS_OF) if a.id == "due-diligence")
     assert (
-        "for human rights due diligence that we can cite, though the Lead the Charge Leaderboard 2025 records "
+        "on human rights due diligence that we can cite, though the Lead the Charge Leaderboard 2025 records "
         "progress (General HRDD up 21 points)." in dd.text
     )
     hyundai = " ".join(a.text for a in ws.asks("hyundai", as_of=AS_OF))

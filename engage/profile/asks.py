@@ -353,12 +353,16 @@ def _remedy(name: str, harmed: Sequence[Allegation], nets: dict[str, float], by:
         if "fpic" in areas
         else "workers"
     )
-    response = _response(name, harmed)
     request = (
-        f"We ask {name} to publish, {by}, what its investigation found, what it has done for the people affected, "
+        f"We ask {name} to publish, {by}, what it has found, what it has done for the people affected, "
         "including remedy where harm is confirmed, and how it will prevent a recurrence."
     )
-    parts = [s for a in harmed for s in (_describe(a), *_developments(a))] + [response, request]
+    if len(harmed) <= 2 and all(a.company_response for a in harmed):
+        # Each answer right after the report it answers, not all answers after all reports.
+        parts = [s for a in harmed for s in (_describe(a), *_developments(a), as_sentence(a.company_response or ""))]
+        parts.append(request)
+    else:
+        parts = [s for a in harmed for s in (_describe(a), *_developments(a))] + [_response(name, harmed), request]
     risk = max(nets.get(k, 0.0) for k in areas) * LEVERAGE["remedy"]
     return _Draft("remedy", f"Account for and remedy the harm reported to {who}", parts, areas, list(harmed), risk)
 
@@ -457,11 +461,11 @@ def _theme_ask(
     bare = [k for k in unmanaged if k not in managed and mitigation.get(k, 0.0) <= 0.0]
     noted = {k: found for k in bare if (found := _progress_noted(company, k))}
     if bare:
-        named = join_words([_lower(shorts[k]) for k in bare])
+        named = join_words([_lower(shorts[k]) for k in bare], "or")
         # A benchmark's note of progress is said with the gap, so that it is not read as "nothing there".
         beside = "".join(f", though the {edition} records progress ({words})" for edition, words in noted.values())
         cite = " that we can cite" if noted else ""
-        parts.append(f"The records we hold include no policy or commitment by {name} for {named}{cite}{beside}.")
+        parts.append(f"We hold no record of a policy or commitment by {name} on {named}{cite}{beside}.")
     materials = _materials(theme, [*homed, *related])
     parts.append(_request(theme, name, none_found, by, materials, held))
     # Allegations led by another ask are cited here only when they are this ask's whole basis.
@@ -605,7 +609,7 @@ def _sector_steel(name: str, company: Company, taxonomy: Taxonomy, nets: dict[st
     # this ask cites none. The baseline and its reasons are in the methodology.
     parts = [
         "In our method steel carries one of the two highest sector exposures (with transition minerals). "
-        f"The records we hold include no target, policy or disclosure by {name} on the steel it buys, and no "
+        f"We hold no record of a target, policy or disclosure by {name} on the steel it buys, nor of an "
         "allegation about it: this ask rests on the exposure every automaker shares.",
         f"We ask {name} to publish, {by}, which steelmakers supply it and by which production route (blast "
         "furnace, electric arc furnace, direct reduction), the emissions intensity of the steel it buys, and "

@@ -92,12 +92,12 @@ def fix_possessives(text: str, name: str) -> str:
     return text.replace(f"{name}'s", possessive(name)).replace(f"{name}\u2019s", f"{name}\u2019")
 
 
-def join_words(items: Sequence[str]) -> str:
-    """Return 'a', 'a and b' or 'a, b and c'."""
+def join_words(items: Sequence[str], conjunction: str = "and") -> str:
+    """Return 'a', 'a and b' or 'a, b and c' (with ``conjunction`` "or": 'a, b or c', as after "no")."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
 
 
 def count_words(n: int, noun: str) -> str:
