@@ -166,8 +166,10 @@ def test_deadline_is_eight_weeks_moved_forward_off_closed_days() -> None:
     """The rule: --respond-by; else respond_within_days (default 56) after the letter, moved forward to a working
     day, but no later than respond_before_agm_days (default 21) before a recorded AGM. Readers compared the old
     six weeks (22 January 2027 for a letter of 1 December 2026) with the about ten weeks of the 2020 letters."""
-    got = response_deadline(AS_OF, AGM, {})  # 56 days after Sunday 1 November is Sunday 27 December, in the break
-    assert (got.date, got.rule) == (dt.date(2027, 1, 4), "after-letter")  # 65 days: plus 3 break days, then Monday
+    # 52 days outside the break to 23 December, the ten break days, then four more: Wednesday 6 January.
+    got = response_deadline(AS_OF, AGM, {})
+    assert (got.date, got.rule) == (dt.date(2027, 1, 6), "after-letter")
+    assert got.explanation == "56 days after the letter date, plus 10 days of the year-end break"
     assert (got.date - AS_OF).days >= 56
     # 56 days after 1 December is 26 January; the ten break days in the window add ten more (Friday 5 February).
     december = response_deadline(dt.date(2026, 12, 1), None, {})
@@ -595,11 +597,18 @@ def test_workspace_template_overrides_and_extends_the_packaged_letter(tmp_path: 
 
 
 def test_a_computed_deadline_is_a_working_day_and_never_after_the_agm() -> None:
-    # With a six-week window: 42 days after 15 November 2026 is 27 December, plus 4 break days: 31 December,
-    # closed: Monday 4 January.
+    # With a six-week window from 15 November 2026: 38 days to 23 December, the break, four more days
+    # (it once counted only the 4 break days inside the first 42, leaving the company 38 open days).
     got = response_deadline(dt.date(2026, 11, 15), None, {"respond_within_days": 42})
-    assert (got.date, got.rule) == (dt.date(2027, 1, 4), "after-letter")
-    assert "plus 4 days of the year-end break, moved forward from Thursday 2026-12-31" in got.explanation
+    assert (got.date, got.rule) == (dt.date(2027, 1, 6), "after-letter")
+    assert got.explanation == "42 days after the letter date, plus 10 days of the year-end break"
+    # 55 open days from 29 October run to 23 December; the 56th is Sunday 3 January: Monday 4 January.
+    ending = response_deadline(dt.date(2026, 10, 29), None, {})
+    assert ending.date == dt.date(2027, 1, 4)
+    assert ending.explanation.endswith(
+        "plus 10 days of the year-end break, moved forward from Sunday 2027-01-03 to a working day"
+    )
+    assert response_deadline(dt.date(2026, 10, 28), None, {}).date == dt.date(2026, 12, 23)
     # An AGM 20 days away: 21 days before it is too soon, and 28 days after the letter is after it.
     soon = response_deadline(AS_OF, dt.date(2026, 11, 21), {})
     assert (soon.date, soon.rule) == (dt.date(2026, 11, 20), "before-agm")
@@ -623,9 +632,21 @@ def test_lunar_new_year_is_no_deadline_for_a_company_based_where_it_closes_offic
     assert response_deadline(december, None, {}, country="DE").date == dt.date(2027, 2, 5)
     for country in ("CN", "KR", "HK", "TW"):
         got = response_deadline(december, None, {}, country=country)
-        # The eve (5 Feb) to the seventh day (13 Feb) is closed; Sunday 14th: Monday 15 February.
+        # 55 open days run to 4 February; the eve (5 Feb) to the seventh day (13 Feb) is closed; the 56th
+        # is Sunday 14th: Monday 15 February.
         assert got.date == dt.date(2027, 2, 15), country
-        assert "moved forward from Friday 2027-02-05 (in Lunar New Year) to a working day" in got.explanation
+        assert got.explanation == (
+            "56 days after the letter date, plus 10 days of the year-end break and 9 days of Lunar New Year, "
+            "moved forward from Sunday 2027-02-14 to a working day"
+        )
+    # Every company gets 56 days outside its breaks: a letter of 10 December gives a Chinese company
+    # the nine days of the week on top (the reviewer's case: counted only inside the first 56 days, it got 48).
+    for country in ("DE", "CN"):
+        tenth = dt.date(2026, 12, 10)
+        due = response_deadline(tenth, None, {}, country=country).date
+        open_days = sum(closed_for(tenth + dt.timedelta(days=i), country) is None for i in range(1, (due - tenth).days))
+        assert open_days >= 55, country  # the deadline day itself is the 56th or a later working day
+    assert response_deadline(dt.date(2026, 12, 10), None, {}, country="CN").date == dt.date(2027, 2, 23)
     # Korea's Seollal of 2027 falls a day after China's New Year: the closed week covers both.
     assert all(closed_for(dt.date(2027, 2, d), "KR") == "Lunar New Year" for d in (6, 7, 8))
     # A window that spans the week is longer by its nine days.
@@ -636,17 +657,24 @@ def test_lunar_new_year_is_no_deadline_for_a_company_based_where_it_closes_offic
     capped = response_deadline(dt.date(2026, 12, 1), dt.date(2027, 3, 3), {}, country="CN")
     assert capped.rule == "before-agm" and capped.date == dt.date(2027, 2, 4)
     # A year the table does not hold closes nothing: no guessed dates.
-    assert max(LUNAR_NEW_YEAR) < 2031 and closed_for(dt.date(2031, 1, 23), "CN") is None
+    missing = next(y for y in range(2100, 1900, -1) if y not in LUNAR_NEW_YEAR)
+    assert all(closed_for(dt.date(missing, 1, 20) + dt.timedelta(days=i), "CN") is None for i in range(32))
     # Through the letter: the company's country decides.
-    letter = letter_for(replace(tricky, country="CN", agm=None), stage="first")
-    assert letter.deadline.date == response_deadline(AS_OF, None, SETTINGS.letter, country="CN").date
     eight_weeks = replace(SETTINGS, letter={})
     korean = build_letter(
         profile_of(replace(tricky, country="KR", agm=None), december), eight_weeks, TAXONOMY, LetterOptions()
     )
     assert korean.deadline.date == dt.date(2027, 2, 15)
-    assert "(in Lunar New Year)" in korean.deadline.explanation
+    assert "9 days of Lunar New Year" in korean.deadline.explanation
     assert "15 February 2027" in korean.deadline_text
+    # An explicit date in the week is kept, with a warning for that company only.
+    given = letter_for(replace(tricky, country="CN", agm=None), respond_by=dt.date(2027, 2, 8))
+    assert given.deadline.date == dt.date(2027, 2, 8)
+    assert given.warnings[-1] == (
+        "att-inc: --respond-by 2027-02-08 is in the Lunar New Year week where the company is based (CN); the letter "
+        "asks for a response on that day as given (the last working day before it is 2027-02-04)"
+    )
+    assert not letter_for(replace(tricky, country="DE", agm=None), respond_by=dt.date(2027, 2, 8)).warnings
 
 
 def test_an_explicit_weekend_deadline_is_kept_with_a_warning() -> None:

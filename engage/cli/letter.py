@@ -7,6 +7,7 @@ import datetime as dt
 import click
 
 from ..documents.letter import STAGES
+from ..documents.letter_deadline import LUNAR_NEW_YEAR_COUNTRIES
 from ..documents.letter_files import FORMATS
 from ..errors import DataError
 from .main import as_of_option, escape, get_app, open_workspace, out_option, workspace_option
@@ -63,8 +64,9 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     metavar="DATE",
     callback=_parse_date,
     help="Response deadline (YYYY-MM-DD), used as given (a date after the AGM is warned about); default: eight "
-    "weeks after the letter (longer by the 24 Dec-2 Jan break, and Lunar New Year for companies in CN, HK, TW "
-    "and KR), moved forward to a working day, and at least "
+    "weeks after the letter (not counting the 24 Dec-2 Jan break, nor Lunar New Year for companies in "
+    + ", ".join(sorted(LUNAR_NEW_YEAR_COUNTRIES))
+    + "), moved forward to a working day, and at least "
     "21 days before a recorded AGM.",
 )
 @click.option(

@@ -30,7 +30,7 @@ from ..regulations import regulatory_exposure
 from ..taxonomy import Taxonomy
 from ..workspace import Organisation, Settings, Signatory
 from .letter_asks import LetterAsk, agm_actions, area_title, letter_asks, organisations, why_now, writers
-from .letter_deadline import Deadline, after_agm_warning, no_agm_warning, response_deadline
+from .letter_deadline import Deadline, after_agm_warning, lunar_new_year_warning, no_agm_warning, response_deadline
 from .letter_records import (
     OPEN_STATUSES,
     SourceLike,
@@ -570,6 +570,11 @@ def build_letter(
         as_of, agm, settings.letter, options.respond_by, expected_agm=expected, country=company.country
     )
     late = after_agm_warning(options.respond_by, agm, expected) if options.respond_by is not None else None
+    holiday = (
+        lunar_new_year_warning(company.id, options.respond_by, company.country)
+        if options.respond_by is not None
+        else None
+    )
     notes = SourceNotes()
     opening = _opening(company, as_of, options.stage, agm, signatories, notes, expected, settings.letter)
     built = build_asks(profile, taxonomy)
@@ -619,6 +624,6 @@ def build_letter(
         agm_expected=expected,
         omitted_questions=omitted,
         keywords=("engagement letter", name, company.id),
-        warnings=(*opening.warnings, *((late,) if late else ())),
+        warnings=(*opening.warnings, *((late,) if late else ()), *((holiday,) if holiday else ())),
         history=history,
     )

@@ -20,6 +20,7 @@ __all__ = [
     "after_agm_warning",
     "closed_for",
     "is_working_day",
+    "lunar_new_year_warning",
     "no_agm_warning",
     "response_deadline",
     "weekend_warning",
@@ -40,8 +41,9 @@ LUNAR_NEW_YEAR: dict[int, dt.date] = {
     for y, m, d in ((2025, 1, 29), (2026, 2, 17), (2027, 2, 6), (2028, 1, 26), (2029, 2, 13), (2030, 2, 3))
 }
 #: Where Lunar New Year closes offices for days: companies based there get no deadline from its eve
-#: to the seventh day after it. That covers China's Spring Festival holiday and Korea's three days of
-#: Seollal, which can fall a day after China's New Year (as in 2027): longer than some need, never shorter.
+#: to the seventh day after it. That covers China's usual Spring Festival holiday and Korea's three days
+#: of Seollal, which can fall a day after China's New Year (as in 2027); a year's official holiday can
+#: start earlier (Taiwan's has), which a deadline a week after the New Year still clears.
 LUNAR_NEW_YEAR_COUNTRIES = frozenset({"CN", "HK", "TW", "KR"})
 
 
@@ -124,6 +126,21 @@ def weekend_warning(respond_by: dt.date) -> str | None:
     )
 
 
+def lunar_new_year_warning(company_id: str, respond_by: dt.date, country: str | None) -> str | None:
+    """Return a company's warning when an explicit response date falls in its Lunar New Year week, else None.
+
+    ``weekend_warning`` speaks for the whole run (weekends and the year-end break); this week
+    depends on where each company is based.
+    """
+    if closed_for(respond_by, country) != "Lunar New Year":
+        return None
+    return (
+        f"{company_id}: --respond-by {respond_by.isoformat()} is in the Lunar New Year week where the company "
+        f"is based ({country}); the letter asks for a response on that day as given (the last working day "
+        f"before it is {_working_day_on_or_before(respond_by, country).isoformat()})"
+    )
+
+
 def after_agm_warning(respond_by: dt.date, agm: dt.date | None, expected: dt.date | None = None) -> str | None:
     """Return a warning when an explicit response date falls on or after the (expected) AGM, else None."""
     if agm is not None and respond_by >= agm:
@@ -151,9 +168,9 @@ def response_deadline(
 
     The rule: an explicit ``respond_by`` wins, as given (``after_agm_warning`` says when it
     falls after the AGM). Otherwise ``respond_within_days`` (default 56, eight weeks) after the
-    letter date, plus the days of the 24 December-2 January break that fall in that window (and,
-    for a company based in ``LUNAR_NEW_YEAR_COUNTRIES`` (``country``), of the Lunar New Year
-    week), moved forward off weekends and breaks, so a company always has at least that long; but
+    letter date, not counting the days of the 24 December-2 January break (nor, for a company
+    based in ``LUNAR_NEW_YEAR_COUNTRIES`` (``country``), of the Lunar New Year week), moved
+    forward off weekends and breaks, so a company always has that many days outside them; but
     no later than ``respond_before_agm_days`` (default 21) before a recorded AGM, moved back
     to a working day, when that still leaves at least ``MIN_RESPONSE_DAYS`` (14); else the
     last working day before the AGM.
@@ -170,13 +187,17 @@ def response_deadline(
         return Deadline(respond_by, "respond-by", f"given explicitly ({respond_by.isoformat()})")
     before = int(cfg.get("respond_before_agm_days", DEFAULT_RESPOND_BEFORE_AGM_DAYS))
     within = int(cfg.get("respond_within_days", DEFAULT_RESPOND_WITHIN_DAYS))
-    # A break is no time to answer in: a window that spans one is longer by its closed days.
+    # A break is no time to answer in: the window runs until it holds ``within`` days outside any
+    # break, so one that spans a break (or runs into a second one) is longer by the closed days.
     closed: dict[str, int] = {}
-    for i in range(1, within + 1):
-        reason = closed_for(letter_date + dt.timedelta(days=i), country)
-        if reason is not None:
+    wanted, open_days = letter_date, 0
+    while open_days < within:
+        wanted += dt.timedelta(days=1)
+        reason = closed_for(wanted, country)
+        if reason is None:
+            open_days += 1
+        else:
             closed[reason] = closed.get(reason, 0) + 1
-    wanted = letter_date + dt.timedelta(days=within + sum(closed.values()))
     candidate = _working_day_on_or_after(wanted, country)
     meeting, what = None, ""
     if agm is not None and agm > letter_date:
