@@ -192,9 +192,11 @@ def test_gc_paused_hands_what_it_built_to_the_oldest_generation() -> None:
     # Nested: the inner pause leaves the collector off and promotes nothing; the outer one does.
     with gc_paused():
         with gc_paused():
-            pass
+            inner = [[i] for i in range(100)]
         assert not gc.isenabled()
+        assert id(inner) not in {id(o) for o in gc.get_objects(generation=2)}
     assert gc.isenabled()
+    assert id(inner) in {id(o) for o in gc.get_objects(generation=2)}
 
 
 def test_gc_paused_never_thaws_what_a_program_froze() -> None:

@@ -3,7 +3,8 @@
 Step 0 (the as-of date) is scored in full by ``engage.profile.score``; the steps before it
 re-evaluate only what time changes (inclusion, the latest development, sources so far,
 recency, overdue status) with ordinal arithmetic that follows ``engage.asof``'s rule: a
-record or source counts from the first day its date can mean.
+source counts from the first day its date can mean, and a record from then once one of its
+sources does (``RecordFacts.start``).
 """
 
 from __future__ import annotations

@@ -277,7 +277,7 @@ class Scorer:
         return corr
 
     def allegation(self, a: Allegation, facts: RecordFacts) -> ScoredRecord | None:
-        """Return the allegation's points as of the date, or None when it is dated after it."""
+        """Return the allegation's points as of the date, or None when it is not yet known then (``facts.start``)."""
         step = self.step
         if facts.start > step:
             return None
@@ -314,7 +314,7 @@ class Scorer:
         )
 
     def commitment(self, c: Commitment, facts: RecordFacts) -> ScoredRecord | None:
-        """Return the commitment's credit or penalty as of the date, or None when it is dated after it."""
+        """Return the commitment's credit or penalty as of the date, or None when it is not yet known then."""
         step = self.step
         if facts.start > step:
             return None
