@@ -213,11 +213,23 @@ def test_the_history_is_the_profile_rescored_at_each_step(taxonomy, weights) -> 
 
     from engage.profile.rules import history_steps
 
+    def varied(c, rng):  # type: ignore[no-untyped-def]
+        """The factory makes neither undated sources nor updates: give some records each, in the window."""
+        allegations = []
+        for a in c.allegations:
+            if rng.random() < 0.3:
+                a = dataclasses.replace(a, sources=(dataclasses.replace(a.sources[0], date=None), *a.sources[1:]))
+            if rng.random() < 0.3 and a.date.year <= 2024:  # an update after the record's date, as validation asks
+                a = dataclasses.replace(a, updated=PartialDate(2025, rng.randint(1, 12)))
+            allegations.append(a)
+        return dataclasses.replace(c, allegations=tuple(allegations))
+
     rng = random.Random(5)
     as_of = dt.date(2026, 1, 1)
     steps = history_steps(as_of, weights.peak_months)[0]
     for i in range(15):
         c = synthetic_company(rng, i, rng.choice([3, 10, 30, 50]))
+        c = varied(c, rng) if i % 2 else c
         p = compile_profile(c, taxonomy, as_of, weights)
         for k, day in enumerate(steps):
             then = compile_profile(c, taxonomy, day, weights)
