@@ -254,3 +254,17 @@ COUNTRY_NAMES: dict[str, str] = {
 }
 
 COUNTRY_CODES: frozenset[str] = frozenset(COUNTRY_NAMES)
+
+#: Countries whose English name takes "the" in running text, beyond those named "United ...", "... Islands",
+#: "... Republic" or "... Kingdom".
+_WITH_THE = frozenset({"BS", "GM", "KM", "MV", "NL", "PH", "SC", "VA"})
+
+
+def country_in_prose(code: str) -> str:
+    """Return a country's name as running text writes it: "the United States", "the Philippines", "Indonesia"."""
+    name = COUNTRY_NAMES.get(code, code)
+    words = name.split()
+    needs = code in _WITH_THE or (
+        name != code and (words[0] == "United" or words[-1] in ("Islands", "Republic", "Kingdom", "Emirates"))
+    )
+    return f"the {name}" if needs and not name.startswith("the ") else name

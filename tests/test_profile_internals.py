@@ -215,3 +215,26 @@ def test_gc_paused_never_thaws_what_a_program_froze() -> None:
         assert id(kept) not in {id(o) for o in gc.get_objects(generation=2)}
     finally:
         gc.unfreeze()
+
+
+def test_countries_in_questions_take_the_article_running_text_needs() -> None:
+    """An annex question asked whether rights 'are respected in United States'."""
+    from engage.countries import country_in_prose
+    from engage.profile.questions import _regions
+    from engage.records import Allegation
+
+    assert [country_in_prose(c) for c in ("US", "PH", "NL", "GB", "ID", "CN", "CD", "DO")] == [
+        "the United States",
+        "the Philippines",
+        "the Netherlands",
+        "the United Kingdom",
+        "Indonesia",
+        "China",
+        "DR Congo",
+        "the Dominican Republic",
+    ]
+    from profile_factories import allegation
+
+    a = dataclasses.replace(allegation(), regions=("ID", "PH"))
+    assert isinstance(a, Allegation) and _regions(a) == "Indonesia and the Philippines"
+    assert _regions(dataclasses.replace(a, regions=("US",))) == "the United States"

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..asof import known_sources, record_known, source_known
-from ..countries import COUNTRY_NAMES
+from ..countries import country_in_prose
 from ..dates import PartialDate
 from ..errors import DataError
 from ..records import Allegation, Commitment, Company, Policy
@@ -239,7 +239,7 @@ def _latest_month_year(a: Allegation, as_of: dt.date) -> str:
 
 def _regions(a: Allegation) -> str:
     """Return the allegation's regions in words ('Indonesia and the Philippines'), else a stand-in."""
-    regions = [COUNTRY_NAMES.get(r, r) for r in a.regions]
+    regions = [country_in_prose(r) for r in a.regions]
     return join_words(regions) if regions else "the region concerned"
 
 
