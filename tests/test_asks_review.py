@@ -249,6 +249,15 @@ def test_an_assessment_that_found_no_policy_is_not_read_as_proof_of_none(ws: Wor
     assert all("that met its criteria" in f for f in found), found
 
 
+def test_an_old_assessment_says_it_is_the_newest_held(ws: Workspace) -> None:
+    """GAC's 2023 zero was cited in December 2026 as if current; a 2025 finding needs no such word."""
+    gac = " ".join(a.text for a in ws.asks("gac", as_of=AS_OF))
+    assert "at GAC that met its criteria (2023; the newest such assessment we hold)." in gac
+    assert "at GAC that met its criteria (2025)." in gac
+    early = " ".join(a.text for a in ws.asks("gac", as_of=dt.date(2024, 12, 1)))
+    assert "(2023)." in early and "newest such assessment" not in early
+
+
 def test_no_question_presumes_a_dispute_was_resolved(ws: Workspace) -> None:
     """Tesla's IF Metall dispute was still running; 'How was the matter resolved' presumed an end."""
     for cid in ("tesla", "honda", "hyundai", "volkswagen"):

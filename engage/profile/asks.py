@@ -304,7 +304,18 @@ def build_asks(profile: Profile, taxonomy: Taxonomy) -> tuple[Ask, ...]:
     gaps = {g.area for g in profile.gaps if g.kind == "no-commitment"}
     for theme, (areas, title) in THEMES.items():
         draft = _theme_ask(
-            theme, title, areas, company, open_allegations, led, gaps - elsewhere, nets, mitigation, shorts, by_year
+            theme,
+            title,
+            areas,
+            company,
+            open_allegations,
+            led,
+            gaps - elsewhere,
+            nets,
+            mitigation,
+            shorts,
+            by_year,
+            profile.as_of,
         )
         if draft is not None:
             drafts.append(draft)
@@ -425,6 +436,7 @@ def _theme_ask(
     mitigation: dict[str, float],
     shorts: dict[str, str],
     by: str,
+    as_of: dt.date,
 ) -> _Draft | None:
     """Return the ask of one lever, or None when no record or gap in its areas calls for one."""
     name = company.name
@@ -452,7 +464,7 @@ def _theme_ask(
         # sufficient policies", is not proof that the company has no document of the kind at all.
         parts.append(
             f"{who} found no {POLICY_PHRASES.get(p.kind, POLICY_PHRASES['other']).split(' ', 1)[1]} "
-            f"at {name} that met its criteria ({month_year(p.date)})."
+            f"at {name} that met its criteria ({month_year(p.date)}{_newest_held(p, as_of)})."
         )
     # What the company holds is acknowledged first; the gap is said only of areas where nothing
     # it holds earns points (no mitigation, no policy or commitment touching the area).
@@ -493,6 +505,14 @@ _AREA_WORDS: dict[str, tuple[str, ...]] = {
 }
 _PROGRESS = re.compile(r"\b(up \d|improved|improvement|improver|leader|leads|top)", re.IGNORECASE)
 _NO_PROGRESS = re.compile(r"\b(no|not|without)\b[^.;]*\b(improv|progress)|\bdrop|\bfell|\bdown \d", re.IGNORECASE)
+
+
+def _newest_held(p: Policy, as_of: dt.date) -> str:
+    """Return '; the newest such assessment we hold' for a none-found assessment over two years old, else ''.
+
+    GAC's letter cited a 2023 finding of no due-diligence policy in December 2026 as if it were current.
+    """
+    return "; the newest such assessment we hold" if p.date.first_day() < months_before(as_of, 24) else ""
 
 
 def _progress_noted(company: Company, area: str) -> tuple[str, str] | None:
