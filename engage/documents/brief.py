@@ -157,6 +157,9 @@ def build_brief(
             "commitments": len(commitment_rows),
             "policies": len(policy_table),
             "policies_found": sum(1 for p in book.policies if p.status != "none-found"),
+            "policies_note": policies_note(
+                len(policy_table), sum(1 for p in book.policies if p.status != "none-found")
+            ),
             "open_allegations": sum(1 for a in book.allegations if a.status not in ("remediated", "dismissed")),
             "no_response": sum(1 for a in book.allegations if a.company_response is None),
             "sources": len(refs.items),
@@ -727,3 +730,19 @@ def _weights_summary(w: Weights) -> dict[str, Any]:
         "exposure_scale": w.exposure_scale,
         "management_scale": w.management_scale,
     }
+
+
+def policies_note(records: int, in_place: int) -> str:
+    """Return what a count of policy records holds, in words, after a space: ' (1 in place, 1 finding none)'.
+
+    "2 policy records (0 found)" read as a search that found nothing; a record is either a
+    policy the company has (adopted, applied, verified) or an assessment that found none.
+    """
+    if not records:
+        return ""
+    none = records - in_place
+    if not none:
+        return " (all in place)" if records > 1 else " (in place)"
+    if not in_place:
+        return " (each a finding of none)" if records > 1 else " (a finding of none)"
+    return f" ({in_place} in place, {none} finding none)"
