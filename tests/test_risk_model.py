@@ -316,7 +316,7 @@ def test_the_brief_words_ageing_flat_lines_and_baseline_only_ranks_honestly(ship
     # A year-only newest source is as old as the year allows: from its last day to its first, not a day's precision.
     assert gac.evidence_note.startswith("The newest evidence on record is dated 2025, 11\u201323 months old")
     assert gac.counts["policies"] == 2 and gac.counts["policies_found"] == 0
-    assert gac.counts["policies_note"] == " (each a finding of none)"  # once "(0 found)", read as a failed search
+    assert gac.policies_note == " (each a finding of none)"  # once "(0 found)", read as a failed search
     from engage.documents.brief import policies_note
 
     assert [policies_note(*x) for x in ((0, 0), (1, 1), (2, 2), (1, 0), (2, 1))] == [

@@ -157,13 +157,11 @@ def build_brief(
             "commitments": len(commitment_rows),
             "policies": len(policy_table),
             "policies_found": sum(1 for p in book.policies if p.status != "none-found"),
-            "policies_note": policies_note(
-                len(policy_table), sum(1 for p in book.policies if p.status != "none-found")
-            ),
             "open_allegations": sum(1 for a in book.allegations if a.status not in ("remediated", "dismissed")),
             "no_response": sum(1 for a in book.allegations if a.company_response is None),
             "sources": len(refs.items),
         },
+        policies_note=policies_note(len(policy_table), sum(1 for p in book.policies if p.status != "none-found")),
         rated=rated,
         engagement=build_engagement(engagement_log, settings.ladder, as_of, taxonomy),
         first_page=first_page(profile, company),

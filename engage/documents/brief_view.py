@@ -293,6 +293,8 @@ class BriefView:
     peer_count: int
     references: tuple[Reference, ...]
     counts: Mapping[str, int] = field(default_factory=dict)
+    #: What the policy records hold, after a space: " (1 in place, 1 finding none)"; "" when there are none.
+    policies_note: str = ""
     policies: tuple[PolicyRow, ...] = ()
     overall_trend_cause: str = "none"
     #: "The newest evidence is 29 months old..." when older than the weights' evidence_stale_months, else "".
