@@ -482,8 +482,11 @@ def _theme_ask(
     parts.append(_request(theme, name, none_found, by, materials, held))
     # Allegations led by another ask are cited here only when they are this ask's whole basis.
     basis = [] if homed else related
-    records: list[Allegation | Commitment | Policy] = [*homed, *none_found, *held, *commitments, *basis]
-    grounds = records[: len(homed) + len(none_found)]
+    # Only the allegation the ask tells is cited: citing another's sources under this text sent a
+    # reader of Hyundai's letter to reports of the Georgia raid beneath a paragraph on a lawsuit.
+    told = homed[:1]
+    records: list[Allegation | Commitment | Policy] = [*told, *none_found, *held, *commitments, *basis]
+    grounds = records[: len(told) + len(none_found)]
     covered = [k for k in in_theme if k in unmanaged or any(k in r.areas for r in grounds)]
     risk = max((nets.get(k, 0.0) for k in covered), default=0.0) * LEVERAGE.get(theme, 0.9)
     if theme == "materials":
