@@ -132,6 +132,11 @@ def shows_progress(a: Allegation) -> bool:
     return bool(PROGRESS_WORDS.search(text[len(first_sentence(text)) :]))
 
 
+#: A target's trailing gloss (", cutting about ...") and closing aside ("(the Polestar 0 project)").
+_GLOSS = re.compile(r",\s+\w+ing\b.*$")
+_ASIDE = re.compile(r"\s*\([^()]*\)$")
+
+
 def commitment_noun(c: Commitment) -> str:
     """Return a commitment as a person names it mid-sentence, by what it promises, never by pasting its title.
 
@@ -141,8 +146,8 @@ def commitment_noun(c: Commitment) -> str:
     """
     if c.target:
         what = " ".join(c.target.split()).split(";")[0].strip().rstrip(". ")
-        what = re.sub(r",\s+\w+ing\b.*$", "", what)  # ", cutting about ...": a gloss, not the target
-        what = re.sub(r"\s*\([^()]*\)$", "", what)  # a closing aside "(the Polestar 0 project)"
+        what = _GLOSS.sub("", what)  # ", cutting about ...": a gloss, not the target
+        what = _ASIDE.sub("", what)  # a closing aside "(the Polestar 0 project)"
         if what[:1].isupper() and what[1:2].islower():
             what = what[:1].lower() + what[1:]
         year = f" by {c.target_year}" if c.target_year and str(c.target_year) not in what else ""
