@@ -246,7 +246,11 @@ def test_an_assessment_that_found_no_policy_is_not_read_as_proof_of_none(ws: Wor
     texts = " ".join(a.text for a in ws.asks(cid, as_of=AS_OF))
     found = re.findall(r"found no [^.]*?(?= at )[^.]*\.", texts)
     assert found, texts
-    assert all("that met its criteria" in f for f in found), found
+    assert all("that met its criteria" in f or "that met their criteria" in f for f in found), found
+    # Two organisations are "their": Rainforest Foundation Norway and AidEnvironment (Tesla, Volkswagen).
+    pairs = re.findall(r"and AidEnvironment found no [^.]*?\.", texts)
+    assert all("that met their criteria" in both for both in pairs), pairs
+    assert (cid != "gac") or "their criteria" not in texts  # GAC's assessors are one organisation each
 
 
 def test_an_old_assessment_says_it_is_the_newest_held(ws: Workspace) -> None:

@@ -460,11 +460,12 @@ def _theme_ask(
             parts.append(_response(name, homed[:1]))
     for p in none_found:
         who = p.assessed_by or "An assessment"
+        whose = "their" if " and " in who.split("(")[0] else "its"  # "Rainforest Foundation Norway and AidEnvironment"
         # An assessment finds no policy that meets its criteria: a score of 0%, or "no company had
         # sufficient policies", is not proof that the company has no document of the kind at all.
         parts.append(
             f"{who} found no {POLICY_PHRASES.get(p.kind, POLICY_PHRASES['other']).split(' ', 1)[1]} "
-            f"at {name} that met its criteria ({month_year(p.date)}{_newest_held(p, as_of)})."
+            f"at {name} that met {whose} criteria ({month_year(p.date)}{_newest_held(p, as_of)})."
         )
     # What the company holds is acknowledged first; the gap is said only of areas where nothing
     # it holds earns points (no mitigation, no policy or commitment touching the area).
