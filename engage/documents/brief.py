@@ -106,6 +106,7 @@ def build_brief(
     allegation_rows = _allegation_rows(book, refs)
     commitment_rows = _commitment_rows(book, refs, as_of)
     policy_table = policy_rows(book.policies, dict(book.links), {a.key: a.short for a in taxonomy.areas}, refs)
+    in_place = sum(1 for p in book.policies if p.status != "none-found")  # the rest: assessments that found none
     annex = annex_questions(profile.questions, limit=len(profile.questions), told=told_in_asks(asks))
     questions = tuple(
         dataclasses.replace(_question_row(q, book, refs), rank=i) for i, q in enumerate(annex[:MAX_QUESTIONS], 1)
@@ -156,12 +157,12 @@ def build_brief(
             "allegations": len(allegation_rows),
             "commitments": len(commitment_rows),
             "policies": len(policy_table),
-            "policies_found": sum(1 for p in book.policies if p.status != "none-found"),
+            "policies_found": in_place,
             "open_allegations": sum(1 for a in book.allegations if a.status not in ("remediated", "dismissed")),
             "no_response": sum(1 for a in book.allegations if a.company_response is None),
             "sources": len(refs.items),
         },
-        policies_note=policies_note(len(policy_table), sum(1 for p in book.policies if p.status != "none-found")),
+        policies_note=policies_note(len(policy_table), in_place),
         rated=rated,
         engagement=build_engagement(engagement_log, settings.ladder, as_of, taxonomy),
         first_page=first_page(profile, company),

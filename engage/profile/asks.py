@@ -171,12 +171,19 @@ def _developments(a: Allegation) -> list[str]:
     return out[-1:]  # the latest development: the ask credits where things stand, not the whole history
 
 
+def _answered_in_full(allegations: Sequence[Allegation]) -> bool:
+    """Return whether each of these (at most two) allegations has a response on record, to be told in full.
+
+    The record's response is our paraphrase ("Hyundai said in April 2024 that the MoU had
+    ended"): the company is told what we hold, not that we hold something.
+    """
+    return 0 < len(allegations) <= 2 and all(a.company_response for a in allegations)
+
+
 def _response(name: str, allegations: Sequence[Allegation]) -> str:
     """Return what is on record of the company's response to these allegations, saying which when it answered some."""
     answered = [a for a in allegations if a.company_response]
-    if answered and len(answered) == len(allegations) <= 2:
-        # The record's response is our paraphrase ("Hyundai said in April 2024 that the MoU had
-        # ended"): the company is told what we hold, not that we hold something.
+    if _answered_in_full(allegations):
         return " ".join(as_sentence(a.company_response or "") for a in answered)
     if len(answered) == len(allegations):
         return f"We note {possessive(name)} response{'s' if len(answered) > 1 else ''} on record."
@@ -368,7 +375,7 @@ def _remedy(name: str, harmed: Sequence[Allegation], nets: dict[str, float], by:
         f"We ask {name} to publish, {by}, what it has found, what it has done for the people affected, "
         "including remedy where harm is confirmed, and how it will prevent a recurrence."
     )
-    if len(harmed) <= 2 and all(a.company_response for a in harmed):
+    if _answered_in_full(harmed):
         # Each answer right after the report it answers, not all answers after all reports.
         parts = [s for a in harmed for s in (_describe(a), *_developments(a), as_sentence(a.company_response or ""))]
         parts.append(request)
